@@ -1,0 +1,481 @@
+//! Per-line format detection and prefix stripping.
+
+use std::borrow::Cow;
+
+use crate::timestamp::{self, Timestamp};
+
+/// The shape a line was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// strongSwan's own `filelog`: `Nov 27 00:31:57 13[IKE] <con|1> ...`, with
+    /// or without the timestamp and the connection tag.
+    CharonFile,
+    /// BSD syslog (RFC 3164) as pfSense, OPNsense, rsyslog and `journalctl -o
+    /// short` / `short-iso` write it: `Nov 27 00:31:57 fw1 charon[42]: ...`.
+    BsdSyslog,
+    /// A program tag with no timestamp, as in pfSense's older log views and the
+    /// troubleshooting guide: `charon: 13[IKE] ...`.
+    ProgramPrefix,
+    /// RFC 5424 syslog: `<30>1 2026-11-27T00:31:57Z fw1 charon 42 - - ...`.
+    Rfc5424,
+    /// `journalctl -o json`, one JSON object per line.
+    JournalJson,
+    /// `swanctl --log` / `swanctl --initiate` output: `[IKE] ...`.
+    Swanctl,
+    /// A log view copied out of a web GUI: tab-separated columns.
+    GuiExport,
+    /// A message with no recognisable prefix at all.
+    Bare,
+}
+
+/// The program that wrote a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Daemon {
+    /// strongSwan's IKE daemon (`charon`, also logged as `ipsec` or `strongswan`).
+    Charon,
+    /// strongSwan's systemd flavour, which logs messages without prefixes.
+    CharonSystemd,
+    /// ipsec-tools' racoon (pfSense 2.1 and older).
+    Racoon,
+    /// Libreswan's pluto.
+    Pluto,
+    /// The kernel (crash dumps, panics).
+    Kernel,
+    /// PHP, as pfSense's web GUI logs it.
+    Php,
+    /// A program that is none of the above.
+    Other,
+    /// No program name on the line.
+    Unknown,
+}
+
+impl Daemon {
+    fn from_program(name: &str) -> Daemon {
+        match name {
+            "charon" | "strongswan" | "swanctl" | "ipsec" | "ipsec_starter" | "starter" => {
+                Daemon::Charon
+            }
+            "charon-systemd" => Daemon::CharonSystemd,
+            "racoon" => Daemon::Racoon,
+            "pluto" => Daemon::Pluto,
+            "kernel" => Daemon::Kernel,
+            "php" | "php-fpm" | "php-cgi" => Daemon::Php,
+            _ => Daemon::Other,
+        }
+    }
+
+    /// Whether the daemon is strongSwan's charon in either flavour.
+    pub fn is_charon(self) -> bool {
+        matches!(self, Daemon::Charon | Daemon::CharonSystemd)
+    }
+}
+
+/// strongSwan's `<name|unique id>` tag naming the IKE SA a message is about.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct IkeSaTag<'a> {
+    /// The connection name (`con2000`), or `""` when the tag carried only an id.
+    pub name: Cow<'a, str>,
+    /// The IKE SA's unique id, when present.
+    pub unique_id: Option<u32>,
+}
+
+/// One line, taken apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Framed<'a> {
+    /// The shape the line was written in.
+    pub format: Format,
+    /// When the line was written, where the line says.
+    pub timestamp: Option<Timestamp>,
+    /// The syslog host name, where the line carries one.
+    pub host: Option<Cow<'a, str>>,
+    /// Which program wrote it.
+    pub daemon: Daemon,
+    /// The program's process id, where logged.
+    pub pid: Option<u32>,
+    /// charon's worker thread number (`13` in `13[IKE]`).
+    pub thread: Option<u16>,
+    /// charon's log group (`IKE` in `13[IKE]`).
+    pub group: Option<Cow<'a, str>>,
+    /// The IKE SA tag (`<con2000|1>`), where logged.
+    pub ike_sa: Option<IkeSaTag<'a>>,
+    /// The daemon's message, without any prefix.
+    pub message: Cow<'a, str>,
+}
+
+impl<'a> Framed<'a> {
+    fn bare(format: Format, message: &'a str) -> Framed<'a> {
+        Framed {
+            format,
+            timestamp: None,
+            host: None,
+            daemon: Daemon::Unknown,
+            pid: None,
+            thread: None,
+            group: None,
+            ike_sa: None,
+            message: Cow::Borrowed(message),
+        }
+    }
+}
+
+/// Takes one line apart. Returns `None` only for blank lines.
+pub fn frame(line: &str) -> Option<Framed<'_>> {
+    let line = line.trim_end_matches(['\r', '\n']);
+    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+    let trimmed = line.trim_start();
+    if trimmed.trim_end().is_empty() {
+        return None;
+    }
+    if trimmed.starts_with('{') {
+        if let Some(framed) = frame_journal_json(trimmed) {
+            return Some(framed);
+        }
+    }
+    if let Some(rest) = strip_priority(trimmed) {
+        if let Some(rest5424) = rest.strip_prefix("1 ") {
+            if let Some(framed) = frame_rfc5424(rest5424) {
+                return Some(framed);
+            }
+        }
+        return Some(frame_syslog_like(rest));
+    }
+    if trimmed.contains('\t') {
+        if let Some(framed) = frame_gui_export(trimmed) {
+            return Some(framed);
+        }
+    }
+    Some(frame_syslog_like(trimmed))
+}
+
+/// `<30>` at the start of a line.
+fn strip_priority(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix('<')?;
+    let end = rest.find('>')?;
+    if end == 0 || end > 3 || !rest[..end].bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(&rest[end + 1..])
+}
+
+/// Everything but JSON and RFC 5424: an optional timestamp, an optional host,
+/// an optional program tag, then the daemon's own prefix.
+fn frame_syslog_like(line: &str) -> Framed<'_> {
+    let (timestamp, rest) = match timestamp::parse_prefix(line) {
+        Some((ts, rest)) => (Some(ts), rest.trim_start()),
+        None => (None, line),
+    };
+    // charon's file log: the timestamp is followed directly by `13[IKE]`.
+    if let Some(mut framed) = frame_charon_body(rest, Daemon::Unknown) {
+        if framed.thread.is_some() {
+            framed.format = Format::CharonFile;
+            framed.daemon = Daemon::Charon;
+        }
+        framed.timestamp = timestamp;
+        return framed;
+    }
+    let (first, after_first) = split_token(rest);
+    if let Some((program, pid)) = program_tag(first) {
+        let format = if timestamp.is_some() {
+            Format::BsdSyslog
+        } else {
+            Format::ProgramPrefix
+        };
+        let mut framed = frame_program_message(program, pid, after_first, format);
+        framed.timestamp = timestamp;
+        return framed;
+    }
+    if timestamp.is_some() && !first.is_empty() {
+        let (second, after_second) = split_token(after_first);
+        if let Some((program, pid)) = program_tag(second) {
+            let mut framed = frame_program_message(program, pid, after_second, Format::BsdSyslog);
+            framed.timestamp = timestamp;
+            framed.host = Some(Cow::Borrowed(first));
+            return framed;
+        }
+    }
+    let mut framed = Framed::bare(Format::Bare, rest.trim());
+    framed.timestamp = timestamp;
+    framed
+}
+
+fn frame_program_message<'a>(
+    program: &'a str,
+    pid: Option<u32>,
+    message: &'a str,
+    format: Format,
+) -> Framed<'a> {
+    let daemon = Daemon::from_program(program);
+    let mut framed = match daemon {
+        Daemon::Charon | Daemon::CharonSystemd => {
+            frame_charon_body(message, daemon).unwrap_or_else(|| Framed::bare(format, message))
+        }
+        _ => Framed::bare(format, message.trim()),
+    };
+    framed.format = format;
+    framed.daemon = daemon;
+    framed.pid = pid;
+    framed
+}
+
+/// charon's own prefix: `13[IKE] <con|1> message`, `[IKE] message` (swanctl),
+/// or, for charon-systemd, nothing at all. Returns `None` when the text does
+/// not start with a thread/group prefix and the daemon is not known to be
+/// charon.
+fn frame_charon_body(text: &str, daemon: Daemon) -> Option<Framed<'_>> {
+    let text = text.trim_start();
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let after_digits = &text[digits..];
+    let group_and_rest = after_digits.strip_prefix('[').and_then(|inner| {
+        let close = inner.find(']')?;
+        let group = &inner[..close];
+        let ok = (2..=6).contains(&group.len())
+            && group
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        ok.then(|| (group, &inner[close + 1..]))
+    });
+    let Some((group, rest)) = group_and_rest else {
+        return daemon
+            .is_charon()
+            .then(|| Framed::bare(Format::Bare, text.trim_end()));
+    };
+    if !rest.is_empty() && !rest.starts_with(' ') {
+        return None;
+    }
+    let thread = if digits > 0 {
+        text[..digits].parse().ok()
+    } else {
+        None
+    };
+    let rest = rest.trim_start();
+    let (ike_sa, message) = match strip_ike_sa_tag(rest) {
+        Some((tag, message)) => (Some(tag), message),
+        None => (None, rest),
+    };
+    Some(Framed {
+        format: if digits > 0 {
+            Format::CharonFile
+        } else {
+            Format::Swanctl
+        },
+        timestamp: None,
+        host: None,
+        daemon: if daemon == Daemon::Unknown {
+            Daemon::Charon
+        } else {
+            daemon
+        },
+        pid: None,
+        thread,
+        group: Some(Cow::Borrowed(group.trim_end_matches(|c: char| c.is_ascii_digit()))),
+        ike_sa,
+        message: Cow::Borrowed(message.trim_end()),
+    })
+}
+
+/// `<con2000|1> ` or `<5> ` (an IKE SA with no name).
+fn strip_ike_sa_tag(text: &str) -> Option<(IkeSaTag<'_>, &str)> {
+    let inner = text.strip_prefix('<')?;
+    let close = inner.find("> ").or_else(|| inner.ends_with('>').then(|| inner.len() - 1))?;
+    let tag = &inner[..close];
+    let rest = inner.get(close + 1..).unwrap_or("").trim_start();
+    match tag.rsplit_once('|') {
+        Some((name, id)) => {
+            let unique_id = id.parse().ok()?;
+            Some((IkeSaTag { name: Cow::Borrowed(name), unique_id: Some(unique_id) }, rest))
+        }
+        None => {
+            let unique_id = tag.parse().ok()?;
+            Some((IkeSaTag { name: Cow::Borrowed(""), unique_id: Some(unique_id) }, rest))
+        }
+    }
+}
+
+fn split_token(text: &str) -> (&str, &str) {
+    let text = text.trim_start();
+    match text.find([' ', '\t']) {
+        Some(end) => (&text[..end], &text[end..]),
+        None => (text, ""),
+    }
+}
+
+/// `charon[4242]:` or `charon:`: a program name followed by a colon.
+fn program_tag(token: &str) -> Option<(&str, Option<u32>)> {
+    let body = token.strip_suffix(':')?;
+    let (name, pid) = match body.split_once('[') {
+        Some((name, pid)) => (name, Some(pid.strip_suffix(']')?.parse().ok()?)),
+        None => (body, None),
+    };
+    let plausible = !name.is_empty()
+        && name.len() <= 48
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
+        && name.bytes().any(|b| b.is_ascii_alphabetic());
+    // `ERROR:` and `INFO:` are racoon's levels, not programs.
+    let shouting = name.bytes().all(|b| !b.is_ascii_lowercase());
+    (plausible && !shouting).then(|| (name.rsplit('/').next().unwrap_or(name), pid))
+}
+
+/// RFC 5424 after `<PRI>1 `: `TIMESTAMP HOST APP PROCID MSGID SD MSG`.
+fn frame_rfc5424(text: &str) -> Option<Framed<'_>> {
+    let (ts_text, rest) = split_token(text);
+    let timestamp = timestamp::parse_prefix(ts_text).map(|(ts, _)| ts);
+    let (host, rest) = split_token(rest);
+    let (app, rest) = split_token(rest);
+    let (procid, rest) = split_token(rest);
+    let (_msgid, rest) = split_token(rest);
+    let rest = rest.trim_start();
+    let message = if rest.starts_with('-') {
+        &rest[1..]
+    } else if rest.starts_with('[') {
+        skip_structured_data(rest)?
+    } else {
+        rest
+    };
+    let message = message.strip_prefix(' ').unwrap_or(message);
+    let message = message.strip_prefix('\u{feff}').unwrap_or(message);
+    let pid = procid.parse().ok();
+    let app = if app == "-" { "" } else { app };
+    let mut framed = frame_program_message(app, pid, message, Format::Rfc5424);
+    if app.is_empty() {
+        framed.daemon = Daemon::Unknown;
+    }
+    framed.timestamp = timestamp;
+    framed.host = (host != "-").then_some(Cow::Borrowed(host));
+    Some(framed)
+}
+
+/// Skips `[id k="v"][id2 ...]`, honouring escaped quotes.
+fn skip_structured_data(text: &str) -> Option<&str> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while bytes.get(i) == Some(&b'[') {
+        let mut in_quotes = false;
+        i += 1;
+        loop {
+            match bytes.get(i)? {
+                b'\\' if in_quotes => i += 1,
+                b'"' => in_quotes = !in_quotes,
+                b']' if !in_quotes => break,
+                _ => {}
+            }
+            i += 1;
+        }
+        i += 1;
+    }
+    text.get(i..)
+}
+
+/// A web GUI's log table copied as text: `time<TAB>process<TAB>pid<TAB>message`
+/// (pfSense) or `time<TAB>severity<TAB>process<TAB>message` (OPNsense).
+fn frame_gui_export(line: &str) -> Option<Framed<'_>> {
+    let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
+    let program_at = fields.iter().position(|f| {
+        let name = f.split('[').next().unwrap_or(f);
+        Daemon::from_program(name) != Daemon::Other
+    })?;
+    let message_at = fields.len() - 1;
+    if program_at >= message_at {
+        return None;
+    }
+    let program = fields[program_at];
+    let (name, pid_in_name) = match program.split_once('[') {
+        Some((name, pid)) => (name, pid.trim_end_matches(']').parse().ok()),
+        None => (program, None),
+    };
+    let pid = pid_in_name.or_else(|| {
+        fields[program_at + 1..message_at]
+            .iter()
+            .find_map(|f| f.parse().ok())
+    });
+    let timestamp = fields[..program_at]
+        .iter()
+        .find_map(|f| timestamp::parse_prefix(f).map(|(ts, _)| ts));
+    let mut framed = frame_program_message(name, pid, fields[message_at], Format::GuiExport);
+    framed.timestamp = timestamp;
+    Some(framed)
+}
+
+/// `journalctl -o json`: `MESSAGE`, `_HOSTNAME`, `SYSLOG_IDENTIFIER`, `_PID`,
+/// and charon-systemd's own `THREAD`, `GROUP`, `IKE_SA_NAME`,
+/// `IKE_SA_UNIQUE_ID` fields.
+fn frame_journal_json(line: &str) -> Option<Framed<'static>> {
+    let value: serde_json::Value = serde_json::from_str(line).ok()?;
+    let object = value.as_object()?;
+    let text = |key: &str| -> Option<String> {
+        match object.get(key)? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            // journald writes non-UTF-8 fields as arrays of bytes.
+            serde_json::Value::Array(items) => {
+                let bytes: Vec<u8> = items
+                    .iter()
+                    .filter_map(|b| b.as_u64().and_then(|b| u8::try_from(b).ok()))
+                    .collect();
+                Some(String::from_utf8_lossy(&bytes).into_owned())
+            }
+            _ => None,
+        }
+    };
+    let message = text("MESSAGE")?;
+    let program = text("SYSLOG_IDENTIFIER")
+        .or_else(|| text("_COMM"))
+        .unwrap_or_default();
+    let daemon = if program.is_empty() {
+        Daemon::Unknown
+    } else {
+        Daemon::from_program(&program)
+    };
+    let timestamp = text("__REALTIME_TIMESTAMP")
+        .and_then(|micros| micros.parse::<i64>().ok())
+        .map(|micros| Timestamp::from_unix(micros.div_euclid(1_000_000)));
+    let pid = text("_PID").and_then(|p| p.parse().ok());
+    let host = text("_HOSTNAME").map(Cow::Owned);
+
+    let mut framed = Framed {
+        format: Format::JournalJson,
+        timestamp,
+        host,
+        daemon,
+        pid,
+        thread: text("THREAD").and_then(|t| t.parse().ok()),
+        group: text("GROUP").map(Cow::Owned),
+        ike_sa: None,
+        message: Cow::Owned(String::new()),
+    };
+    // charon (not charon-systemd) logging to syslog puts its prefix in MESSAGE.
+    let owned_message = match (daemon.is_charon(), frame_charon_body(&message, Daemon::Charon)) {
+        (true, Some(inner)) if inner.thread.is_some() || inner.group.is_some() => {
+            framed.thread = framed.thread.or(inner.thread);
+            if framed.group.is_none() {
+                framed.group = inner.group.map(|g| Cow::Owned(g.into_owned()));
+            }
+            if let Some(tag) = inner.ike_sa {
+                framed.ike_sa = Some(IkeSaTag {
+                    name: Cow::Owned(tag.name.into_owned()),
+                    unique_id: tag.unique_id,
+                });
+            }
+            inner.message.into_owned()
+        }
+        _ => message.trim().to_owned(),
+    };
+    // charon-systemd's structured fields name the IKE SA.
+    if framed.ike_sa.is_none() {
+        if let Some(unique_id) = text("IKE_SA_UNIQUE_ID").and_then(|u| u.parse().ok()) {
+            let name = text("IKE_SA_NAME").unwrap_or_default();
+            framed.ike_sa = Some(IkeSaTag {
+                name: Cow::Owned(name),
+                unique_id: Some(unique_id),
+            });
+        }
+    }
+    framed.message = Cow::Owned(owned_message);
+    Some(framed)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,170 @@
+use super::*;
+
+fn f(line: &str) -> Framed<'_> {
+    frame(line).expect("not blank")
+}
+
+#[test]
+fn charon_file_log_with_timestamp_and_tag() {
+    let l = f("Nov 27 00:31:57 13[IKE] <con2000|1> initiating IKE_SA con2000[1] to 192.0.2.74");
+    assert_eq!(l.format, Format::CharonFile);
+    assert_eq!(l.daemon, Daemon::Charon);
+    assert_eq!(l.thread, Some(13));
+    assert_eq!(l.group.as_deref(), Some("IKE"));
+    let tag = l.ike_sa.expect("tag");
+    assert_eq!((tag.name.as_ref(), tag.unique_id), ("con2000", Some(1)));
+    assert_eq!(l.message, "initiating IKE_SA con2000[1] to 192.0.2.74");
+    assert!(l.timestamp.is_some());
+}
+
+#[test]
+fn charon_file_log_without_timestamp_or_tag() {
+    let l = f("09[ENC] could not decrypt payloads");
+    assert_eq!(l.format, Format::CharonFile);
+    assert_eq!(l.thread, Some(9));
+    assert!(l.ike_sa.is_none());
+    assert_eq!(l.message, "could not decrypt payloads");
+}
+
+#[test]
+fn charon_file_log_with_unnamed_tag_and_log_level_group() {
+    let l = f("Nov 27 00:31:57.123 05[CFG2] <7> no peer config found");
+    assert_eq!(l.group.as_deref(), Some("CFG"));
+    assert_eq!(l.ike_sa.map(|t| t.unique_id), Some(Some(7)));
+}
+
+#[test]
+fn bsd_syslog_with_host_and_pid() {
+    let l = f("Nov 27 00:31:57 fw1 charon[4242]: 13[IKE] <con2000|1> no proposal found");
+    assert_eq!(l.format, Format::BsdSyslog);
+    assert_eq!(l.host.as_deref(), Some("fw1"));
+    assert_eq!(l.pid, Some(4242));
+    assert_eq!(l.thread, Some(13));
+    assert_eq!(l.message, "no proposal found");
+}
+
+#[test]
+fn seed_document_prefix_without_timestamp() {
+    let l = f("  charon: 09[IKE] IKE_SA con2000[11] established between 192.0.2.90[192.0.2.90]...192.0.2.74[192.0.2.74]");
+    assert_eq!(l.format, Format::ProgramPrefix);
+    assert_eq!(l.daemon, Daemon::Charon);
+    assert_eq!(l.host, None);
+    assert!(l.message.starts_with("IKE_SA con2000[11] established"));
+}
+
+#[test]
+fn pfsense_old_syslog_without_host() {
+    let l = f("Feb 20 10:33:41  racoon: ERROR: failed to get sainfo.");
+    assert_eq!(l.format, Format::BsdSyslog);
+    assert_eq!(l.daemon, Daemon::Racoon);
+    assert_eq!(l.host, None);
+    assert_eq!(l.message, "ERROR: failed to get sainfo.");
+}
+
+#[test]
+fn rsyslog_high_precision_timestamp() {
+    let l = f("2026-11-27T00:31:57.123456+00:00 gw-a charon[77]: 08[CFG] proposing traffic selectors for us:");
+    assert_eq!(l.format, Format::BsdSyslog);
+    assert_eq!(l.host.as_deref(), Some("gw-a"));
+    assert_eq!(l.message, "proposing traffic selectors for us:");
+}
+
+#[test]
+fn journalctl_short_iso() {
+    let l = f("2026-11-27T00:31:57+0000 vpn1 charon[99]: 14[CFG] received proposals: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024");
+    assert_eq!(l.host.as_deref(), Some("vpn1"));
+    assert!(l.message.starts_with("received proposals:"));
+}
+
+#[test]
+fn charon_systemd_journal_line_has_no_prefix() {
+    let l = f("Nov 27 00:31:57 vyos charon-systemd[1158]: deleting IKE_SA vyos[2] between 192.0.2.1[192.0.2.1]...192.0.2.2[192.0.2.2]");
+    assert_eq!(l.daemon, Daemon::CharonSystemd);
+    assert_eq!(l.thread, None);
+    assert!(l.message.starts_with("deleting IKE_SA vyos[2]"));
+}
+
+#[test]
+fn rfc5424_with_and_without_structured_data() {
+    let l = f("<30>1 2026-11-27T00:31:57.000Z fw1 charon 4242 - - 13[IKE] <c|3> no proposal found");
+    assert_eq!(l.format, Format::Rfc5424);
+    assert_eq!(l.host.as_deref(), Some("fw1"));
+    assert_eq!(l.pid, Some(4242));
+    assert_eq!(l.message, "no proposal found");
+    let l = f(r#"<30>1 2026-11-27T00:31:57Z fw1 charon - ID47 [x@1 a="b\"]"] 13[IKE] giving up after 5 retransmits"#);
+    assert_eq!(l.message, "giving up after 5 retransmits");
+}
+
+#[test]
+fn journal_json_from_charon_systemd() {
+    let l = f(r#"{"__REALTIME_TIMESTAMP":"1795739517000000","_HOSTNAME":"gw","SYSLOG_IDENTIFIER":"charon-systemd","_PID":"12","MESSAGE":"no proposal found","THREAD":"14","GROUP":"IKE","IKE_SA_NAME":"site","IKE_SA_UNIQUE_ID":"4"}"#);
+    assert_eq!(l.format, Format::JournalJson);
+    assert_eq!(l.daemon, Daemon::CharonSystemd);
+    assert_eq!(l.host.as_deref(), Some("gw"));
+    assert_eq!(l.thread, Some(14));
+    let tag = l.ike_sa.expect("tag from fields");
+    assert_eq!((tag.name.as_ref(), tag.unique_id), ("site", Some(4)));
+    assert_eq!(l.message, "no proposal found");
+}
+
+#[test]
+fn journal_json_with_byte_array_message() {
+    let l = f(r#"{"_HOSTNAME":"gw","SYSLOG_IDENTIFIER":"charon","MESSAGE":[49,51,91,73,75,69,93,32,104,105,255]}"#);
+    assert_eq!(l.thread, Some(13));
+    assert_eq!(l.message, "hi\u{fffd}");
+}
+
+#[test]
+fn swanctl_log_output() {
+    let l = f("[IKE] initiating IKE_SA gw-gw[1] to 192.0.2.74");
+    assert_eq!(l.format, Format::Swanctl);
+    assert_eq!(l.daemon, Daemon::Charon);
+    assert_eq!(l.thread, None);
+    assert_eq!(l.message, "initiating IKE_SA gw-gw[1] to 192.0.2.74");
+}
+
+#[test]
+fn pfsense_gui_export_is_tab_separated() {
+    let l = f("Nov 27 00:31:57\tcharon\t4242\t13[IKE] <con1000|19> no proposal found");
+    assert_eq!(l.format, Format::GuiExport);
+    assert_eq!(l.pid, Some(4242));
+    assert_eq!(l.thread, Some(13));
+    assert_eq!(l.message, "no proposal found");
+    let l = f("2026-11-27T00:31:57\tInformational\tcharon\t14[CFG] received proposals: IKE:AES_CBC_128");
+    assert_eq!(l.format, Format::GuiExport);
+    assert_eq!(l.message, "received proposals: IKE:AES_CBC_128");
+}
+
+#[test]
+fn bare_message_and_redacted_addresses() {
+    let l = f("IDir '<ip1>' does not match to 'x.x.x.x'");
+    assert_eq!(l.format, Format::Bare);
+    assert_eq!(l.daemon, Daemon::Unknown);
+    assert_eq!(l.message, "IDir '<ip1>' does not match to 'x.x.x.x'");
+}
+
+#[test]
+fn other_programs_are_named() {
+    let l = f("Nov 27 00:31:57 fw1 sshd[88]: Accepted publickey for root");
+    assert_eq!(l.daemon, Daemon::Other);
+    let l = f("Nov 27 00:31:57 fw1 kernel: igb_mq_start() at igb_mq_start+0x224/frame 0xfffffe001c39ce10");
+    assert_eq!(l.daemon, Daemon::Kernel);
+}
+
+#[test]
+fn crlf_and_bom_are_stripped() {
+    let l = f("\u{feff}charon: 10[IKE] no peer config found\r\n");
+    assert_eq!(l.message, "no peer config found");
+}
+
+#[test]
+fn blank_lines_frame_to_none() {
+    assert!(frame("").is_none());
+    assert!(frame("   \r").is_none());
+}
+
+#[test]
+fn racoon_level_word_is_not_a_program() {
+    let l = f("ERROR: none message must be encrypted");
+    assert_eq!(l.format, Format::Bare);
+}

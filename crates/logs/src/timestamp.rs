@@ -1,0 +1,245 @@
+//! Timestamps as logs write them: BSD syslog's `Nov 27 00:31:57` (no year)
+//! and ISO 8601 / RFC 3339 (`2026-11-27T00:31:57.123+01:00`).
+
+use std::fmt;
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// A wall-clock time as written in a log line. BSD syslog lines carry no year
+/// and no zone; ISO lines are kept in the zone they were written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Timestamp {
+    /// The year, where the line has one.
+    pub year: Option<i32>,
+    /// 1 to 12.
+    pub month: u8,
+    /// 1 to 31.
+    pub day: u8,
+    /// Seconds since midnight.
+    pub second_of_day: u32,
+}
+
+impl Timestamp {
+    /// A UTC timestamp from seconds since the Unix epoch.
+    pub fn from_unix(seconds: i64) -> Timestamp {
+        let days = seconds.div_euclid(86_400);
+        let second_of_day = seconds.rem_euclid(86_400) as u32;
+        let (year, month, day) = civil_from_days(days);
+        Timestamp {
+            year: Some(year),
+            month,
+            day,
+            second_of_day,
+        }
+    }
+
+    /// Seconds since an arbitrary origin, for ordering and for measuring the
+    /// time between two lines of the same log. Without a year, the year is
+    /// taken as 0, so only timestamps of the same kind compare well.
+    pub fn sort_key(&self) -> i64 {
+        days_from_civil(self.year.unwrap_or(0), self.month, self.day) * 86_400
+            + i64::from(self.second_of_day)
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (h, m, s) = (
+            self.second_of_day / 3600,
+            self.second_of_day / 60 % 60,
+            self.second_of_day % 60,
+        );
+        match self.year {
+            Some(year) => write!(
+                f,
+                "{year:04}-{:02}-{:02}T{h:02}:{m:02}:{s:02}",
+                self.month, self.day
+            ),
+            None => {
+                let month = MONTHS.get(usize::from(self.month.saturating_sub(1))).unwrap_or(&"???");
+                write!(f, "{month} {:>2} {h:02}:{m:02}:{s:02}", self.day)
+            }
+        }
+    }
+}
+
+/// Parses a timestamp at the start of `text`; returns it with the rest.
+pub(crate) fn parse_prefix(text: &str) -> Option<(Timestamp, &str)> {
+    let (ts, rest) = parse_bsd(text).or_else(|| parse_iso(text))?;
+    // racoon's own log file: `2012-03-27 16:31:44: ERROR: ...`.
+    let rest = rest.strip_prefix(':').unwrap_or(rest);
+    if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
+        return None;
+    }
+    Some((ts, rest))
+}
+
+fn parse_bsd(text: &str) -> Option<(Timestamp, &str)> {
+    let b = text.as_bytes();
+    let month = MONTHS.iter().position(|m| text.get(..3) == Some(*m))? as u8 + 1;
+    if b.get(3) != Some(&b' ') {
+        return None;
+    }
+    let mut i = 4;
+    if b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    let (day, used) = digits(&b[i..], 1, 2)?;
+    i += used;
+    if b.get(i) != Some(&b' ') {
+        return None;
+    }
+    i += 1;
+    let (second_of_day, used) = clock(&b[i..])?;
+    i += used;
+    i += fraction(&b[i..]);
+    let ts = Timestamp {
+        year: None,
+        month,
+        day: day as u8,
+        second_of_day,
+    };
+    valid(ts).then(|| (ts, &text[i..]))
+}
+
+fn parse_iso(text: &str) -> Option<(Timestamp, &str)> {
+    let b = text.as_bytes();
+    let (year, _) = digits(b, 4, 4)?;
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let (month, _) = digits(&b[5..], 2, 2)?;
+    let (day, _) = digits(&b[8..], 2, 2)?;
+    if !matches!(b.get(10), Some(b'T' | b' ')) {
+        return None;
+    }
+    let mut i = 11;
+    let (second_of_day, used) = clock(&b[i..])?;
+    i += used;
+    i += fraction(&b[i..]);
+    // Zone: Z, +hh:mm, +hhmm, +hh.
+    match b.get(i) {
+        Some(b'Z') => i += 1,
+        Some(b'+' | b'-') => {
+            let (_, used) = digits(&b[i + 1..], 2, 4)?;
+            i += 1 + used;
+            if b.get(i) == Some(&b':') {
+                let (_, used) = digits(&b[i + 1..], 2, 2)?;
+                i += 1 + used;
+            }
+        }
+        _ => {}
+    }
+    let ts = Timestamp {
+        year: Some(year as i32),
+        month: month as u8,
+        day: day as u8,
+        second_of_day,
+    };
+    valid(ts).then(|| (ts, &text[i..]))
+}
+
+fn valid(ts: Timestamp) -> bool {
+    (1..=12).contains(&ts.month) && (1..=31).contains(&ts.day) && ts.second_of_day < 86_400
+}
+
+/// `hh:mm:ss` → seconds of day and bytes used.
+fn clock(b: &[u8]) -> Option<(u32, usize)> {
+    let (h, _) = digits(b, 2, 2)?;
+    if b.get(2) != Some(&b':') || b.get(5) != Some(&b':') {
+        return None;
+    }
+    let (m, _) = digits(&b[3..], 2, 2)?;
+    let (s, _) = digits(&b[6..], 2, 2)?;
+    (h < 24 && m < 60 && s < 61).then(|| (h * 3600 + m * 60 + s.min(59), 8))
+}
+
+/// `.123456` → bytes used.
+fn fraction(b: &[u8]) -> usize {
+    if matches!(b.first(), Some(b'.' | b',')) {
+        let n = b[1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if n > 0 {
+            return n + 1;
+        }
+    }
+    0
+}
+
+/// Between `min` and `max` ASCII digits → value and count.
+fn digits(b: &[u8], min: usize, max: usize) -> Option<(u32, usize)> {
+    let n = b.iter().take(max).take_while(|c| c.is_ascii_digit()).count();
+    if n < min {
+        return None;
+    }
+    let value = b[..n]
+        .iter()
+        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
+    Some((value, n))
+}
+
+// Howard Hinnant's civil-date algorithms.
+fn days_from_civil(year: i32, month: u8, day: u8) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i32, u8, u8) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bsd_timestamp_with_padded_day() {
+        let (ts, rest) = parse_prefix("Nov  7 00:31:57 fw1 charon: x").expect("parses");
+        assert_eq!((ts.month, ts.day, ts.second_of_day), (11, 7, 1917));
+        assert_eq!(rest, " fw1 charon: x");
+    }
+
+    #[test]
+    fn iso_timestamp_with_zone_and_fraction() {
+        let (ts, rest) = parse_prefix("2026-11-27T00:31:57.123+01:00 fw1").expect("parses");
+        assert_eq!(ts.year, Some(2026));
+        assert_eq!(rest, " fw1");
+        let (ts, _) = parse_prefix("2026-11-27T00:31:57+0100 fw1").expect("short-iso");
+        assert_eq!(ts.day, 27);
+    }
+
+    #[test]
+    fn racoon_file_timestamp_ends_with_colon() {
+        let (_, rest) = parse_prefix("2012-03-27 16:31:44: ERROR: x").expect("parses");
+        assert_eq!(rest, " ERROR: x");
+    }
+
+    #[test]
+    fn unix_round_trip() {
+        let ts = Timestamp::from_unix(1_795_739_517);
+        assert_eq!(ts.to_string(), "2026-11-27T00:31:57");
+        assert_eq!(Timestamp::from_unix(ts.sort_key()), ts);
+    }
+
+    #[test]
+    fn not_a_timestamp() {
+        assert!(parse_prefix("Novel 27").is_none());
+        assert!(parse_prefix("Nov 27 25:00:00 x").is_none());
+        assert!(parse_prefix("2026-13-01T00:00:00").is_none());
+    }
+}
