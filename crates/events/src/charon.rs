@@ -1,0 +1,702 @@
+//! strongSwan charon messages (5.x), by the text charon's source prints.
+
+use crate::notify::Notify;
+use crate::proposal::{Proposal, TransformKind};
+
+/// An IKE SA as charon names it in messages: `con2000[11]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct SaName {
+    /// The connection name.
+    pub name: String,
+    /// The IKE SA's unique id.
+    pub unique_id: Option<u32>,
+}
+
+/// An address with an optional port: `192.0.2.74[500]`. Addresses stay text:
+/// pasted logs redact them as `<ip1>`, `x.x.x.x` or `MY_VPN_IP`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Endpoint {
+    /// The address as printed.
+    pub addr: String,
+    /// The UDP port, where printed.
+    pub port: Option<u16>,
+}
+
+/// An address with the IKE identity used there: `192.0.2.90[192.0.2.90]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct IdEndpoint {
+    /// The address as printed.
+    pub addr: String,
+    /// The identity as printed (`%any` when none).
+    pub id: String,
+}
+
+/// Whether a message was sent or received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum Direction {
+    /// Received from the peer (`parsed`, `received packet`).
+    Received,
+    /// Sent to the peer (`generating`, `sending packet`).
+    Sent,
+}
+
+/// How an IKE SA is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum ExchangeMode {
+    /// IKEv2 `IKE_SA_INIT`.
+    Ikev2,
+    /// IKEv1 Main Mode.
+    Main,
+    /// IKEv1 Aggressive Mode.
+    Aggressive,
+}
+
+/// Which proposal list a `... proposals:` line prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum ProposalList {
+    /// What the peer offered.
+    Received,
+    /// What this side is configured for.
+    Configured,
+    /// What was chosen.
+    Selected,
+}
+
+/// One charon message, typed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub enum CharonEvent {
+    /// `initiating IKE_SA con[1] to 192.0.2.74` (and the Main/Aggressive Mode forms).
+    InitiatingIkeSa {
+        /// The IKE SA.
+        sa: SaName,
+        /// The peer's address.
+        remote: String,
+        /// IKEv2, Main or Aggressive Mode.
+        mode: ExchangeMode,
+    },
+    /// `192.0.2.90 is initiating an IKE_SA` (a Main/Aggressive Mode IKE_SA).
+    PeerInitiating {
+        /// The peer's address.
+        remote: String,
+        /// IKEv2, Main or Aggressive Mode.
+        mode: ExchangeMode,
+    },
+    /// `IKE_SA con[11] established between A[idA]...B[idB]`.
+    IkeSaEstablished {
+        /// The IKE SA.
+        sa: SaName,
+        /// This side.
+        local: IdEndpoint,
+        /// The peer.
+        remote: IdEndpoint,
+    },
+    /// `IKE_SA con[1] rekeyed between ...`.
+    IkeSaRekeyed {
+        /// The new IKE SA.
+        sa: SaName,
+    },
+    /// `deleting IKE_SA con[1] between ...`.
+    DeletingIkeSa {
+        /// The IKE SA.
+        sa: SaName,
+    },
+    /// `CHILD_SA con{2} established with SPIs ... and TS a === b`.
+    ChildSaEstablished {
+        /// The CHILD_SA's connection name.
+        name: String,
+        /// Its unique id.
+        unique_id: Option<u32>,
+        /// Local traffic selectors as printed.
+        local_ts: String,
+        /// Remote traffic selectors as printed.
+        remote_ts: String,
+    },
+    /// `received proposals: ...`, `configured proposals: ...`, `selected proposal: ...`.
+    Proposals {
+        /// Which list.
+        list: ProposalList,
+        /// The proposals.
+        proposals: Vec<Proposal>,
+    },
+    /// `no acceptable ENCRYPTION_ALGORITHM found`.
+    NoAcceptableTransform(TransformKind),
+    /// `no proposal found` (IKEv1 Phase 1), `no acceptable proposal found`,
+    /// `received proposals unacceptable` (IKEv2).
+    NoProposalFound,
+    /// `no matching proposal found, sending NO_PROPOSAL_CHOSEN` (IKEv1 Quick Mode).
+    NoMatchingChildProposal,
+    /// `received NO_PROPOSAL_CHOSEN error notify` and the IKEv2 `notify error` forms.
+    NotifyReceived(Notify),
+    /// `parsed QUICK_MODE request 12 [ HASH SA No ID ID ]` / `generating ...`.
+    Message {
+        /// Parsed (received) or generated (sent).
+        direction: Direction,
+        /// `IKE_SA_INIT`, `IKE_AUTH`, `QUICK_MODE`, `INFORMATIONAL_V1`, ...
+        exchange: String,
+        /// Request or response.
+        request: bool,
+        /// The payload list, notifies as `N(NO_PROP)`.
+        payloads: Vec<String>,
+    },
+    /// `sending packet: from A[500] to B[500] (236 bytes)` / `received packet: ...`.
+    Packet {
+        /// Sent or received.
+        direction: Direction,
+        /// Source.
+        from: Endpoint,
+        /// Destination.
+        to: Endpoint,
+    },
+    /// `retransmit 2 of request with message ID 0` / `sending retransmit 2 of ...`.
+    Retransmit {
+        /// Which retransmit.
+        count: u32,
+    },
+    /// `giving up after 5 retransmits`.
+    GivingUp {
+        /// How many retransmits were sent.
+        retransmits: u32,
+    },
+    /// `peer not responding, trying again (2/3)` / `establishing IKE_SA failed, peer not responding`.
+    PeerNotResponding,
+    /// `looking for peer configs matching A[idA]...B[idB]` (also `pre-shared key peer configs`).
+    LookingForPeerConfigs {
+        /// This side's address.
+        local: String,
+        /// The peer's address.
+        remote: String,
+        /// The identity the peer presented, where known.
+        remote_id: Option<String>,
+    },
+    /// `no peer config found` (IKEv1), `no matching peer config found` (IKEv2).
+    NoPeerConfig,
+    /// `no IKE config found for A...B, sending NO_PROPOSAL_CHOSEN`.
+    NoIkeConfig {
+        /// The address the packet was sent to (this side).
+        local: String,
+        /// The peer.
+        remote: String,
+    },
+    /// `found matching ike config: %any...%any with prio 2`.
+    MatchedIkeConfig {
+        /// Local address pattern of the matched config.
+        local: String,
+        /// Remote address pattern of the matched config.
+        remote: String,
+    },
+    /// `selected peer config 'name'`.
+    SelectedPeerConfig(String),
+    /// `tried 1 shared key for 'a' - 'b', but MAC mismatched`.
+    PskMacMismatch {
+        /// How many keys were tried.
+        tried: u32,
+    },
+    /// `no shared key found for 'a' - 'b'`.
+    NoSharedKey,
+    /// `authentication of 'x' with pre-shared key successful` (not `(myself)`).
+    PeerAuthenticated,
+    /// IKEv1 `calculated HASH does not match HASH payload`.
+    HashMismatch,
+    /// `invalid HASH_V1 payload length, decryption failed?`.
+    InvalidPayloadLength {
+        /// The payload named, e.g. `HASH_V1`.
+        payload: String,
+    },
+    /// `could not decrypt payloads`.
+    CouldNotDecrypt,
+    /// `message parsing failed`.
+    MessageParsingFailed,
+    /// `remote host is behind NAT`.
+    RemoteBehindNat,
+    /// `local host is behind NAT, sending keep alives`.
+    LocalBehindNat,
+    /// `faking NAT situation to enforce UDP encapsulation`.
+    FakingNat,
+    /// `IDir '192.0.2.10' does not match to '203.0.113.245'`.
+    IdirMismatch {
+        /// The identity the peer sent.
+        received: String,
+        /// The identity this side expected.
+        expected: String,
+    },
+    /// `Aggressive Mode PSK disabled for security reasons`.
+    AggressivePskDisabled,
+    /// `looking for a child config for A === B`.
+    LookingForChildConfig {
+        /// Traffic selectors for this side as printed.
+        local_ts: String,
+        /// Traffic selectors for the peer as printed.
+        remote_ts: String,
+    },
+    /// `proposing traffic selectors for us:` / `... for other:`; the selectors follow on their own lines.
+    TsListHeader {
+        /// `us` (true) or `other` (false).
+        for_us: bool,
+    },
+    /// A line holding only a traffic selector, e.g. ` 192.168.48.0/24|/0`.
+    TsListItem(String),
+    /// `no matching CHILD_SA config found`, `no acceptable traffic selectors found`.
+    NoMatchingChildConfig,
+    /// `traffic selectors A === B unacceptable`.
+    TsUnacceptable {
+        /// Local selectors as printed.
+        local_ts: String,
+        /// Remote selectors as printed.
+        remote_ts: String,
+    },
+    /// `unable to install inbound and outbound IPsec SA (SAD) in kernel`, `... (SPD) ...`.
+    SaInstallFailed {
+        /// The message, for the finding's explanation.
+        what: String,
+    },
+    /// `sending DPD request`.
+    DpdRequest,
+    /// IKEv1 `DPD check timed out, enforcing DPD action`.
+    DpdTimedOut,
+    /// `scheduling rekeying in 13525s` / `scheduling reauthentication in ...`.
+    SchedulingRekey {
+        /// Reauthentication rather than rekeying.
+        reauth: bool,
+        /// Seconds until then.
+        seconds: u64,
+    },
+    /// `maximum IKE_SA lifetime 14525s`.
+    MaxLifetime {
+        /// Seconds.
+        seconds: u64,
+    },
+    /// IKEv1 `received 3600s lifetime, configured 28800s` and `received lifetime Ns does not match configured lifetime Ms`.
+    LifetimeDiffers {
+        /// What the peer proposed.
+        received: u64,
+        /// What this side has.
+        configured: u64,
+    },
+    /// `rekeying failed` forms: `IKE_SA rekeying failed, ...`, `CHILD_SA rekeying failed, ...`, `rekeying IKE_SA failed, peer not responding`, `reauthenticating IKE_SA failed`.
+    RekeyFailed,
+    /// `initiating ... ` for a rekey or reauth: `reauthenticating IKE_SA con[1]`, `reinitiating IKE_SA con[1]`.
+    Reinitiating,
+    /// A message that means nothing to diagnosis.
+    Unrecognized,
+}
+
+/// Parses one charon message (the text after the thread, group and IKE SA tag).
+pub fn parse_charon(message: &str) -> CharonEvent {
+    let m = message.trim();
+    parse_inner(m).unwrap_or(CharonEvent::Unrecognized)
+}
+
+fn parse_inner(m: &str) -> Option<CharonEvent> {
+    use CharonEvent as E;
+    // Ordered by how often charon prints them at the recommended log levels.
+    if let Some(rest) = m.strip_prefix("received packet: from ") {
+        return packet(Direction::Received, rest);
+    }
+    if let Some(rest) = m.strip_prefix("sending packet: from ") {
+        return packet(Direction::Sent, rest);
+    }
+    if let Some(rest) = m.strip_prefix("parsed ") {
+        return message_line(Direction::Received, rest);
+    }
+    if let Some(rest) = m.strip_prefix("generating ") {
+        return message_line(Direction::Sent, rest);
+    }
+    if let Some(rest) = m.strip_prefix("received proposals: ") {
+        return Some(proposals(ProposalList::Received, rest));
+    }
+    if let Some(rest) = m.strip_prefix("configured proposals: ") {
+        return Some(proposals(ProposalList::Configured, rest));
+    }
+    if let Some(rest) = m.strip_prefix("selected proposal: ") {
+        return Some(proposals(ProposalList::Selected, rest));
+    }
+    if let Some(rest) = m.strip_prefix("no acceptable ") {
+        if let Some(kind) = rest.strip_suffix(" found").and_then(TransformKind::from_transform_type) {
+            return Some(E::NoAcceptableTransform(kind));
+        }
+        return match rest {
+            "proposal found" => Some(E::NoProposalFound),
+            "traffic selectors found" => Some(E::NoMatchingChildConfig),
+            _ => None,
+        };
+    }
+    match m {
+        "no proposal found" | "received proposals unacceptable" => return Some(E::NoProposalFound),
+        "no peer config found" | "no matching peer config found" => return Some(E::NoPeerConfig),
+        "could not decrypt payloads" => return Some(E::CouldNotDecrypt),
+        "message parsing failed" => return Some(E::MessageParsingFailed),
+        "remote host is behind NAT" => return Some(E::RemoteBehindNat),
+        "local host is behind NAT, sending keep alives" => return Some(E::LocalBehindNat),
+        "faking NAT situation to enforce UDP encapsulation" => return Some(E::FakingNat),
+        "no matching CHILD_SA config found" => return Some(E::NoMatchingChildConfig),
+        "sending DPD request" => return Some(E::DpdRequest),
+        "calculated HASH does not match HASH payload" | "received HASH payload does not match" => {
+            return Some(E::HashMismatch)
+        }
+        "establishing IKE_SA failed, peer not responding" => return Some(E::PeerNotResponding),
+        "rekeying IKE_SA failed, peer not responding" | "reauthenticating IKE_SA failed" => {
+            return Some(E::RekeyFailed)
+        }
+        "proposing traffic selectors for us:" | "selecting traffic selectors for us:" => {
+            return Some(E::TsListHeader { for_us: true })
+        }
+        "proposing traffic selectors for other:" | "selecting traffic selectors for other:" => {
+            return Some(E::TsListHeader { for_us: false })
+        }
+        _ => {}
+    }
+    if m.starts_with("Aggressive Mode PSK disabled for") {
+        return Some(E::AggressivePskDisabled);
+    }
+    if m.starts_with("DPD check timed out") {
+        return Some(E::DpdTimedOut);
+    }
+    if m.starts_with("no matching proposal found") {
+        // IKEv1 Quick Mode prints it with `, sending NO_PROPOSAL_CHOSEN` as
+        // responder and alone as initiator; IKEv2 IKE_SA_INIT adds `trying
+        // alternative config`.
+        return Some(if m.contains("alternative") {
+            E::NoProposalFound
+        } else {
+            E::NoMatchingChildProposal
+        });
+    }
+    if m.starts_with("peer not responding") {
+        return Some(E::PeerNotResponding);
+    }
+    if m.starts_with("IKE_SA rekeying failed") || m.starts_with("CHILD_SA rekeying failed") {
+        return Some(E::RekeyFailed);
+    }
+    if let Some(rest) = m.strip_prefix("reauthenticating IKE_SA ").or_else(|| m.strip_prefix("reinitiating IKE_SA ")) {
+        let _ = rest;
+        return Some(E::Reinitiating);
+    }
+    if let Some(rest) = m.strip_prefix("received ") {
+        return received(rest);
+    }
+    if let Some(rest) = m.strip_prefix("initiating ") {
+        return initiating(rest);
+    }
+    if let Some(rest) = m.strip_prefix("IKE_SA ") {
+        return ike_sa_line(rest);
+    }
+    if let Some(rest) = m.strip_prefix("CHILD_SA ").or_else(|| m.strip_prefix("outbound CHILD_SA ")) {
+        return child_sa_line(rest);
+    }
+    if let Some(rest) = m.strip_prefix("deleting IKE_SA ") {
+        let (sa, _) = sa_name(rest.split(' ').next()?)?;
+        return Some(E::DeletingIkeSa { sa });
+    }
+    if let Some(rest) = m.strip_prefix("looking for ") {
+        return looking_for(rest);
+    }
+    if let Some(rest) = m.strip_prefix("retransmit ").or_else(|| m.strip_prefix("sending retransmit ")) {
+        let count = rest.split(' ').next()?.parse().ok()?;
+        return Some(E::Retransmit { count });
+    }
+    if let Some(rest) = m.strip_prefix("giving up after ") {
+        let retransmits = rest.split(' ').next()?.parse().ok()?;
+        if rest.ends_with("retransmits") {
+            return Some(E::GivingUp { retransmits });
+        }
+        return None;
+    }
+    if let Some(rest) = m.strip_prefix("tried ") {
+        if m.ends_with("but MAC mismatched") {
+            let tried = rest.split(' ').next()?.parse().ok()?;
+            return Some(E::PskMacMismatch { tried });
+        }
+        return None;
+    }
+    if m.starts_with("no shared key found for") {
+        return Some(E::NoSharedKey);
+    }
+    if let Some(rest) = m.strip_prefix("authentication of '") {
+        if !rest.contains("(myself)") && rest.ends_with("successful") {
+            return Some(E::PeerAuthenticated);
+        }
+        return None;
+    }
+    if let Some(rest) = m.strip_prefix("invalid ") {
+        let payload = rest.strip_suffix(" payload length, decryption failed?")?;
+        return Some(E::InvalidPayloadLength {
+            payload: payload.to_owned(),
+        });
+    }
+    if let Some(rest) = m.strip_prefix("IDir '") {
+        let (received, rest) = rest.split_once("' does not match to '")?;
+        let expected = rest.strip_suffix('\'')?;
+        return Some(E::IdirMismatch {
+            received: received.to_owned(),
+            expected: expected.to_owned(),
+        });
+    }
+    if let Some(rest) = m.strip_prefix("no IKE config found for ") {
+        let pair = rest.split(',').next()?;
+        let (local, remote) = pair.split_once("...")?;
+        return Some(E::NoIkeConfig {
+            local: local.to_owned(),
+            remote: remote.to_owned(),
+        });
+    }
+    if let Some(rest) = m.strip_prefix("found matching ike config: ") {
+        let pair = rest.split(" with prio").next()?;
+        let (local, remote) = pair.split_once("...")?;
+        return Some(E::MatchedIkeConfig {
+            local: local.to_owned(),
+            remote: remote.to_owned(),
+        });
+    }
+    if let Some(rest) = m.strip_prefix("selected peer config ") {
+        let name = rest.trim_matches(|c| c == '\'' || c == '"');
+        return Some(E::SelectedPeerConfig(name.to_owned()));
+    }
+    if let Some(rest) = m.strip_prefix("traffic selectors ") {
+        let pair = rest.strip_suffix(" unacceptable")?;
+        let (local_ts, remote_ts) = pair.split_once(" === ")?;
+        return Some(E::TsUnacceptable {
+            local_ts: local_ts.trim().to_owned(),
+            remote_ts: remote_ts.trim().to_owned(),
+        });
+    }
+    if m.starts_with("unable to install") && m.ends_with("in kernel") {
+        return Some(E::SaInstallFailed { what: m.to_owned() });
+    }
+    if let Some(rest) = m.strip_prefix("scheduling rekeying in ") {
+        return Some(E::SchedulingRekey { reauth: false, seconds: seconds(rest)? });
+    }
+    if let Some(rest) = m.strip_prefix("scheduling reauthentication in ") {
+        return Some(E::SchedulingRekey { reauth: true, seconds: seconds(rest)? });
+    }
+    if let Some(rest) = m.strip_prefix("maximum IKE_SA lifetime ") {
+        return Some(E::MaxLifetime { seconds: seconds(rest)? });
+    }
+    if let Some(rest) = m.strip_suffix(" is initiating an IKE_SA") {
+        return Some(E::PeerInitiating { remote: rest.to_owned(), mode: ExchangeMode::Ikev2 });
+    }
+    if let Some((remote, mode)) = m.split_once(" is initiating a ") {
+        let mode = match mode {
+            "Main Mode IKE_SA" => ExchangeMode::Main,
+            "Aggressive Mode IKE_SA" => ExchangeMode::Aggressive,
+            _ => return None,
+        };
+        return Some(E::PeerInitiating { remote: remote.to_owned(), mode });
+    }
+    if looks_like_traffic_selector(m) {
+        return Some(E::TsListItem(m.to_owned()));
+    }
+    None
+}
+
+fn received(rest: &str) -> Option<CharonEvent> {
+    use CharonEvent as E;
+    // IKEv1: `received NO_PROPOSAL_CHOSEN error notify`; IKEv2: `received
+    // AUTHENTICATION_FAILED notify error` and `received TS_UNACCEPTABLE notify,
+    // no CHILD_SA built`.
+    for suffix in [" error notify", " notify error", " notify error, destroying IKE_SA", " notify, no CHILD_SA built"] {
+        if let Some(name) = rest.strip_suffix(suffix) {
+            if name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
+                return Some(E::NotifyReceived(Notify::from_name(name)));
+            }
+        }
+    }
+    // IKEv1 lifetimes: `received 3600s lifetime, configured 28800s` and
+    // `received lifetime 3600s does not match configured lifetime 28800s`.
+    if let Some(r) = rest.strip_prefix("lifetime ") {
+        let (received, r) = r.split_once("s does not match configured lifetime ")?;
+        let configured = r.trim_end_matches('s');
+        return Some(E::LifetimeDiffers {
+            received: received.parse().ok()?,
+            configured: configured.parse().ok()?,
+        });
+    }
+    if let Some((received, r)) = rest.split_once("s lifetime, configured ") {
+        return Some(E::LifetimeDiffers {
+            received: received.parse().ok()?,
+            configured: r.trim_end_matches('s').parse().ok()?,
+        });
+    }
+    None
+}
+
+fn initiating(rest: &str) -> Option<CharonEvent> {
+    let (mode, rest) = if let Some(r) = rest.strip_prefix("Main Mode IKE_SA ") {
+        (ExchangeMode::Main, r)
+    } else if let Some(r) = rest.strip_prefix("Aggressive Mode IKE_SA ") {
+        (ExchangeMode::Aggressive, r)
+    } else if let Some(r) = rest.strip_prefix("IKE_SA ") {
+        (ExchangeMode::Ikev2, r)
+    } else {
+        return None;
+    };
+    let (name, remote) = rest.split_once(" to ")?;
+    let (sa, _) = sa_name(name)?;
+    Some(CharonEvent::InitiatingIkeSa {
+        sa,
+        remote: remote.trim().to_owned(),
+        mode,
+    })
+}
+
+/// `con2000[11] established between A[idA]...B[idB]`.
+fn ike_sa_line(rest: &str) -> Option<CharonEvent> {
+    let (name, rest) = rest.split_once(' ')?;
+    let (sa, _) = sa_name(name)?;
+    if let Some(pair) = rest.strip_prefix("established between ") {
+        let (local, remote) = endpoints(pair)?;
+        return Some(CharonEvent::IkeSaEstablished { sa, local, remote });
+    }
+    if rest.starts_with("rekeyed between ") {
+        return Some(CharonEvent::IkeSaRekeyed { sa });
+    }
+    None
+}
+
+/// `con2000{2} established with SPIs cf4973bf_i c1cbfdf2_o and TS A === B`.
+fn child_sa_line(rest: &str) -> Option<CharonEvent> {
+    let (name, rest) = rest.split_once(' ')?;
+    let (name, id) = name.split_once('{')?;
+    let unique_id = id.strip_suffix('}')?.parse().ok();
+    if !rest.starts_with("established") {
+        return None;
+    }
+    let (_, ts) = rest.split_once(" and TS ")?;
+    let (local_ts, remote_ts) = ts.split_once(" === ")?;
+    Some(CharonEvent::ChildSaEstablished {
+        name: name.to_owned(),
+        unique_id,
+        local_ts: local_ts.trim().to_owned(),
+        remote_ts: remote_ts.trim().to_owned(),
+    })
+}
+
+/// `peer configs matching A[idA]...B[idB]`, `pre-shared key peer configs
+/// matching A...B[idB]`, `a child config for TS === TS`.
+fn looking_for(rest: &str) -> Option<CharonEvent> {
+    if let Some(pair) = rest.strip_prefix("a child config for ") {
+        let (local_ts, remote_ts) = pair.split_once(" === ")?;
+        return Some(CharonEvent::LookingForChildConfig {
+            local_ts: local_ts.trim().to_owned(),
+            remote_ts: remote_ts.trim().to_owned(),
+        });
+    }
+    let (_, pair) = rest.split_once("peer configs matching ")?;
+    let (local, remote) = pair.split_once("...")?;
+    let (local_addr, _) = split_bracket(local);
+    let (remote_addr, remote_id) = split_bracket(remote);
+    Some(CharonEvent::LookingForPeerConfigs {
+        local: local_addr.to_owned(),
+        remote: remote_addr.to_owned(),
+        remote_id: remote_id.map(str::to_owned),
+    })
+}
+
+fn proposals(list: ProposalList, rest: &str) -> CharonEvent {
+    CharonEvent::Proposals {
+        list,
+        proposals: Proposal::parse_list(rest),
+    }
+}
+
+/// `192.0.2.90[500] to 192.0.2.74[500] (236 bytes)`.
+fn packet(direction: Direction, rest: &str) -> Option<CharonEvent> {
+    let (from, rest) = rest.split_once(" to ")?;
+    let to = rest.split(" (").next()?;
+    let endpoint = |text: &str| {
+        let (addr, port) = split_bracket(text.trim());
+        Endpoint {
+            addr: addr.to_owned(),
+            port: port.and_then(|p| p.parse().ok()),
+        }
+    };
+    Some(CharonEvent::Packet {
+        direction,
+        from: endpoint(from),
+        to: endpoint(to),
+    })
+}
+
+/// `QUICK_MODE request 316948142 [ HASH SA No ID ID ]`.
+fn message_line(direction: Direction, rest: &str) -> Option<CharonEvent> {
+    let mut words = rest.splitn(4, ' ');
+    let exchange = words.next()?;
+    let request = match words.next()? {
+        "request" => true,
+        "response" => false,
+        _ => return None,
+    };
+    let _id = words.next()?;
+    let payloads = words
+        .next()
+        .map(|p| {
+            p.trim_start_matches('[')
+                .trim_end_matches(']')
+                .split_whitespace()
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(CharonEvent::Message {
+        direction,
+        exchange: exchange.to_owned(),
+        request,
+        payloads,
+    })
+}
+
+/// `con2000[11]` → name and id; also returns the rest after `]`.
+fn sa_name(text: &str) -> Option<(SaName, &str)> {
+    let (name, rest) = text.split_once('[')?;
+    let (id, rest) = rest.split_once(']')?;
+    Some((
+        SaName {
+            name: name.to_owned(),
+            unique_id: id.parse().ok(),
+        },
+        rest,
+    ))
+}
+
+/// `A[idA]...B[idB]`.
+fn endpoints(pair: &str) -> Option<(IdEndpoint, IdEndpoint)> {
+    let (local, remote) = pair.split_once("]...")?;
+    let local = format!("{local}]");
+    let make = |text: &str| {
+        let (addr, id) = split_bracket(text.trim());
+        IdEndpoint {
+            addr: addr.to_owned(),
+            id: id.unwrap_or("%any").to_owned(),
+        }
+    };
+    Some((make(&local), make(remote)))
+}
+
+/// `addr[inner]` → (`addr`, `Some(inner)`); `addr` → (`addr`, `None`).
+fn split_bracket(text: &str) -> (&str, Option<&str>) {
+    match text.split_once('[') {
+        Some((addr, inner)) if inner.ends_with(']') => (addr, Some(&inner[..inner.len() - 1])),
+        _ => (text, None),
+    }
+}
+
+/// `13525s` → 13525.
+fn seconds(text: &str) -> Option<u64> {
+    text.trim().trim_end_matches('s').parse().ok()
+}
+
+/// `192.168.48.0/24|/0`, `10.0.0.1/32[udp/500]`, `dynamic`, `0.0.0.0/0`.
+fn looks_like_traffic_selector(m: &str) -> bool {
+    if m.is_empty() || m.len() > 200 || m.contains(' ') {
+        return false;
+    }
+    let first = m.split(['[', '|']).next().unwrap_or(m);
+    m == "dynamic"
+        || (first.contains('/')
+            && first
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() || matches!(b, b'.' | b':' | b'/')))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,164 @@
+//! Proposals in charon's log notation: `IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024`.
+
+use std::fmt;
+
+/// What a transform does, told from its charon name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TransformKind {
+    /// Encryption algorithm (Phase 1/2 "Encryption Algorithm").
+    Encryption,
+    /// Integrity algorithm (pfSense's "Hash Algorithm").
+    Integrity,
+    /// Pseudo-random function (IKE only).
+    Prf,
+    /// Diffie-Hellman group / key exchange method (PFS in Phase 2).
+    KeyExchange,
+    /// Extended sequence numbers.
+    Esn,
+}
+
+impl TransformKind {
+    /// Classifies a transform name as charon prints it.
+    pub fn of(name: &str) -> TransformKind {
+        let upper = name.to_ascii_uppercase();
+        if upper.starts_with("PRF_") {
+            TransformKind::Prf
+        } else if upper.ends_with("EXT_SEQ") {
+            TransformKind::Esn
+        } else if ["MODP_", "ECP_", "CURVE_", "ECP", "BRAINPOOL", "NTRU_", "NEWHOPE", "ML_KEM", "KE", "MLKEM"]
+            .iter()
+            .any(|p| upper.starts_with(p))
+        {
+            TransformKind::KeyExchange
+        } else if upper.starts_with("HMAC_")
+            || upper.ends_with("_XCBC_96")
+            || upper.ends_with("_CMAC_96")
+            || upper.contains("GMAC")
+            || upper == "AUTH_NONE"
+        {
+            TransformKind::Integrity
+        } else {
+            TransformKind::Encryption
+        }
+    }
+
+    /// Parses the transform type named in `no acceptable X found`.
+    pub fn from_transform_type(name: &str) -> Option<TransformKind> {
+        Some(match name {
+            "ENCRYPTION_ALGORITHM" => TransformKind::Encryption,
+            "INTEGRITY_ALGORITHM" => TransformKind::Integrity,
+            "PSEUDO_RANDOM_FUNCTION" => TransformKind::Prf,
+            "DIFFIE_HELLMAN_GROUP" | "KEY_EXCHANGE_METHOD" => TransformKind::KeyExchange,
+            "EXTENDED_SEQUENCE_NUMBERS" => TransformKind::Esn,
+            _ => return None,
+        })
+    }
+
+    /// The name operators know it by.
+    pub fn label(self) -> &'static str {
+        match self {
+            TransformKind::Encryption => "encryption algorithm",
+            TransformKind::Integrity => "hash (integrity) algorithm",
+            TransformKind::Prf => "PRF",
+            TransformKind::KeyExchange => "DH group",
+            TransformKind::Esn => "extended sequence numbers",
+        }
+    }
+}
+
+/// One proposal: a protocol and its transforms, in the order charon printed them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Proposal {
+    /// `IKE`, `ESP` or `AH`.
+    pub protocol: String,
+    /// Transform names, e.g. `AES_CBC_128`, `HMAC_SHA1_96`, `MODP_1024`.
+    pub transforms: Vec<String>,
+}
+
+impl Proposal {
+    /// Parses `IKE:AES_CBC_128/HMAC_SHA1_96/...`. Returns `None` for text that
+    /// is not a proposal.
+    pub fn parse(text: &str) -> Option<Proposal> {
+        let (protocol, transforms) = text.trim().split_once(':')?;
+        let valid = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        };
+        if !valid(protocol) {
+            return None;
+        }
+        let transforms: Vec<String> = transforms.split('/').map(str::to_owned).collect();
+        if !transforms.iter().all(|t| valid(t)) {
+            return None;
+        }
+        Some(Proposal {
+            protocol: protocol.to_owned(),
+            transforms,
+        })
+    }
+
+    /// Parses charon's `%#P` list: proposals separated by `, `.
+    pub fn parse_list(text: &str) -> Vec<Proposal> {
+        text.split(", ").filter_map(Proposal::parse).collect()
+    }
+
+    /// The transforms of one kind.
+    pub fn of_kind(&self, kind: TransformKind) -> Vec<&str> {
+        self.transforms
+            .iter()
+            .map(String::as_str)
+            .filter(|t| TransformKind::of(t) == kind)
+            .collect()
+    }
+
+    /// Encryption algorithms.
+    pub fn encryption(&self) -> Vec<&str> {
+        self.of_kind(TransformKind::Encryption)
+    }
+
+    /// Whether the proposal carries a DH group (for ESP: PFS is on).
+    pub fn has_key_exchange(&self) -> bool {
+        !self.of_kind(TransformKind::KeyExchange).is_empty()
+    }
+}
+
+impl fmt::Display for Proposal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.protocol, self.transforms.join("/"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_charon_transform_names() {
+        for (name, kind) in [
+            ("AES_CBC_256", TransformKind::Encryption),
+            ("AES_GCM_16_128", TransformKind::Encryption),
+            ("3DES_CBC", TransformKind::Encryption),
+            ("CHACHA20_POLY1305", TransformKind::Encryption),
+            ("HMAC_SHA2_512_256", TransformKind::Integrity),
+            ("AES_XCBC_96", TransformKind::Integrity),
+            ("PRF_HMAC_SHA1", TransformKind::Prf),
+            ("MODP_1024", TransformKind::KeyExchange),
+            ("ECP_256", TransformKind::KeyExchange),
+            ("CURVE_25519", TransformKind::KeyExchange),
+            ("NO_EXT_SEQ", TransformKind::Esn),
+        ] {
+            assert_eq!(TransformKind::of(name), kind, "{name}");
+        }
+    }
+
+    #[test]
+    fn parses_a_list_and_rejects_junk() {
+        let list = Proposal::parse_list("IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024, IKE:AES_CBC_256/MODP_2048");
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[1].to_string(), "IKE:AES_CBC_256/MODP_2048");
+        assert!(Proposal::parse("not a proposal").is_none());
+        assert!(Proposal::parse("IKE:AES CBC").is_none());
+    }
+}
