@@ -1,0 +1,51 @@
+//! The diagnosis engine and the finding catalogue.
+//!
+//! Lines go in one at a time through [`Diagnoser::push_line`]; each is framed
+//! (see `ipsec-doctor-logs`), typed (see `ipsec-doctor-events`) and routed to
+//! the negotiation it belongs to: per host (the syslog host name, or the file
+//! when lines carry none), then per IKE SA (charon's `<name|id>` tag, or, in
+//! logs without one, the peer address last seen on the same worker thread).
+//! When a negotiation goes quiet or the input ends, every rule of the
+//! [`CATALOG`] looks at it. [`Diagnoser::finish`] then pairs the two ends of a
+//! tunnel where both logs are present, so that the side that only saw
+//! `NO_PROPOSAL_CHOSEN` learns from the other side exactly what differed.
+//!
+//! ```
+//! use ipsec_doctor_findings::Diagnoser;
+//!
+//! let mut diagnoser = Diagnoser::new();
+//! for (n, line) in [
+//!     "charon: 14[CFG] received proposals: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024",
+//!     "charon: 14[CFG] configured proposals: IKE:AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024",
+//!     "charon: 14[IKE] no proposal found",
+//! ]
+//! .iter()
+//! .enumerate()
+//! {
+//!     diagnoser.push_line("responder.log", n as u64 + 1, line);
+//! }
+//! let report = diagnoser.finish();
+//! assert_eq!(report.findings[0].id, "p1-encryption-mismatch");
+//! assert!(report.findings[0].summary.contains("AES_CBC_128"));
+//! ```
+//!
+//! Memory is bounded by the number of negotiations open at once, not by the
+//! size of the input: quiet negotiations are judged and dropped as the input
+//! goes on, and repeated findings are counted rather than stored again.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod catalog;
+mod correlate;
+mod diagnoser;
+pub mod guides;
+mod negotiation;
+mod report;
+mod rule;
+
+pub use catalog::{rule_by_id, CATALOG};
+pub use diagnoser::{Diagnoser, Limits};
+pub use negotiation::{Entry, IkeVersion, Negotiation, Phase, Role};
+pub use report::{Evidence, Finding, Report, Severity, TunnelSummary};
+pub use rule::{Detection, Rule, Scope};

@@ -1,0 +1,54 @@
+//! `kernel-sa-install-failure`: IKE succeeded but the kernel refused the SA.
+
+use ipsec_doctor_events::CharonEvent;
+
+use super::common::evidence;
+use crate::negotiation::Negotiation;
+use crate::report::Severity;
+use crate::rule::{Detection, Rule, Scope};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "kernel-sa-install-failure",
+    family: "kernel-sa-install-failure",
+    severity: Severity::Error,
+    title: "IPsec SA could not be installed in the kernel",
+    explanation: "Both ends agreed on everything, but installing the negotiated IPsec SA or policy in \
+        the kernel failed (\"unable to install ... (SAD|SPD) in kernel\"). The configuration is not at \
+        fault: the kernel lacks IPsec support or a module for the negotiated algorithm (xfrm/esp4 on \
+        Linux, ipsec on FreeBSD), a cryptographic accelerator does not support the key length, a \
+        conflicting policy already exists, or the daemon lacks the privilege to change the kernel's SA \
+        database (containers).",
+    fix: &[
+        "Linux: load the modules (modprobe af_key xfrm_user esp4 esp6 and the algorithm's module), check \
+         dmesg, and ip xfrm state / ip xfrm policy for conflicts; in containers grant CAP_NET_ADMIN or use \
+         strongSwan's kernel-libipsec plugin.",
+        "pfSense/OPNsense: with a crypto accelerator (System > Advanced > Miscellaneous > Cryptographic \
+         Hardware), choose a key length it supports (glxsb: AES-128 only) or disable it and reboot \
+         (ipsec-doctor explain crypto-accelerator-keylen).",
+    ],
+    see_also: &["crypto-accelerator-keylen"],
+    scope: Scope::Negotiation(detect),
+};
+
+fn detect(neg: &Negotiation) -> Option<Detection> {
+    let failed = neg.first(|e| matches!(e, CharonEvent::SaInstallFailed { .. }))?;
+    let CharonEvent::SaInstallFailed { what } = &failed.event else { return None };
+    let mut lines = vec![failed];
+    lines.extend(neg.first(|e| matches!(e, CharonEvent::IkeSaEstablished { .. })));
+    lines.extend(neg.first(|e| matches!(e, CharonEvent::Proposals { list: ipsec_doctor_events::ProposalList::Selected, .. })));
+    Some(Detection::new(
+        format!("The negotiation with {} succeeded, then charon logged \"{what}\".", neg.remote.as_deref().unwrap_or("the peer")),
+        evidence(lines),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::testing::{diagnose, ids};
+
+    #[test]
+    fn sad_install_failure() {
+        let log = "charon: 09[IKE] unable to install inbound and outbound IPsec SA (SAD) in kernel";
+        assert_eq!(ids(&diagnose("l.log", log)), ["kernel-sa-install-failure"]);
+    }
+}

@@ -1,0 +1,85 @@
+//! The finding catalogue: one module per finding, each holding its
+//! documentation, its matcher and its tests. Adding a finding means adding a
+//! module here and one line to [`CATALOG`]; `ipsec-doctor explain ID` and
+//! `ipsec-doctor catalog` read from the same table.
+
+pub(crate) mod common;
+
+mod aggressive_main_mismatch;
+mod dpd_timeout;
+mod kernel_sa_install_failure;
+mod lifetime_mismatch;
+mod logging_insufficient;
+mod nat_id_mismatch;
+mod p1_auth_failed;
+mod p1_dh_group_mismatch;
+mod p1_encryption_mismatch;
+mod p1_hash_mismatch;
+mod p1_id_mismatch;
+mod p1_proposal_mismatch;
+mod p2_encryption_mismatch;
+mod p2_hash_mismatch;
+mod p2_pfs_mismatch;
+mod p2_proposal_mismatch;
+mod p2_ts_mismatch;
+mod peer_unreachable;
+mod psk_mismatch;
+mod renegotiation_failure;
+mod tunnel_established;
+mod wrong_destination_address;
+mod xmlreader_status_page;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+use crate::rule::Rule;
+
+/// Every finding, in the order matchers run and `ipsec-doctor catalog` lists them.
+#[rustfmt::skip]
+pub static CATALOG: &[&Rule] = &[
+    &tunnel_established::RULE,
+    &aggressive_main_mismatch::RULE,
+    &nat_id_mismatch::RULE,
+    &p1_id_mismatch::RULE,
+    &psk_mismatch::RULE,
+    &p1_auth_failed::RULE,
+    &p1_encryption_mismatch::RULE,
+    &p1_hash_mismatch::RULE,
+    &p1_dh_group_mismatch::RULE,
+    &p1_proposal_mismatch::RULE,
+    &p2_encryption_mismatch::RULE,
+    &p2_hash_mismatch::RULE,
+    &p2_pfs_mismatch::RULE,
+    &p2_proposal_mismatch::RULE,
+    &p2_ts_mismatch::RULE,
+    &peer_unreachable::RULE,
+    &dpd_timeout::RULE,
+    &kernel_sa_install_failure::RULE,
+    &renegotiation_failure::RULE,
+    &wrong_destination_address::RULE,
+    &lifetime_mismatch::RULE,
+    &xmlreader_status_page::RULE,
+    &logging_insufficient::RULE,
+];
+
+/// The catalogue entry with this id.
+pub fn rule_by_id(id: &str) -> Option<&'static Rule> {
+    CATALOG.iter().copied().find(|r| r.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_families_exist() {
+        let mut seen = std::collections::HashSet::new();
+        for rule in CATALOG {
+            assert!(seen.insert(rule.id), "duplicate id {}", rule.id);
+            assert!(rule.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{}", rule.id);
+            assert!(rule_by_id(rule.family).is_some(), "{} names unknown family {}", rule.id, rule.family);
+            assert!(!rule.fix.is_empty(), "{} has no fix", rule.id);
+            assert!(rule.explanation.len() > 80, "{} explanation too short", rule.id);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+//! `nat-id-mismatch`: the peer is behind NAT and identifies itself with its
+//! private, pre-NAT address.
+
+use ipsec_doctor_events::CharonEvent;
+
+use super::common::{evidence, is_ip};
+use crate::negotiation::Negotiation;
+use crate::report::Severity;
+use crate::rule::{Detection, Rule, Scope};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "nat-id-mismatch",
+    family: "p1-auth-failed",
+    severity: Severity::Error,
+    title: "Peer identifier mismatch behind NAT",
+    explanation: "The peer sits behind NAT. Its packets arrive from the NAT router's public address, but \
+        by default it identifies itself with its own address, the private one from before NAT. This side \
+        expects the public address as the peer's identifier (Peer Identifier: Peer IP address), so no \
+        peer configuration matches and authentication fails. racoon used to accept either address; \
+        strongSwan compares the identity exactly. Note that strongSwan also logs \"remote host is behind \
+        NAT\" when UDP encapsulation is forced without any NAT, so that line alone proves nothing.",
+    fix: &[
+        "pfSense/OPNsense: VPN > IPsec > Tunnels > edit the Phase 1 > Peer identifier: IP address, and enter \
+         the peer's pre-NAT address shown above.",
+        "strongSwan swanctl.conf: connections.<name>.remote.id = <pre-NAT address> (ipsec.conf: rightid=); or \
+         make the peer send its public address as its identifier (local.id / leftid on the peer).",
+    ],
+    see_also: &["p1-id-mismatch"],
+    scope: Scope::Negotiation(detect),
+};
+
+fn detect(neg: &Negotiation) -> Option<Detection> {
+    if let Some(idir) = neg.first(|e| matches!(e, CharonEvent::IdirMismatch { .. })) {
+        let CharonEvent::IdirMismatch { received, expected } = &idir.event else { return None };
+        let mut lines = vec![idir];
+        lines.extend(neg.first(|e| matches!(e, CharonEvent::RemoteBehindNat)));
+        lines.extend(neg.first(|e| matches!(e, CharonEvent::LookingForPeerConfigs { .. })));
+        return Some(
+            Detection::new(
+                format!(
+                    "The peer identifies itself as '{received}', but this side expects '{expected}'. \
+                     '{received}' is the peer's address before NAT."
+                ),
+                evidence(lines),
+            )
+            .with_fix(format!("Set the Peer Identifier to IP address {received}.")),
+        );
+    }
+    // IKEv2 and pfSense 2.2+ wording: NAT seen, the identity is an address other
+    // than the one the packets come from, and no peer config matched.
+    let nat = neg.first(|e| matches!(e, CharonEvent::RemoteBehindNat))?;
+    let no_config = neg.first(|e| matches!(e, CharonEvent::NoPeerConfig))?;
+    let lookup = neg.first(|e| {
+        matches!(e, CharonEvent::LookingForPeerConfigs { remote, remote_id: Some(id), .. }
+            if is_ip(id) && id != remote)
+    })?;
+    let CharonEvent::LookingForPeerConfigs { remote, remote_id: Some(id), .. } = &lookup.event else {
+        return None;
+    };
+    Some(
+        Detection::new(
+            format!(
+                "The peer's packets come from {remote}, through NAT, but it identifies itself as {id}, its \
+                 address before NAT; no Phase 1 here accepts that identity."
+            ),
+            evidence([nat, lookup, no_config]),
+        )
+        .with_fix(format!("Set the Peer Identifier to IP address {id}.")),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::testing::{diagnose, ids};
+
+    const RESPONDER: &str = include_str!("../../tests/fixtures/seed/nat-id-mismatch/responder.log");
+
+    #[test]
+    fn seed_responder_names_the_pre_nat_address() {
+        let report = diagnose("r.log", RESPONDER);
+        assert_eq!(ids(&report), ["nat-id-mismatch"]);
+        assert!(report.findings[0].fix[0].contains("192.0.2.10"));
+    }
+
+    #[test]
+    fn ikev2_private_identity_through_nat() {
+        let log = "\
+12[IKE] remote host is behind NAT
+12[CFG] looking for peer configs matching 198.51.100.50[right]...203.0.113.245[192.0.2.10]
+12[CFG] no matching peer config found";
+        let report = diagnose("r.log", log);
+        assert_eq!(ids(&report), ["nat-id-mismatch"]);
+        assert!(report.findings[0].summary.contains("203.0.113.245"));
+    }
+
+    #[test]
+    fn name_identity_behind_nat_is_not_a_nat_mismatch() {
+        let log = "\
+12[IKE] remote host is behind NAT
+12[CFG] looking for peer configs matching 198.51.100.50[right]...203.0.113.245[someid]
+12[CFG] no matching peer config found";
+        assert_eq!(ids(&diagnose("r.log", log)), ["p1-id-mismatch"]);
+    }
+}

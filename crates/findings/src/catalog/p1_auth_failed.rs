@@ -1,0 +1,69 @@
+//! `p1-auth-failed`: the peer rejected Phase 1 authentication, and this log
+//! alone cannot tell why.
+
+use ipsec_doctor_events::Notify;
+
+use super::common::{before_ike_up, evidence};
+use crate::negotiation::{IkeVersion, Negotiation};
+use crate::report::Severity;
+use crate::rule::{Detection, Rule, Scope};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "p1-auth-failed",
+    family: "p1-auth-failed",
+    severity: Severity::Error,
+    title: "Phase 1 authentication failed (cause not in this log)",
+    explanation: "The peer answered AUTHENTICATION_FAILED. The cause is only in the peer's log: a \
+        Main/Aggressive mode mismatch, an identifier that the peer does not expect, a different \
+        pre-shared key, or (behind NAT) a pre-NAT address used as identifier. Give ipsec-doctor the \
+        peer's log too, with the configuration backend (CFG) logged at level 2, and it will say which.",
+    fix: &[
+        "Collect the peer's IPsec log for the same minute (pfSense: Status > System Logs > IPsec, with \
+         VPN > IPsec > Advanced Settings: IKE SA, IKE Child SA and Configuration Backend on Diag) and \
+         run ipsec-doctor diagnose on both logs together.",
+        "Meanwhile compare on both ends: Negotiation mode, My/Peer identifier, and Pre-Shared Key \
+         (swanctl.conf: aggressive, local.id/remote.id, secrets).",
+    ],
+    see_also: &["aggressive-main-mismatch", "p1-id-mismatch", "psk-mismatch", "nat-id-mismatch", "debugging"],
+    scope: Scope::Negotiation(detect),
+};
+
+fn detect(neg: &Negotiation) -> Option<Detection> {
+    let (index, failed) = neg.received_notify(&Notify::AuthenticationFailed)?;
+    // IKEv2 answers AUTHENTICATION_FAILED in IKE_AUTH, before the IKE SA is up;
+    // later it concerns something else (e.g. a reauthentication).
+    if !before_ike_up(neg, index) {
+        return None;
+    }
+    let mut lines = vec![failed];
+    lines.extend(neg.first(|e| matches!(e, ipsec_doctor_events::CharonEvent::InitiatingIkeSa { .. })));
+    let version = match neg.version {
+        Some(IkeVersion::V2) => " in IKE_AUTH",
+        _ => "",
+    };
+    Some(Detection::new(
+        format!(
+            "The peer{} rejected this side's authentication{version}. The peer's log says why: identifiers, \
+             pre-shared key or negotiation mode.",
+            neg.remote.as_ref().map(|r| format!(" {r}")).unwrap_or_default()
+        ),
+        evidence(lines),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::testing::{diagnose, ids};
+
+    #[test]
+    fn ikev2_auth_failed_in_ike_auth() {
+        let log = "\
+Nov 27 10:00:00 13[IKE] <gw|1> initiating IKE_SA gw[1] to 192.0.2.74
+Nov 27 10:00:00 13[CFG] <gw|1> configured proposals: IKE:AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048
+Nov 27 10:00:01 15[ENC] <gw|1> parsed IKE_AUTH response 1 [ N(AUTH_FAILED) ]
+Nov 27 10:00:01 15[IKE] <gw|1> received AUTHENTICATION_FAILED notify error";
+        let report = diagnose("i.log", log);
+        assert_eq!(ids(&report), ["p1-auth-failed"]);
+        assert!(report.findings[0].summary.contains("192.0.2.74"));
+    }
+}

@@ -1,0 +1,52 @@
+//! `p1-dh-group-mismatch`: Phase 1 DH group mismatch.
+
+use super::common::{attribute_mismatch, Attribute};
+use crate::negotiation::{Negotiation, Phase};
+use crate::report::Severity;
+use crate::rule::{Detection, Rule, Scope};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "p1-dh-group-mismatch",
+    family: "p1-proposal-mismatch",
+    severity: Severity::Error,
+    title: "Phase 1 DH group mismatch",
+    explanation: "The two ends share no Diffie-Hellman group (key exchange method) for Phase 1: the responder finds no acceptable proposal (\"no acceptable DIFFIE_HELLMAN_GROUP found\", or KEY_EXCHANGE_METHOD from strongSwan 5.9.x/6 on) and answers NO_PROPOSAL_CHOSEN. In IKEv2 the responder may instead ask for another group with INVALID_KE_PAYLOAD, which only fails when no group is shared.",
+    fix: &[
+        "pfSense/OPNsense: VPN > IPsec > Tunnels > edit the Phase 1 > Phase 1 Proposal (DH Group): same group on both ends (14 = MODP_2048 or stronger; avoid 1, 2 and 5).",
+        "strongSwan swanctl.conf: connections.<name>.proposals (ipsec.conf: ike=) must share a DH group with the peer, e.g. modp2048 in aes256-sha256-modp2048 on both ends.",
+    ],
+    see_also: &["p1-proposal-mismatch"],
+    scope: Scope::Negotiation(detect),
+};
+
+fn detect(neg: &Negotiation) -> Option<Detection> {
+    attribute_mismatch(neg, Phase::One, Attribute::DhGroup, "Phase 1 DH Group")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::testing::{diagnose, diagnose_files, ids};
+
+    const INITIATOR: &str = include_str!("../../tests/fixtures/seed/p1-dh-group-mismatch/initiator.log");
+    const RESPONDER: &str = include_str!("../../tests/fixtures/seed/p1-dh-group-mismatch/responder.log");
+
+    #[test]
+    fn seed_responder_names_the_difference() {
+        let report = diagnose("r.log", RESPONDER);
+        assert_eq!(ids(&report), ["p1-dh-group-mismatch"]);
+        assert!(report.findings[0].summary.contains("Offered Phase 1 DH Group: MODP_8192 (group 18); accepted here: MODP_1024 (group 2)"), "{}", report.findings[0].summary);
+    }
+
+    #[test]
+    fn seed_initiator_alone_is_generic() {
+        assert_eq!(ids(&diagnose("i.log", INITIATOR))[0], "p1-proposal-mismatch");
+    }
+
+    #[test]
+    fn seed_both_sides_make_the_initiator_specific() {
+        let report = diagnose_files(&[("i.log", INITIATOR), ("r.log", RESPONDER)]);
+        let errors: Vec<_> = report.findings.iter().filter(|f| f.severity == crate::Severity::Error).collect();
+        assert_eq!(errors.len(), 2, "{:?}", ids(&report));
+        assert!(errors.iter().all(|f| f.id == "p1-dh-group-mismatch"), "{:?}", ids(&report));
+    }
+}

@@ -1,0 +1,52 @@
+//! `p1-encryption-mismatch`: Phase 1 encryption algorithm mismatch.
+
+use super::common::{attribute_mismatch, Attribute};
+use crate::negotiation::{Negotiation, Phase};
+use crate::report::Severity;
+use crate::rule::{Detection, Rule, Scope};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "p1-encryption-mismatch",
+    family: "p1-proposal-mismatch",
+    severity: Severity::Error,
+    title: "Phase 1 encryption algorithm mismatch",
+    explanation: "The two ends share no Phase 1 encryption algorithm (with key length): the responder compares every proposal the initiator offers with its own and finds none acceptable (\"no proposal found\", \"no acceptable ENCRYPTION_ALGORITHM found\") and answers NO_PROPOSAL_CHOSEN. AES-128 and AES-256 are different algorithms here.",
+    fix: &[
+        "pfSense/OPNsense: VPN > IPsec > Tunnels > edit the Phase 1 > Phase 1 Proposal (Encryption Algorithm): same algorithm and key length on both ends.",
+        "strongSwan swanctl.conf: connections.<name>.proposals (ipsec.conf: ike=) must share an encryption algorithm with the peer, e.g. aes256-sha256-modp2048 on both ends.",
+    ],
+    see_also: &["p1-proposal-mismatch"],
+    scope: Scope::Negotiation(detect),
+};
+
+fn detect(neg: &Negotiation) -> Option<Detection> {
+    attribute_mismatch(neg, Phase::One, Attribute::Encryption, "Phase 1 Encryption Algorithm")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::testing::{diagnose, diagnose_files, ids};
+
+    const INITIATOR: &str = include_str!("../../tests/fixtures/seed/p1-encryption-mismatch/initiator.log");
+    const RESPONDER: &str = include_str!("../../tests/fixtures/seed/p1-encryption-mismatch/responder.log");
+
+    #[test]
+    fn seed_responder_names_the_difference() {
+        let report = diagnose("r.log", RESPONDER);
+        assert_eq!(ids(&report), ["p1-encryption-mismatch"]);
+        assert!(report.findings[0].summary.contains("Offered Phase 1 Encryption Algorithm: AES_CBC_128; accepted here: AES_CBC_256"), "{}", report.findings[0].summary);
+    }
+
+    #[test]
+    fn seed_initiator_alone_is_generic() {
+        assert_eq!(ids(&diagnose("i.log", INITIATOR))[0], "p1-proposal-mismatch");
+    }
+
+    #[test]
+    fn seed_both_sides_make_the_initiator_specific() {
+        let report = diagnose_files(&[("i.log", INITIATOR), ("r.log", RESPONDER)]);
+        let errors: Vec<_> = report.findings.iter().filter(|f| f.severity == crate::Severity::Error).collect();
+        assert_eq!(errors.len(), 2, "{:?}", ids(&report));
+        assert!(errors.iter().all(|f| f.id == "p1-encryption-mismatch"), "{:?}", ids(&report));
+    }
+}

@@ -1,0 +1,88 @@
+//! `p1-id-mismatch`: no Phase 1 on this side accepts the peer's identity.
+
+use ipsec_doctor_events::{CharonEvent, Notify};
+
+use super::common::{evidence, is_ip};
+use crate::negotiation::Negotiation;
+use crate::report::Severity;
+use crate::rule::{Detection, Rule, Scope};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "p1-id-mismatch",
+    family: "p1-auth-failed",
+    severity: Severity::Error,
+    title: "Phase 1 identifier mismatch",
+    explanation: "The peer presented an identity (its \"My identifier\") that no Phase 1 on this side \
+        expects as \"Peer identifier\", so strongSwan finds no peer configuration (\"no peer config \
+        found\" in IKEv1, \"no matching peer config found\" in IKEv2) and answers \
+        AUTHENTICATION_FAILED. The peer only sees the authentication failure.",
+    fix: &[
+        "pfSense/OPNsense: VPN > IPsec > Tunnels > edit the Phase 1: make this side's Peer identifier equal \
+         the peer's My identifier (type and value), or change the peer's My identifier.",
+        "strongSwan swanctl.conf: connections.<name>.remote.id must equal the peer's local.id \
+         (ipsec.conf: rightid= here, leftid= on the peer).",
+    ],
+    see_also: &["nat-id-mismatch", "p1-auth-failed"],
+    scope: Scope::Negotiation(detect),
+};
+
+fn detect(neg: &Negotiation) -> Option<Detection> {
+    let no_config = neg.first(|e| matches!(e, CharonEvent::NoPeerConfig))?;
+    let lookup = neg.first(|e| matches!(e, CharonEvent::LookingForPeerConfigs { .. }));
+    let nat = neg.any(|e| matches!(e, CharonEvent::RemoteBehindNat));
+    let presented = lookup.and_then(|l| match &l.event {
+        CharonEvent::LookingForPeerConfigs { remote, remote_id, .. } => Some((remote.clone(), remote_id.clone())),
+        _ => None,
+    });
+    if let Some((remote, Some(id))) = &presented {
+        // An address identity through NAT is nat-id-mismatch's case.
+        if nat && is_ip(id) && id != remote {
+            return None;
+        }
+    }
+    let summary = match &presented {
+        Some((remote, Some(id))) => format!(
+            "The peer {remote} identifies itself as '{id}'; no Phase 1 here accepts that identity."
+        ),
+        Some((remote, None)) => format!("No Phase 1 here accepts the identity the peer {remote} presented."),
+        None => "No Phase 1 here accepts the identity the peer presented.".to_owned(),
+    };
+    let mut lines = vec![no_config];
+    lines.extend(lookup);
+    lines.extend(neg.sent_notify(&Notify::AuthenticationFailed));
+    let mut detection = Detection::new(summary, evidence(lines));
+    if let Some((_, Some(id))) = presented {
+        detection = detection.with_fix(format!(
+            "Set this side's Peer identifier to '{id}' (or change the peer's My identifier to what this side expects)."
+        ));
+    }
+    Some(detection)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::testing::{diagnose, diagnose_files, ids};
+
+    const INITIATOR: &str = include_str!("../../tests/fixtures/seed/p1-id-mismatch/initiator.log");
+    const RESPONDER: &str = include_str!("../../tests/fixtures/seed/p1-id-mismatch/responder.log");
+
+    #[test]
+    fn seed_responder_names_the_identity() {
+        let report = diagnose("r.log", RESPONDER);
+        assert_eq!(ids(&report), ["p1-id-mismatch"]);
+        assert!(report.findings[0].summary.contains("'someid'"));
+    }
+
+    #[test]
+    fn seed_initiator_alone_cannot_tell() {
+        assert_eq!(ids(&diagnose("i.log", INITIATOR))[0], "p1-auth-failed");
+    }
+
+    #[test]
+    fn seed_both_sides_name_the_identity() {
+        let report = diagnose_files(&[("i.log", INITIATOR), ("r.log", RESPONDER)]);
+        let errors: Vec<_> = report.findings.iter().filter(|f| f.severity == crate::Severity::Error).collect();
+        assert_eq!(errors.len(), 2);
+        assert!(errors.iter().all(|f| f.id == "p1-id-mismatch"), "{:?}", ids(&report));
+    }
+}

@@ -1,0 +1,52 @@
+//! `p2-encryption-mismatch`: Phase 2 encryption algorithm mismatch.
+
+use super::common::{attribute_mismatch, Attribute};
+use crate::negotiation::{Negotiation, Phase};
+use crate::report::Severity;
+use crate::rule::{Detection, Rule, Scope};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "p2-encryption-mismatch",
+    family: "p2-proposal-mismatch",
+    severity: Severity::Error,
+    title: "Phase 2 encryption algorithm mismatch",
+    explanation: "Phase 1 is up, but the two ends share no Phase 2 (ESP) encryption algorithm: the responder finds no acceptable proposal (\"no acceptable ENCRYPTION_ALGORITHM found\", \"no matching proposal found, sending NO_PROPOSAL_CHOSEN\") and the initiator receives NO_PROPOSAL_CHOSEN for its Quick Mode / CREATE_CHILD_SA.",
+    fix: &[
+        "pfSense/OPNsense: VPN > IPsec > Tunnels > show Phase 2 entries > edit the Phase 2 > Encryption Algorithms: tick at least one algorithm and key length that the peer also uses.",
+        "strongSwan swanctl.conf: connections.<name>.children.<child>.esp_proposals (ipsec.conf: esp=) must share an encryption algorithm with the peer.",
+    ],
+    see_also: &["p2-proposal-mismatch"],
+    scope: Scope::Negotiation(detect),
+};
+
+fn detect(neg: &Negotiation) -> Option<Detection> {
+    attribute_mismatch(neg, Phase::Two, Attribute::Encryption, "Phase 2 Encryption Algorithm")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::testing::{diagnose, diagnose_files, ids};
+
+    const INITIATOR: &str = include_str!("../../tests/fixtures/seed/p2-encryption-mismatch/initiator.log");
+    const RESPONDER: &str = include_str!("../../tests/fixtures/seed/p2-encryption-mismatch/responder.log");
+
+    #[test]
+    fn seed_responder_names_the_difference() {
+        let report = diagnose("r.log", RESPONDER);
+        assert_eq!(ids(&report), ["p2-encryption-mismatch"]);
+        assert!(report.findings[0].summary.contains("Offered Phase 2 Encryption Algorithm: AES_CBC_128; accepted here: AES_CBC_256"), "{}", report.findings[0].summary);
+    }
+
+    #[test]
+    fn seed_initiator_alone_is_generic() {
+        assert_eq!(ids(&diagnose("i.log", INITIATOR))[0], "p2-proposal-mismatch");
+    }
+
+    #[test]
+    fn seed_both_sides_make_the_initiator_specific() {
+        let report = diagnose_files(&[("i.log", INITIATOR), ("r.log", RESPONDER)]);
+        let errors: Vec<_> = report.findings.iter().filter(|f| f.severity == crate::Severity::Error).collect();
+        assert_eq!(errors.len(), 2, "{:?}", ids(&report));
+        assert!(errors.iter().all(|f| f.id == "p2-encryption-mismatch"), "{:?}", ids(&report));
+    }
+}

@@ -1,0 +1,52 @@
+//! `p2-hash-mismatch`: Phase 2 hash algorithm mismatch.
+
+use super::common::{attribute_mismatch, Attribute};
+use crate::negotiation::{Negotiation, Phase};
+use crate::report::Severity;
+use crate::rule::{Detection, Rule, Scope};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "p2-hash-mismatch",
+    family: "p2-proposal-mismatch",
+    severity: Severity::Error,
+    title: "Phase 2 hash algorithm mismatch",
+    explanation: "Phase 1 is up, but the two ends share no Phase 2 (ESP) integrity algorithm: the responder finds no acceptable proposal (\"no acceptable INTEGRITY_ALGORITHM found\") and the initiator receives NO_PROPOSAL_CHOSEN. With AES-GCM no hash is needed, but both ends must then use GCM.",
+    fix: &[
+        "pfSense/OPNsense: VPN > IPsec > Tunnels > show Phase 2 entries > edit the Phase 2 > Hash Algorithms: tick at least one hash the peer also uses.",
+        "strongSwan swanctl.conf: connections.<name>.children.<child>.esp_proposals (ipsec.conf: esp=) must share an integrity algorithm with the peer, e.g. aes256-sha256 on both ends.",
+    ],
+    see_also: &["p2-proposal-mismatch"],
+    scope: Scope::Negotiation(detect),
+};
+
+fn detect(neg: &Negotiation) -> Option<Detection> {
+    attribute_mismatch(neg, Phase::Two, Attribute::Hash, "Phase 2 Hash Algorithm")
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::testing::{diagnose, diagnose_files, ids};
+
+    const INITIATOR: &str = include_str!("../../tests/fixtures/seed/p2-hash-mismatch/initiator.log");
+    const RESPONDER: &str = include_str!("../../tests/fixtures/seed/p2-hash-mismatch/responder.log");
+
+    #[test]
+    fn seed_responder_names_the_difference() {
+        let report = diagnose("r.log", RESPONDER);
+        assert_eq!(ids(&report), ["p2-hash-mismatch"]);
+        assert!(report.findings[0].summary.contains("Offered Phase 2 Hash Algorithm: HMAC_SHA2_512_256; accepted here: HMAC_SHA1_96"), "{}", report.findings[0].summary);
+    }
+
+    #[test]
+    fn seed_initiator_alone_is_generic() {
+        assert_eq!(ids(&diagnose("i.log", INITIATOR))[0], "p2-proposal-mismatch");
+    }
+
+    #[test]
+    fn seed_both_sides_make_the_initiator_specific() {
+        let report = diagnose_files(&[("i.log", INITIATOR), ("r.log", RESPONDER)]);
+        let errors: Vec<_> = report.findings.iter().filter(|f| f.severity == crate::Severity::Error).collect();
+        assert_eq!(errors.len(), 2, "{:?}", ids(&report));
+        assert!(errors.iter().all(|f| f.id == "p2-hash-mismatch"), "{:?}", ids(&report));
+    }
+}

@@ -1,0 +1,48 @@
+//! `p2-proposal-mismatch`: Phase 2 failed with NO_PROPOSAL_CHOSEN and this
+//! log does not show which attribute differs.
+
+use ipsec_doctor_events::{CharonEvent, Direction};
+
+use super::common::{evidence, list, proposal_failure};
+use crate::negotiation::{Negotiation, Phase};
+use crate::report::Severity;
+use crate::rule::{Detection, Rule, Scope};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "p2-proposal-mismatch",
+    family: "p2-proposal-mismatch",
+    severity: Severity::Error,
+    title: "Phase 2 proposal mismatch (attribute not in this log)",
+    explanation: "Phase 1 came up, but the CHILD SA (Phase 2) failed because the ends share no ESP \
+        proposal (NO_PROPOSAL_CHOSEN). This log does not show the peer's side; the responder's log, with \
+        the configuration backend at level 2, names the encryption, hash or PFS group that differs.",
+    fix: &[
+        "Compare VPN > IPsec > Tunnels > Phase 2 > Encryption Algorithms, Hash Algorithms and PFS key group \
+         on both ends, or give ipsec-doctor the peer's log as well.",
+        "strongSwan: compare children.<child>.esp_proposals (ipsec.conf: esp=) on both ends.",
+    ],
+    see_also: &["p2-encryption-mismatch", "p2-hash-mismatch", "p2-pfs-mismatch", "debugging"],
+    scope: Scope::Negotiation(detect),
+};
+
+fn detect(neg: &Negotiation) -> Option<Detection> {
+    let failure = proposal_failure(neg, Phase::Two)?;
+    if !failure.differing.is_empty() {
+        return None;
+    }
+    let mut summary = String::from("Phase 2 found no ESP proposal both ends accept.");
+    if let Some(c) = failure.configured {
+        summary.push_str(&format!(" This side offers {}.", list(c)));
+    }
+    let mut lines = failure.entries.clone();
+    // A KE payload in our Quick Mode request means this side uses PFS.
+    if let Some(qm) = neg.first(|e| {
+        matches!(e, CharonEvent::Message { direction: Direction::Sent, exchange, payloads, .. }
+            if exchange == "QUICK_MODE" && payloads.iter().any(|p| p == "KE"))
+    }) {
+        summary.push_str(" This side proposes PFS (a KE payload in its Quick Mode request): if the peer has PFS off, that is the difference.");
+        lines.push(qm);
+    }
+    summary.push_str(" The peer's log says which attribute differs.");
+    Some(Detection::new(summary, evidence(lines)))
+}

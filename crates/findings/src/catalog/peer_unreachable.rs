@@ -1,0 +1,79 @@
+//! `peer-unreachable`: nothing ever came back from the peer.
+
+use ipsec_doctor_events::CharonEvent;
+
+use super::common::evidence;
+use crate::negotiation::Negotiation;
+use crate::report::Severity;
+use crate::rule::{Detection, Rule, Scope};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "peer-unreachable",
+    family: "peer-unreachable",
+    severity: Severity::Error,
+    title: "Peer unreachable",
+    explanation: "This side sent its first IKE message, retransmitted it, and gave up without ever \
+        receiving an answer. Either the packets do not reach the peer (wrong Remote Gateway address, UDP \
+        500/4500 blocked by a firewall on the way or on the peer's WAN, no route) or the peer's answers do \
+        not come back (outbound NAT rewriting the source port, asymmetric routing), or the peer's IKE \
+        daemon is not running or not listening on that address.",
+    fix: &[
+        "pfSense/OPNsense: check VPN > IPsec > Tunnels > Phase 1 > Remote Gateway; on the peer, Firewall > \
+         Rules > WAN must pass UDP 500 and 4500 (and ESP) from this side; check Diagnostics > States for \
+         the peer address and a route to it (Diagnostics > Routes).",
+        "strongSwan: check connections.<name>.remote_addrs (ipsec.conf: right=), that charon listens on the \
+         peer (ss -ulpn | grep -E ':(500|4500)'), and capture on both WANs: tcpdump -ni <wan> udp port 500 or udp port 4500.",
+    ],
+    see_also: &["outbound-nat-any"],
+    scope: Scope::Negotiation(detect),
+};
+
+fn detect(neg: &Negotiation) -> Option<Detection> {
+    if neg.heard_from_peer || neg.ike_established_at().is_some() {
+        return None;
+    }
+    let gave_up = neg.first(|e| matches!(e, CharonEvent::GivingUp { .. } | CharonEvent::PeerNotResponding))?;
+    let mut lines = vec![gave_up];
+    lines.extend(neg.first(|e| matches!(e, CharonEvent::InitiatingIkeSa { .. })));
+    lines.extend(neg.first(|e| matches!(e, CharonEvent::Retransmit { .. })));
+    lines.extend(neg.first(|e| matches!(e, CharonEvent::PeerNotResponding)));
+    let retransmits = neg.entries.iter().find_map(|e| match e.event {
+        CharonEvent::GivingUp { retransmits } => Some(retransmits),
+        _ => None,
+    });
+    Some(Detection::new(
+        format!(
+            "This side sent IKE requests to {}{} and never received an answer.",
+            neg.remote.as_deref().unwrap_or("the peer"),
+            retransmits.map(|n| format!(", retransmitted {n} times,")).unwrap_or_default()
+        ),
+        evidence(lines),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::testing::{diagnose, ids};
+
+    #[test]
+    fn retransmits_without_answer() {
+        let log = "\
+Nov 27 10:00:00 13[IKE] <gw|1> initiating IKE_SA gw[1] to 192.0.2.74
+Nov 27 10:00:00 13[NET] <gw|1> sending packet: from 192.0.2.90[500] to 192.0.2.74[500] (464 bytes)
+Nov 27 10:00:02 14[IKE] <gw|1> retransmit 1 of request with message ID 0
+Nov 27 10:00:06 15[IKE] <gw|1> giving up after 2 retransmits
+Nov 27 10:00:06 15[IKE] <gw|1> establishing IKE_SA failed, peer not responding";
+        let report = diagnose("i.log", log);
+        assert_eq!(ids(&report), ["peer-unreachable"]);
+        assert!(report.findings[0].summary.contains("192.0.2.74, retransmitted 2 times"));
+    }
+
+    #[test]
+    fn an_answer_means_reachable() {
+        let log = "\
+Nov 27 10:00:00 13[IKE] <gw|1> initiating IKE_SA gw[1] to 192.0.2.74
+Nov 27 10:00:00 13[NET] <gw|1> received packet: from 192.0.2.74[500] to 192.0.2.90[500] (36 bytes)
+Nov 27 10:00:06 15[IKE] <gw|1> giving up after 2 retransmits";
+        assert!(!ids(&diagnose("i.log", log)).contains(&"peer-unreachable"));
+    }
+}

@@ -1,0 +1,84 @@
+//! `psk-mismatch`: the two ends have different pre-shared keys.
+
+use ipsec_doctor_events::CharonEvent;
+
+use super::common::evidence;
+use crate::negotiation::Negotiation;
+use crate::report::Severity;
+use crate::rule::{Detection, Rule, Scope};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "psk-mismatch",
+    family: "p1-auth-failed",
+    severity: Severity::Error,
+    title: "Phase 1 pre-shared key mismatch",
+    explanation: "The pre-shared keys differ. In IKEv1 Main Mode the key is part of the encryption key of \
+        the third exchange, so a wrong key shows as payloads that cannot be decrypted (\"invalid \
+        HASH_V1/ID_V1 payload length, decryption failed?\", \"could not decrypt payloads\"). In IKEv2 the \
+        responder finds the peer's configuration but the authentication MAC does not verify (\"tried 1 \
+        shared key for ... but MAC mismatched\") and answers AUTHENTICATION_FAILED.",
+    fix: &[
+        "pfSense/OPNsense: VPN > IPsec > Tunnels > edit the Phase 1 > Pre-Shared Key: enter the same key on \
+         both ends (copy it; watch for trailing spaces and characters that differ between keyboard layouts).",
+        "strongSwan swanctl.conf: secrets { ike-<name> { id = <peer id>  secret = \"...\" } } with the same \
+         secret on both ends (ipsec.secrets: <ids> : PSK \"...\"). A secret written 0s... is base64, \
+         0x... is hex: write it the same way on both ends.",
+    ],
+    see_also: &["p1-auth-failed"],
+    scope: Scope::Negotiation(detect),
+};
+
+fn detect(neg: &Negotiation) -> Option<Detection> {
+    if let Some(mac) = neg.first(|e| matches!(e, CharonEvent::PskMacMismatch { .. })) {
+        let mut lines = vec![mac];
+        lines.extend(neg.first(|e| matches!(e, CharonEvent::LookingForPeerConfigs { .. })));
+        return Some(Detection::new(
+            format!(
+                "The peer{} was found in this side's configuration, but its authentication does not \
+                 verify with the pre-shared key configured here: the keys differ.",
+                neg.remote.as_ref().map(|r| format!(" {r}")).unwrap_or_default()
+            ),
+            evidence(lines),
+        ));
+    }
+    let payload = neg.first(|e| matches!(e, CharonEvent::InvalidPayloadLength { .. }));
+    let hash = neg.first(|e| matches!(e, CharonEvent::HashMismatch));
+    let first = payload.or(hash)?;
+    let mut lines = vec![first];
+    lines.extend(neg.first(|e| matches!(e, CharonEvent::CouldNotDecrypt)));
+    lines.extend(neg.first(|e| matches!(e, CharonEvent::MessageParsingFailed)));
+    let what = match &first.event {
+        CharonEvent::InvalidPayloadLength { payload } => {
+            format!("the peer's encrypted {payload} payload decrypts to garbage")
+        }
+        _ => "the peer's HASH does not verify".to_owned(),
+    };
+    Some(Detection::new(
+        format!("In IKEv1 Main Mode {what}: the two ends derived different keys from different pre-shared keys."),
+        evidence(lines),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::testing::{diagnose, diagnose_files, ids};
+
+    const INITIATOR: &str = include_str!("../../tests/fixtures/seed/psk-mismatch/initiator.log");
+    const RESPONDER: &str = include_str!("../../tests/fixtures/seed/psk-mismatch/responder.log");
+
+    #[test]
+    fn seed_each_side_alone_and_both() {
+        assert_eq!(ids(&diagnose("i.log", INITIATOR)), ["psk-mismatch"]);
+        assert_eq!(ids(&diagnose("r.log", RESPONDER)), ["psk-mismatch"]);
+        let both = diagnose_files(&[("i.log", INITIATOR), ("r.log", RESPONDER)]);
+        assert_eq!(both.findings.len(), 2);
+        assert_eq!(ids(&both), ["psk-mismatch"]);
+    }
+
+    #[test]
+    fn ikev2_mac_mismatch() {
+        let log = "Nov 27 10:00:01 05[CFG] <3> looking for peer configs matching 192.0.2.74[right]...192.0.2.90[left]\n\
+                   Nov 27 10:00:01 05[IKE] <gw|3> tried 1 shared key for 'right' - 'left', but MAC mismatched";
+        assert_eq!(ids(&diagnose("r.log", log)), ["psk-mismatch"]);
+    }
+}

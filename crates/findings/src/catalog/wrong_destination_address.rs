@@ -1,0 +1,84 @@
+//! `wrong-destination-address`: the peer connects to an address this side's
+//! Phase 1 does not use (a CARP or IP alias VIP, another WAN).
+
+use ipsec_doctor_events::CharonEvent;
+
+use super::common::evidence;
+use crate::negotiation::Negotiation;
+use crate::report::Severity;
+use crate::rule::{Detection, Rule, Scope};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "wrong-destination-address",
+    family: "wrong-destination-address",
+    severity: Severity::Error,
+    title: "Peer connects to an address no Phase 1 uses",
+    explanation: "With several WAN addresses (CARP VIPs, IP alias VIPs, multiple WANs), a Phase 1 bound to \
+        one address does not answer connections to another. The peer's packets arrive at an address for \
+        which this side has no IKE configuration: charon logs \"no IKE config found for A...B\", or the \
+        connection only matches pfSense's bypasslan or a %any...%any catch-all. The destination address \
+        in these lines is the address the peer really uses.",
+    fix: &[
+        "pfSense/OPNsense: VPN > IPsec > Tunnels > edit the Phase 1 > Interface: choose the address the peer \
+         connects to (the CARP VIP or IP alias shown above), or change the peer's Remote Gateway to this \
+         Phase 1's address. Confirm with Status > IPsec (ipsec statusall / swanctl --list-conns).",
+        "strongSwan swanctl.conf: connections.<name>.local_addrs must include that address (ipsec.conf: left=); \
+         and remote_addrs must include the peer's source address.",
+    ],
+    see_also: &[],
+    scope: Scope::Negotiation(detect),
+};
+
+fn detect(neg: &Negotiation) -> Option<Detection> {
+    if let Some(none) = neg.first(|e| matches!(e, CharonEvent::NoIkeConfig { .. })) {
+        let CharonEvent::NoIkeConfig { local, remote } = &none.event else { return None };
+        return Some(
+            Detection::new(
+                format!(
+                    "The peer {remote} sent its IKE request to {local}, and no Phase 1 here is configured for \
+                     that pair of addresses."
+                ),
+                evidence([none]),
+            )
+            .with_fix(format!(
+                "Make a Phase 1 listen on {local} for peer {remote}, or have the peer connect to the address \
+                 this side's Phase 1 uses."
+            )),
+        );
+    }
+    let catch_all = neg.first(|e| {
+        matches!(e, CharonEvent::MatchedIkeConfig { local, remote } if local == "%any" && remote == "%any")
+    });
+    let bypass = neg.conn.as_deref() == Some("bypasslan");
+    if bypass || catch_all.is_some() {
+        let first = catch_all.or_else(|| neg.entries.first())?;
+        let peer = neg.remote.as_deref().unwrap_or("the peer");
+        let to = neg.local.as_deref().map(|l| format!(" at {l}")).unwrap_or_default();
+        // Only a failing negotiation is a symptom; a working %any responder config is fine.
+        if neg.ike_established_at().is_some() && !bypass {
+            return None;
+        }
+        return Some(Detection::new(
+            format!(
+                "The connection from {peer}{to} matched {} instead of a tunnel's Phase 1: the address it \
+                 arrived at is not the one the Phase 1 is bound to.",
+                if bypass { "bypasslan" } else { "the %any...%any catch-all" }
+            ),
+            evidence([first]),
+        ));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::testing::{diagnose, ids};
+
+    #[test]
+    fn no_ike_config_for_the_vip() {
+        let log = "Nov 27 10:00:00 fw1 charon[42]: 06[IKE] no IKE config found for 198.51.100.7...203.0.113.9, sending NO_PROPOSAL_CHOSEN";
+        let report = diagnose("l.log", log);
+        assert_eq!(ids(&report), ["wrong-destination-address"]);
+        assert!(report.findings[0].summary.contains("to 198.51.100.7"));
+    }
+}

@@ -1,0 +1,116 @@
+//! Findings as the renderers and scripts see them.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// How bad a finding is. Ordered worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The tunnel does not work.
+    Error,
+    /// Something to look at.
+    Warning,
+    /// For information.
+    Info,
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+        })
+    }
+}
+
+/// One line that proves a finding. `text` is the raw line: untrusted, and
+/// escaped by every renderer.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Evidence {
+    /// The file the line came from (`-` for standard input).
+    #[serde(serialize_with = "serialize_arc_str")]
+    pub path: Arc<str>,
+    /// 1-based line number in that file.
+    pub line: u64,
+    /// The line as read.
+    pub text: String,
+}
+
+fn serialize_arc_str<S: serde::Serializer>(value: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(value)
+}
+
+/// One diagnosis for one host and tunnel.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Catalogue id.
+    pub id: &'static str,
+    /// Generic id of the group.
+    pub family: &'static str,
+    /// How bad.
+    pub severity: Severity,
+    /// Syslog host name, or `None` when the lines carry none.
+    pub host: Option<String>,
+    /// Connection name, or the peer address where the name is unknown.
+    pub tunnel: Option<String>,
+    /// Catalogue title.
+    pub title: &'static str,
+    /// This case, with its concrete values.
+    pub summary: String,
+    /// What to change.
+    pub fix: Vec<String>,
+    /// The lines that prove it.
+    pub evidence: Vec<Evidence>,
+    /// How many negotiations showed it.
+    pub occurrences: u64,
+    /// The file the finding was read from, for grouping when `host` is `None`.
+    #[serde(skip)]
+    pub origin: Arc<str>,
+}
+
+/// One tunnel as seen from one host.
+#[derive(Debug, Clone, Serialize)]
+pub struct TunnelSummary {
+    /// Syslog host name.
+    pub host: Option<String>,
+    /// Connection name or peer address.
+    pub tunnel: Option<String>,
+    /// This side's address, where logged.
+    pub local: Option<String>,
+    /// The peer's address, where logged.
+    pub remote: Option<String>,
+    /// `ikev1`, `ikev2` or `None`.
+    pub ike_version: Option<&'static str>,
+    /// `up` when the last negotiation established, `down` when it failed,
+    /// `unknown` otherwise.
+    pub status: &'static str,
+    /// How many negotiations were seen.
+    pub negotiations: u64,
+    /// How many of them established an IKE SA.
+    pub established: u64,
+    /// The ids of the findings for this tunnel, worst first.
+    pub findings: Vec<&'static str>,
+    /// The file, for grouping when `host` is `None`.
+    #[serde(skip)]
+    pub origin: Arc<str>,
+}
+
+/// Everything a diagnosis found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// Findings, worst first, grouped by host and tunnel.
+    pub findings: Vec<Finding>,
+    /// Every tunnel seen.
+    pub tunnels: Vec<TunnelSummary>,
+}
+
+impl Report {
+    /// Whether any finding is an error (exit code 1).
+    pub fn has_errors(&self) -> bool {
+        self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+}

@@ -1,0 +1,94 @@
+//! What a catalogue entry is.
+
+use crate::negotiation::Negotiation;
+use crate::report::{Evidence, Severity};
+use crate::diagnoser::HostFacts;
+
+/// Where a rule looks.
+#[derive(Clone, Copy)]
+pub enum Scope {
+    /// At one negotiation (one IKE SA on one host), when it is judged.
+    Negotiation(fn(&Negotiation) -> Option<Detection>),
+    /// At everything seen of one host, once the input has ended.
+    Host(fn(&HostFacts) -> Option<Detection>),
+    /// Only through correlation or configuration checks, never directly.
+    Derived,
+}
+
+/// One catalogue entry: the documentation operators read and the matcher
+/// that finds it. Each lives in its own module under `catalog/`.
+pub struct Rule {
+    /// The stable id scripts depend on, e.g. `p1-encryption-mismatch`.
+    pub id: &'static str,
+    /// The generic id of the group (`p1-auth-failed`, `p1-proposal-mismatch`,
+    /// `p2-proposal-mismatch`) or the id itself.
+    pub family: &'static str,
+    /// How bad it is.
+    pub severity: Severity,
+    /// One line.
+    pub title: &'static str,
+    /// One paragraph: what the logs show and why it fails.
+    pub explanation: &'static str,
+    /// The fix as concrete steps: pfSense GUI path, then swanctl.conf /
+    /// ipsec.conf option.
+    pub fix: &'static [&'static str],
+    /// Further reading and related guides (`ipsec-doctor explain ...`).
+    pub see_also: &'static [&'static str],
+    /// The matcher.
+    pub scope: Scope,
+}
+
+impl Rule {
+    /// The full documentation as `ipsec-doctor explain ID` prints it.
+    pub fn doc(&self) -> String {
+        let mut out = format!(
+            "{id}  ({severity}, family {family})\n{title}\n\n{explanation}\n\nFix:\n",
+            id = self.id,
+            severity = self.severity,
+            family = self.family,
+            title = self.title,
+            explanation = self.explanation,
+        );
+        for step in self.fix {
+            out.push_str("  - ");
+            out.push_str(step);
+            out.push('\n');
+        }
+        if !self.see_also.is_empty() {
+            out.push_str("\nSee also: ");
+            out.push_str(&self.see_also.join(", "));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// What a matcher found: a summary with the concrete values of this case,
+/// the lines that prove it, and fix steps specific to it (shown before the
+/// rule's general ones).
+#[derive(Debug, Clone, Default)]
+pub struct Detection {
+    /// One paragraph naming the concrete values.
+    pub summary: String,
+    /// The lines that prove it. Never empty for a reported finding.
+    pub evidence: Vec<Evidence>,
+    /// Steps specific to this case.
+    pub fix: Vec<String>,
+}
+
+impl Detection {
+    /// A detection with its summary and evidence.
+    pub fn new(summary: impl Into<String>, evidence: Vec<Evidence>) -> Detection {
+        Detection {
+            summary: summary.into(),
+            evidence,
+            fix: Vec::new(),
+        }
+    }
+
+    /// Adds a specific fix step.
+    pub fn with_fix(mut self, step: impl Into<String>) -> Detection {
+        self.fix.push(step.into());
+        self
+    }
+}
