@@ -1,1 +1,139 @@
-fn main() {}
+//! `ipsec-doctor`: tells why an IPsec tunnel does not work and what to change.
+//!
+//! This crate is the command line only: argument parsing, reading files
+//! (directories, `.gz`, standard input) and choosing a renderer. Everything
+//! else lives in the library crates under `crates/`.
+
+#![forbid(unsafe_code)]
+
+mod args;
+mod input;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use ipsec_doctor_findings::{guides, rule_by_id, Diagnoser, CATALOG};
+
+use args::{Cli, ColorChoice, Command, Format};
+
+/// Exit codes are a public contract: monitoring depends on them.
+const EXIT_OK: u8 = 0;
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_TROUBLE: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_TROUBLE } else { EXIT_OK });
+        }
+    };
+    match run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            eprintln!("ipsec-doctor: {e:#}");
+            ExitCode::from(EXIT_TROUBLE)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.downcast_ref::<io::Error>()
+        .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+}
+
+fn run(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Diagnose { paths, format, color } => diagnose(&paths, format, color),
+        Command::Explain { topic } => explain(&topic),
+        Command::Catalog { format } => catalog(format),
+    }
+}
+
+fn stdout(color: ColorChoice) -> anstream::AutoStream<io::StdoutLock<'static>> {
+    let choice = match color {
+        ColorChoice::Auto => anstream::ColorChoice::Auto,
+        ColorChoice::Always => anstream::ColorChoice::Always,
+        ColorChoice::Never => anstream::ColorChoice::Never,
+    };
+    anstream::AutoStream::new(io::stdout().lock(), choice)
+}
+
+fn diagnose(paths: &[String], format: Format, color: ColorChoice) -> anyhow::Result<u8> {
+    let mut diagnoser = Diagnoser::new();
+    let mut input_errors = 0usize;
+    input::read_all(paths, &mut |path, line_no, line| diagnoser.push_line(path, line_no, line), &mut |err| {
+        input_errors += 1;
+        eprintln!("ipsec-doctor: {}", ipsec_doctor_render::escape(&err.to_string()));
+    });
+    let report = diagnoser.finish();
+    let mut out = stdout(color);
+    match format {
+        Format::Text => ipsec_doctor_render::text(&report, &mut out)?,
+        Format::Json => ipsec_doctor_render::json(&report, &mut out)?,
+    }
+    out.flush()?;
+    Ok(if input_errors > 0 {
+        EXIT_TROUBLE
+    } else if report.has_errors() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    })
+}
+
+fn explain(topic: &str) -> anyhow::Result<u8> {
+    let mut out = io::stdout().lock();
+    if let Some(rule) = rule_by_id(topic.trim()) {
+        write!(out, "{}", rule.doc())?;
+        return Ok(EXIT_OK);
+    }
+    if let Some(guide) = guides::find(topic) {
+        writeln!(out, "{}  (guide)\n", guide.id)?;
+        write!(out, "{}", guide.text)?;
+        return Ok(EXIT_OK);
+    }
+    let mut known: Vec<&str> = CATALOG.iter().map(|r| r.id).collect();
+    known.extend(guides::GUIDES.iter().map(|g| g.id));
+    eprintln!(
+        "ipsec-doctor: no finding or guide named '{}'. Known: {}",
+        ipsec_doctor_render::escape(topic),
+        known.join(", ")
+    );
+    Ok(EXIT_TROUBLE)
+}
+
+fn catalog(format: Format) -> anyhow::Result<u8> {
+    let mut out = io::stdout().lock();
+    match format {
+        Format::Text => {
+            for rule in CATALOG {
+                writeln!(out, "{:<28} {:<8} {}", rule.id, rule.severity.to_string(), rule.title)?;
+            }
+            for guide in guides::GUIDES {
+                writeln!(out, "{:<28} {:<8} {}", guide.id, "guide", guide.title)?;
+            }
+        }
+        Format::Json => {
+            let rules: Vec<_> = CATALOG
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id, "family": r.family, "severity": r.severity,
+                        "title": r.title, "explanation": r.explanation, "fix": r.fix,
+                    })
+                })
+                .collect();
+            let guides: Vec<_> = guides::GUIDES
+                .iter()
+                .map(|g| serde_json::json!({"id": g.id, "title": g.title, "keywords": g.keywords}))
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &serde_json::json!({"findings": rules, "guides": guides}))?;
+            writeln!(out)?;
+        }
+    }
+    Ok(EXIT_OK)
+}

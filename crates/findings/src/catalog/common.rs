@@ -270,6 +270,12 @@ pub(crate) fn keywords(proposal: &Proposal) -> Option<String> {
         out.push(k);
     }
     // swanctl derives the PRF from the integrity algorithm; a PRF equal to it is implied.
+    let implied: Vec<String> = out
+        .iter()
+        .filter(|k| ["md5", "sha1", "sha256", "sha384", "sha512"].contains(&k.as_str()))
+        .map(|k| format!("prf{k}"))
+        .collect();
+    out.retain(|k| !implied.contains(k));
     Some(out.join("-"))
 }
 

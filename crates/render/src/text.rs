@@ -1,0 +1,133 @@
+//! The human report.
+
+use std::io::{self, Write};
+
+use anstyle::{AnsiColor, Style};
+use ipsec_doctor_findings::{Finding, Report, Severity, TunnelSummary};
+
+use crate::escape::escape;
+
+const WIDTH: usize = 100;
+
+fn severity_style(severity: Severity) -> Style {
+    match severity {
+        Severity::Error => AnsiColor::Red.on_default().bold(),
+        Severity::Warning => AnsiColor::Yellow.on_default().bold(),
+        Severity::Info => AnsiColor::Green.on_default(),
+    }
+}
+
+const HEADER: Style = Style::new().bold().underline();
+const DIM: Style = Style::new().dimmed();
+
+/// Writes the report for people: grouped by host and tunnel, worst first.
+pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if report.findings.is_empty() {
+        writeln!(out, "No IPsec negotiations found in the input.")?;
+        return Ok(());
+    }
+    let mut current_host: Option<(Option<&str>, &str)> = None;
+    let mut current_tunnel: Option<Option<&str>> = None;
+    for finding in &report.findings {
+        let host = (finding.host.as_deref(), &*finding.origin);
+        let host_key = (host.0, if host.0.is_some() { "" } else { host.1 });
+        if current_host != Some(host_key) {
+            if current_host.is_some() {
+                writeln!(out)?;
+            }
+            let label = match finding.host.as_deref() {
+                Some(h) => format!("host {}", escape(h)),
+                None => format!("log {}", escape(&finding.origin)),
+            };
+            writeln!(out, "{HEADER}{label}{HEADER:#}")?;
+            current_host = Some(host_key);
+            current_tunnel = None;
+        }
+        if current_tunnel != Some(finding.tunnel.as_deref()) {
+            let tunnel = report.tunnels.iter().find(|t| same_tunnel(t, finding));
+            writeln!(out, "  {}", tunnel_line(finding, tunnel))?;
+            current_tunnel = Some(finding.tunnel.as_deref());
+        }
+        write_finding(finding, out)?;
+    }
+    writeln!(out)?;
+    let count = |s: Severity| report.findings.iter().filter(|f| f.severity == s).count();
+    writeln!(
+        out,
+        "{} error(s), {} warning(s), {} info in {} tunnel(s). `ipsec-doctor explain ID` tells more about a finding.",
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+        report.tunnels.len()
+    )
+}
+
+fn same_tunnel(t: &TunnelSummary, f: &Finding) -> bool {
+    t.host == f.host && t.origin == f.origin && t.tunnel == f.tunnel
+}
+
+fn tunnel_line(finding: &Finding, tunnel: Option<&TunnelSummary>) -> String {
+    let name = finding
+        .tunnel
+        .as_deref()
+        .map(|t| format!("tunnel {}", escape(t)))
+        .unwrap_or_else(|| "host-wide".to_owned());
+    let mut line = format!("{HEADER}{name}{HEADER:#}");
+    if let Some(t) = tunnel {
+        if let (Some(l), Some(r)) = (&t.local, &t.remote) {
+            line.push_str(&format!("  {} <-> {}", escape(l), escape(r)));
+        }
+        if let Some(v) = t.ike_version {
+            line.push_str(&format!("  {v}"));
+        }
+        line.push_str(&format!("  {}", t.status));
+    }
+    line
+}
+
+fn write_finding(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
+    let style = severity_style(f.severity);
+    let times = if f.occurrences > 1 {
+        format!(" {DIM}(seen {} times){DIM:#}", f.occurrences)
+    } else {
+        String::new()
+    };
+    writeln!(out, "    {style}{}[{}]{style:#} {}{times}", f.severity, f.id, f.title)?;
+    for line in wrap(&escape(&f.summary), WIDTH - 6) {
+        writeln!(out, "      {line}")?;
+    }
+    writeln!(out, "      {DIM}evidence:{DIM:#}")?;
+    for e in &f.evidence {
+        writeln!(out, "        {DIM}{}:{}:{DIM:#} {}", escape(&e.path), e.line, escape(e.text.trim_start()))?;
+    }
+    writeln!(out, "      {DIM}fix:{DIM:#}")?;
+    for step in &f.fix {
+        let mut lines = wrap(&escape(step), WIDTH - 10).into_iter();
+        if let Some(first) = lines.next() {
+            writeln!(out, "        - {first}")?;
+        }
+        for rest in lines {
+            writeln!(out, "          {rest}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Greedy word wrap; words longer than the width stay whole.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
