@@ -164,6 +164,8 @@ pub enum CharonEvent {
     LookingForPeerConfigs {
         /// This side's address.
         local: String,
+        /// The identity the peer expects this side to have (IKEv2 IDr), where logged.
+        local_id: Option<String>,
         /// The peer's address.
         remote: String,
         /// The identity the peer presented, where known.
@@ -220,8 +222,14 @@ pub enum CharonEvent {
         /// The identity this side expected.
         expected: String,
     },
-    /// `Aggressive Mode PSK disabled for security reasons`.
+    /// `Aggressive Mode PSK disabled for security reasons`, and 5.9's `found 1
+    /// matching config, but none allows pre-shared key authentication using
+    /// Aggressive Mode`.
     AggressivePskDisabled,
+    /// `received DELETE for IKE_SA con[1]`.
+    DeleteReceived,
+    /// `Starting IKE charon daemon (strongSwan 5.9.8, ...)`: unique ids start again.
+    DaemonStarting,
     /// `looking for a child config for A === B`.
     LookingForChildConfig {
         /// Traffic selectors for this side as printed.
@@ -312,7 +320,10 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
         return Some(proposals(ProposalList::Selected, rest));
     }
     if let Some(rest) = m.strip_prefix("no acceptable ") {
-        if let Some(kind) = rest.strip_suffix(" found").and_then(TransformKind::from_transform_type) {
+        if let Some(kind) = rest
+            .strip_suffix(" found")
+            .and_then(TransformKind::from_transform_type)
+        {
             return Some(E::NoAcceptableTransform(kind));
         }
         return match rest {
@@ -329,7 +340,6 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
         "remote host is behind NAT" => return Some(E::RemoteBehindNat),
         "local host is behind NAT, sending keep alives" => return Some(E::LocalBehindNat),
         "faking NAT situation to enforce UDP encapsulation" => return Some(E::FakingNat),
-        "no matching CHILD_SA config found" => return Some(E::NoMatchingChildConfig),
         "sending DPD request" => return Some(E::DpdRequest),
         "calculated HASH does not match HASH payload" | "received HASH payload does not match" => {
             return Some(E::HashMismatch)
@@ -346,8 +356,21 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
         }
         _ => {}
     }
-    if m.starts_with("Aggressive Mode PSK disabled for") {
+    if m.starts_with("Aggressive Mode PSK disabled for")
+        || (m.starts_with("found ")
+            && m.ends_with("using Aggressive Mode")
+            && m.contains("but none allows"))
+    {
         return Some(E::AggressivePskDisabled);
+    }
+    if m.starts_with("received DELETE for IKE_SA") {
+        return Some(E::DeleteReceived);
+    }
+    if m.starts_with("Starting IKE charon daemon") {
+        return Some(E::DaemonStarting);
+    }
+    if m.starts_with("no matching CHILD_SA config found") {
+        return Some(E::NoMatchingChildConfig);
     }
     if m.starts_with("DPD check timed out") {
         return Some(E::DpdTimedOut);
@@ -368,7 +391,10 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
     if m.starts_with("IKE_SA rekeying failed") || m.starts_with("CHILD_SA rekeying failed") {
         return Some(E::RekeyFailed);
     }
-    if let Some(rest) = m.strip_prefix("reauthenticating IKE_SA ").or_else(|| m.strip_prefix("reinitiating IKE_SA ")) {
+    if let Some(rest) = m
+        .strip_prefix("reauthenticating IKE_SA ")
+        .or_else(|| m.strip_prefix("reinitiating IKE_SA "))
+    {
         let _ = rest;
         return Some(E::Reinitiating);
     }
@@ -381,7 +407,10 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
     if let Some(rest) = m.strip_prefix("IKE_SA ") {
         return ike_sa_line(rest);
     }
-    if let Some(rest) = m.strip_prefix("CHILD_SA ").or_else(|| m.strip_prefix("outbound CHILD_SA ")) {
+    if let Some(rest) = m
+        .strip_prefix("CHILD_SA ")
+        .or_else(|| m.strip_prefix("outbound CHILD_SA "))
+    {
         return child_sa_line(rest);
     }
     if let Some(rest) = m.strip_prefix("deleting IKE_SA ") {
@@ -391,7 +420,10 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
     if let Some(rest) = m.strip_prefix("looking for ") {
         return looking_for(rest);
     }
-    if let Some(rest) = m.strip_prefix("retransmit ").or_else(|| m.strip_prefix("sending retransmit ")) {
+    if let Some(rest) = m
+        .strip_prefix("retransmit ")
+        .or_else(|| m.strip_prefix("sending retransmit "))
+    {
         let count = rest.split(' ').next()?.parse().ok()?;
         return Some(E::Retransmit { count });
     }
@@ -464,16 +496,27 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
         return Some(E::SaInstallFailed { what: m.to_owned() });
     }
     if let Some(rest) = m.strip_prefix("scheduling rekeying in ") {
-        return Some(E::SchedulingRekey { reauth: false, seconds: seconds(rest)? });
+        return Some(E::SchedulingRekey {
+            reauth: false,
+            seconds: seconds(rest)?,
+        });
     }
     if let Some(rest) = m.strip_prefix("scheduling reauthentication in ") {
-        return Some(E::SchedulingRekey { reauth: true, seconds: seconds(rest)? });
+        return Some(E::SchedulingRekey {
+            reauth: true,
+            seconds: seconds(rest)?,
+        });
     }
     if let Some(rest) = m.strip_prefix("maximum IKE_SA lifetime ") {
-        return Some(E::MaxLifetime { seconds: seconds(rest)? });
+        return Some(E::MaxLifetime {
+            seconds: seconds(rest)?,
+        });
     }
     if let Some(rest) = m.strip_suffix(" is initiating an IKE_SA") {
-        return Some(E::PeerInitiating { remote: rest.to_owned(), mode: ExchangeMode::Ikev2 });
+        return Some(E::PeerInitiating {
+            remote: rest.to_owned(),
+            mode: ExchangeMode::Ikev2,
+        });
     }
     if let Some((remote, mode)) = m.split_once(" is initiating a ") {
         let mode = match mode {
@@ -481,7 +524,10 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
             "Aggressive Mode IKE_SA" => ExchangeMode::Aggressive,
             _ => return None,
         };
-        return Some(E::PeerInitiating { remote: remote.to_owned(), mode });
+        return Some(E::PeerInitiating {
+            remote: remote.to_owned(),
+            mode,
+        });
     }
     if looks_like_traffic_selector(m) {
         return Some(E::TsListItem(m.to_owned()));
@@ -494,9 +540,17 @@ fn received(rest: &str) -> Option<CharonEvent> {
     // IKEv1: `received NO_PROPOSAL_CHOSEN error notify`; IKEv2: `received
     // AUTHENTICATION_FAILED notify error` and `received TS_UNACCEPTABLE notify,
     // no CHILD_SA built`.
-    for suffix in [" error notify", " notify error", " notify error, destroying IKE_SA", " notify, no CHILD_SA built"] {
+    for suffix in [
+        " error notify",
+        " notify error",
+        " notify error, destroying IKE_SA",
+        " notify, no CHILD_SA built",
+    ] {
         if let Some(name) = rest.strip_suffix(suffix) {
-            if name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
+            if name
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            {
                 return Some(E::NotifyReceived(Notify::from_name(name)));
             }
         }
@@ -583,10 +637,11 @@ fn looking_for(rest: &str) -> Option<CharonEvent> {
     }
     let (_, pair) = rest.split_once("peer configs matching ")?;
     let (local, remote) = pair.split_once("...")?;
-    let (local_addr, _) = split_bracket(local);
+    let (local_addr, local_id) = split_bracket(local);
     let (remote_addr, remote_id) = split_bracket(remote);
     Some(CharonEvent::LookingForPeerConfigs {
         local: local_addr.to_owned(),
+        local_id: local_id.filter(|id| *id != "%any").map(str::to_owned),
         remote: remote_addr.to_owned(),
         remote_id: remote_id.map(str::to_owned),
     })

@@ -27,6 +27,8 @@ mod charon;
 mod notify;
 mod proposal;
 
-pub use charon::{parse_charon, CharonEvent, Direction, Endpoint, ExchangeMode, IdEndpoint, ProposalList, SaName};
+pub use charon::{
+    parse_charon, CharonEvent, Direction, Endpoint, ExchangeMode, IdEndpoint, ProposalList, SaName,
+};
 pub use notify::Notify;
 pub use proposal::{Proposal, TransformKind};

@@ -26,9 +26,20 @@ impl TransformKind {
             TransformKind::Prf
         } else if upper.ends_with("EXT_SEQ") {
             TransformKind::Esn
-        } else if ["MODP_", "ECP_", "CURVE_", "ECP", "BRAINPOOL", "NTRU_", "NEWHOPE", "ML_KEM", "KE", "MLKEM"]
-            .iter()
-            .any(|p| upper.starts_with(p))
+        } else if [
+            "MODP_",
+            "ECP_",
+            "CURVE_",
+            "ECP",
+            "BRAINPOOL",
+            "NTRU_",
+            "NEWHOPE",
+            "ML_KEM",
+            "KE",
+            "MLKEM",
+        ]
+        .iter()
+        .any(|p| upper.starts_with(p))
         {
             TransformKind::KeyExchange
         } else if upper.starts_with("HMAC_")
@@ -84,7 +95,8 @@ impl Proposal {
         let valid = |s: &str| {
             !s.is_empty()
                 && s.len() <= 64
-                && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
         };
         if !valid(protocol) {
             return None;
@@ -155,7 +167,9 @@ mod tests {
 
     #[test]
     fn parses_a_list_and_rejects_junk() {
-        let list = Proposal::parse_list("IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024, IKE:AES_CBC_256/MODP_2048");
+        let list = Proposal::parse_list(
+            "IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024, IKE:AES_CBC_256/MODP_2048",
+        );
         assert_eq!(list.len(), 2);
         assert_eq!(list[1].to_string(), "IKE:AES_CBC_256/MODP_2048");
         assert!(Proposal::parse("not a proposal").is_none());

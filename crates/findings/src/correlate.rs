@@ -45,7 +45,10 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
                 [] if candidates.len() == 1 => {
                     let (s_local, s_remote) = addresses(&findings[candidates[0]]);
                     // Only where addresses cannot contradict the pairing.
-                    let unknown = g_local.is_none() || g_remote.is_none() || s_local.is_none() || s_remote.is_none();
+                    let unknown = g_local.is_none()
+                        || g_remote.is_none()
+                        || s_local.is_none()
+                        || s_remote.is_none();
                     unknown.then_some(candidates[0])
                 }
                 _ => None,
@@ -70,5 +73,8 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
 }
 
 fn is_generic(id: &str) -> bool {
-    matches!(id, "p1-auth-failed" | "p1-proposal-mismatch" | "p2-proposal-mismatch")
+    matches!(
+        id,
+        "p1-auth-failed" | "p1-proposal-mismatch" | "p2-proposal-mismatch"
+    )
 }

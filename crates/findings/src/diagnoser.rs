@@ -13,7 +13,11 @@ use crate::report::{Evidence, Finding, Report, Severity, TunnelSummary};
 use crate::rule::{Detection, Rule, Scope};
 
 /// The findings that say "this log alone cannot tell".
-const GENERIC_IDS: [&str; 3] = ["p1-auth-failed", "p1-proposal-mismatch", "p2-proposal-mismatch"];
+const GENERIC_IDS: [&str; 3] = [
+    "p1-auth-failed",
+    "p1-proposal-mismatch",
+    "p2-proposal-mismatch",
+];
 
 /// Bounds that keep memory independent of the input's size.
 #[derive(Debug, Clone, Copy)]
@@ -66,8 +70,9 @@ pub struct HostFacts {
 /// How lines without an IKE SA tag are attached to a negotiation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum SaKey {
-    /// charon's `<name|id>` tag.
-    Tagged(String, u32),
+    /// charon's `<name|id>` tag, by id: the name appears only once a peer
+    /// config is selected (`<1>` becomes `<gw|1>`).
+    Tagged(u32),
     /// No tag: the peer's address.
     Peer(String),
     /// No tag and no address yet.
@@ -147,7 +152,10 @@ impl Diagnoser {
         let evidence = || Evidence {
             path: path.clone(),
             line: line_no,
-            text: clip(raw.trim_end_matches(['\r', '\n']), self.limits.max_evidence_len),
+            text: clip(
+                raw.trim_end_matches(['\r', '\n']),
+                self.limits.max_evidence_len,
+            ),
         };
         if raw.contains("xmlreader.inc") && raw.contains("Illegal string offset") {
             let ev = evidence();
@@ -183,6 +191,16 @@ impl Diagnoser {
         if !recognised {
             return;
         }
+        if matches!(event, CharonEvent::DaemonStarting) {
+            // Unique ids start again at 1: nothing open can continue.
+            let open: Vec<Negotiation> = host.open.drain().map(|(_, n)| n).collect();
+            host.thread_key.clear();
+            host.current_untagged = None;
+            for neg in open {
+                self.judge(neg);
+            }
+            return;
+        }
         let key = host.route(&framed, &event);
         if !host.open.contains_key(&key) {
             if host.open.len() >= limits.open_negotiations_per_host {
@@ -206,7 +224,9 @@ impl Diagnoser {
         let host = self.host_mut(&framed, &path);
         let now = host.lines;
         let established = matches!(event, CharonEvent::IkeSaEstablished { .. });
-        let Some(neg) = host.open.get_mut(&key) else { return };
+        let Some(neg) = host.open.get_mut(&key) else {
+            return;
+        };
         neg.last_activity = now;
         neg.record(event, ev, limits.entries_per_negotiation);
         if established {
@@ -222,7 +242,8 @@ impl Diagnoser {
                 .filter(|(_, n)| now.saturating_sub(n.last_activity) >= limits.quiet_after_lines)
                 .map(|(k, _)| k.clone())
                 .collect();
-            let judged: Vec<Negotiation> = quiet.iter().filter_map(|k| host.open.remove(k)).collect();
+            let judged: Vec<Negotiation> =
+                quiet.iter().filter_map(|k| host.open.remove(k)).collect();
             for neg in judged {
                 self.judge(neg);
             }
@@ -234,7 +255,9 @@ impl Diagnoser {
     pub fn finish(mut self) -> Report {
         let hosts: Vec<String> = self.host_order.clone();
         for key in &hosts {
-            let Some(host) = self.hosts.get_mut(key) else { continue };
+            let Some(host) = self.hosts.get_mut(key) else {
+                continue;
+            };
             let mut open: Vec<Negotiation> = host.open.drain().map(|(_, n)| n).collect();
             open.sort_by_key(|n| n.started);
             for neg in open {
@@ -243,9 +266,13 @@ impl Diagnoser {
         }
         let mut tunnels = Vec::new();
         for key in &hosts {
-            let Some(host) = self.hosts.get(key) else { continue };
+            let Some(host) = self.hosts.get(key) else {
+                continue;
+            };
             for name in &host.tunnel_order {
-                let Some(state) = host.tunnels.get(name) else { continue };
+                let Some(state) = host.tunnels.get(name) else {
+                    continue;
+                };
                 tunnels.push(TunnelSummary {
                     host: host.facts.host.clone(),
                     tunnel: Some(name.clone()),
@@ -263,7 +290,9 @@ impl Diagnoser {
         correlate::pair_both_ends(&mut self.findings, &tunnels);
         dedupe_after_correlation(&mut self.findings);
         for key in &hosts {
-            let Some(host) = self.hosts.get_mut(key) else { continue };
+            let Some(host) = self.hosts.get_mut(key) else {
+                continue;
+            };
             let host_key = key.clone();
             let mut facts = host.facts.clone();
             facts.generic_findings = self
@@ -276,15 +305,24 @@ impl Diagnoser {
             for rule in CATALOG {
                 if let Scope::Host(detect) = rule.scope {
                     if let Some(detection) = detect(&facts) {
-                        self.add(rule, facts.host.clone(), None, facts.origin.clone(), detection);
+                        self.add(
+                            rule,
+                            facts.host.clone(),
+                            None,
+                            facts.origin.clone(),
+                            detection,
+                        );
                     }
                 }
             }
         }
         let findings = self.findings;
         // Worst first, grouped by host and tunnel in the order they appeared.
-        let host_rank: HashMap<String, usize> =
-            hosts.iter().enumerate().map(|(i, h)| (h.clone(), i)).collect();
+        let host_rank: HashMap<String, usize> = hosts
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.clone(), i))
+            .collect();
         let group_rank = |f: &Finding| {
             host_rank
                 .get(&host_key_of(f.host.as_deref(), &f.origin))
@@ -301,7 +339,15 @@ impl Diagnoser {
         let keyed: Vec<_> = findings
             .iter()
             .enumerate()
-            .map(|(i, f)| (worst_in_group(f, &findings), group_rank(f), f.tunnel.clone(), f.severity, i))
+            .map(|(i, f)| {
+                (
+                    worst_in_group(f, &findings),
+                    group_rank(f),
+                    f.tunnel.clone(),
+                    f.severity,
+                    i,
+                )
+            })
             .collect();
         let mut order: Vec<usize> = (0..findings.len()).collect();
         order.sort_by(|&a, &b| keyed[a].cmp(&keyed[b]));
@@ -309,7 +355,9 @@ impl Diagnoser {
         for tunnel in &mut tunnels {
             tunnel.findings = findings
                 .iter()
-                .filter(|f| f.host == tunnel.host && f.origin == tunnel.origin && f.tunnel == tunnel.tunnel)
+                .filter(|f| {
+                    f.host == tunnel.host && f.origin == tunnel.origin && f.tunnel == tunnel.tunnel
+                })
                 .map(|f| f.id)
                 .collect();
         }
@@ -359,7 +407,10 @@ impl Diagnoser {
             .map(|(r, _)| r.family)
             .collect();
         detections.retain(|(r, _)| r.id != r.family || !specific_families.contains(&r.id));
-        let status = if detections.iter().any(|(r, _)| r.severity == Severity::Error) {
+        let status = if detections
+            .iter()
+            .any(|(r, _)| r.severity == Severity::Error)
+        {
             "down"
         } else if neg.child_established() || neg.ike_established_at().is_some() {
             "up"
@@ -376,12 +427,29 @@ impl Diagnoser {
             }
         }
         for (rule, detection) in detections {
-            self.add(rule, neg.host.clone(), tunnel.clone(), neg.origin.clone(), detection);
+            self.add(
+                rule,
+                neg.host.clone(),
+                tunnel.clone(),
+                neg.origin.clone(),
+                detection,
+            );
         }
     }
 
-    fn add(&mut self, rule: &'static Rule, host: Option<String>, tunnel: Option<String>, origin: Arc<str>, detection: Detection) {
-        let key = (host_key_of(host.as_deref(), &origin), tunnel.clone(), rule.id);
+    fn add(
+        &mut self,
+        rule: &'static Rule,
+        host: Option<String>,
+        tunnel: Option<String>,
+        origin: Arc<str>,
+        detection: Detection,
+    ) {
+        let key = (
+            host_key_of(host.as_deref(), &origin),
+            tunnel.clone(),
+            rule.id,
+        );
         if let Some(&i) = self.finding_index.get(&key) {
             self.findings[i].occurrences += 1;
             return;
@@ -446,7 +514,7 @@ impl HostState {
     fn route(&mut self, framed: &Framed<'_>, event: &CharonEvent) -> SaKey {
         if let Some(tag) = &framed.ike_sa {
             if let Some(id) = tag.unique_id {
-                let key = SaKey::Tagged(tag.name.to_string(), id);
+                let key = SaKey::Tagged(id);
                 if let Some(thread) = framed.thread {
                     self.thread_key.insert(thread, key.clone());
                 }
@@ -485,13 +553,20 @@ impl HostState {
 fn peer_of(event: &CharonEvent) -> Option<String> {
     use ipsec_doctor_events::Direction;
     match event {
-        CharonEvent::InitiatingIkeSa { remote, .. } | CharonEvent::PeerInitiating { remote, .. } => {
-            Some(remote.clone())
-        }
+        CharonEvent::InitiatingIkeSa { remote, .. }
+        | CharonEvent::PeerInitiating { remote, .. } => Some(remote.clone()),
         CharonEvent::IkeSaEstablished { remote, .. } => Some(remote.addr.clone()),
         CharonEvent::LookingForPeerConfigs { remote, .. } => Some(remote.clone()),
-        CharonEvent::Packet { direction: Direction::Received, from, .. } => Some(from.addr.clone()),
-        CharonEvent::Packet { direction: Direction::Sent, to, .. } => Some(to.addr.clone()),
+        CharonEvent::Packet {
+            direction: Direction::Received,
+            from,
+            ..
+        } => Some(from.addr.clone()),
+        CharonEvent::Packet {
+            direction: Direction::Sent,
+            to,
+            ..
+        } => Some(to.addr.clone()),
         _ => None,
     }
 }

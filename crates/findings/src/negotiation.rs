@@ -148,7 +148,12 @@ impl Negotiation {
             E::ChildSaEstablished { name, .. } => {
                 self.conn.get_or_insert_with(|| name.clone());
             }
-            E::LookingForPeerConfigs { local, remote, remote_id } => {
+            E::LookingForPeerConfigs {
+                local,
+                remote,
+                remote_id,
+                ..
+            } => {
                 self.local.get_or_insert_with(|| local.clone());
                 self.remote.get_or_insert_with(|| remote.clone());
                 if let Some(id) = remote_id {
@@ -156,7 +161,11 @@ impl Negotiation {
                 }
                 self.heard_from_peer = true;
             }
-            E::Packet { direction, from, to } => match direction {
+            E::Packet {
+                direction,
+                from,
+                to,
+            } => match direction {
                 Direction::Received => {
                     self.heard_from_peer = true;
                     self.remote.get_or_insert_with(|| from.addr.clone());
@@ -167,7 +176,11 @@ impl Negotiation {
                     self.remote.get_or_insert_with(|| to.addr.clone());
                 }
             },
-            E::Message { direction, exchange, .. } => {
+            E::Message {
+                direction,
+                exchange,
+                ..
+            } => {
                 if *direction == Direction::Received {
                     self.heard_from_peer = true;
                 }
@@ -223,7 +236,10 @@ impl Negotiation {
     }
 
     /// Every entry matching `pred`.
-    pub fn all<'a>(&'a self, pred: impl Fn(&CharonEvent) -> bool + 'a) -> impl Iterator<Item = &'a Entry> + 'a {
+    pub fn all<'a>(
+        &'a self,
+        pred: impl Fn(&CharonEvent) -> bool + 'a,
+    ) -> impl Iterator<Item = &'a Entry> + 'a {
         self.entries.iter().filter(move |e| pred(&e.event))
     }
 
@@ -248,7 +264,9 @@ impl Negotiation {
             CharonEvent::Message { exchange, .. } => {
                 matches!(exchange.as_str(), "QUICK_MODE" | "CREATE_CHILD_SA")
             }
-            CharonEvent::Proposals { proposals, .. } => proposals.iter().any(|p| p.protocol != "IKE"),
+            CharonEvent::Proposals { proposals, .. } => {
+                proposals.iter().any(|p| p.protocol != "IKE")
+            }
             _ => false,
         });
         if phase_two {
@@ -261,21 +279,32 @@ impl Negotiation {
     /// The notifies the peer sent, as `received X notify` lines or in the
     /// payload list of a parsed message.
     pub fn received_notify(&self, notify: &Notify) -> Option<(usize, &Entry)> {
-        self.entries.iter().enumerate().find(|(_, e)| match &e.event {
-            CharonEvent::NotifyReceived(n) => n == notify,
-            CharonEvent::Message { direction: Direction::Received, payloads, .. } => {
-                payloads.iter().any(|p| notify_in_payload(p) == Some(notify.clone()))
-            }
-            _ => false,
-        })
+        self.entries
+            .iter()
+            .enumerate()
+            .find(|(_, e)| match &e.event {
+                CharonEvent::NotifyReceived(n) => n == notify,
+                CharonEvent::Message {
+                    direction: Direction::Received,
+                    payloads,
+                    ..
+                } => payloads
+                    .iter()
+                    .any(|p| notify_in_payload(p) == Some(notify.clone())),
+                _ => false,
+            })
     }
 
     /// Whether this side sent the notify.
     pub fn sent_notify(&self, notify: &Notify) -> Option<&Entry> {
         self.first(|e| match e {
-            CharonEvent::Message { direction: Direction::Sent, payloads, .. } => {
-                payloads.iter().any(|p| notify_in_payload(p).as_ref() == Some(notify))
-            }
+            CharonEvent::Message {
+                direction: Direction::Sent,
+                payloads,
+                ..
+            } => payloads
+                .iter()
+                .any(|p| notify_in_payload(p).as_ref() == Some(notify)),
             _ => false,
         })
     }
@@ -324,7 +353,9 @@ fn version_of_mode(mode: ExchangeMode) -> IkeVersion {
 fn version_of_exchange(exchange: &str) -> Option<IkeVersion> {
     match exchange {
         "IKE_SA_INIT" | "IKE_AUTH" | "CREATE_CHILD_SA" | "INFORMATIONAL" => Some(IkeVersion::V2),
-        "ID_PROT" | "AGGRESSIVE" | "QUICK_MODE" | "INFORMATIONAL_V1" | "TRANSACTION" => Some(IkeVersion::V1),
+        "ID_PROT" | "AGGRESSIVE" | "QUICK_MODE" | "INFORMATIONAL_V1" | "TRANSACTION" => {
+            Some(IkeVersion::V1)
+        }
         _ => None,
     }
 }

@@ -1,8 +1,8 @@
 //! What a catalogue entry is.
 
+use crate::diagnoser::HostFacts;
 use crate::negotiation::Negotiation;
 use crate::report::{Evidence, Severity};
-use crate::diagnoser::HostFacts;
 
 /// Where a rule looks.
 #[derive(Clone, Copy)]

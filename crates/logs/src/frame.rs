@@ -269,7 +269,9 @@ fn frame_charon_body(text: &str, daemon: Daemon) -> Option<Framed<'_>> {
         },
         pid: None,
         thread,
-        group: Some(Cow::Borrowed(group.trim_end_matches(|c: char| c.is_ascii_digit()))),
+        group: Some(Cow::Borrowed(
+            group.trim_end_matches(|c: char| c.is_ascii_digit()),
+        )),
         ike_sa,
         message: Cow::Borrowed(message.trim_end()),
     })
@@ -278,17 +280,31 @@ fn frame_charon_body(text: &str, daemon: Daemon) -> Option<Framed<'_>> {
 /// `<con2000|1> ` or `<5> ` (an IKE SA with no name).
 fn strip_ike_sa_tag(text: &str) -> Option<(IkeSaTag<'_>, &str)> {
     let inner = text.strip_prefix('<')?;
-    let close = inner.find("> ").or_else(|| inner.ends_with('>').then(|| inner.len() - 1))?;
+    let close = inner
+        .find("> ")
+        .or_else(|| inner.ends_with('>').then(|| inner.len() - 1))?;
     let tag = &inner[..close];
     let rest = inner.get(close + 1..).unwrap_or("").trim_start();
     match tag.rsplit_once('|') {
         Some((name, id)) => {
             let unique_id = id.parse().ok()?;
-            Some((IkeSaTag { name: Cow::Borrowed(name), unique_id: Some(unique_id) }, rest))
+            Some((
+                IkeSaTag {
+                    name: Cow::Borrowed(name),
+                    unique_id: Some(unique_id),
+                },
+                rest,
+            ))
         }
         None => {
             let unique_id = tag.parse().ok()?;
-            Some((IkeSaTag { name: Cow::Borrowed(""), unique_id: Some(unique_id) }, rest))
+            Some((
+                IkeSaTag {
+                    name: Cow::Borrowed(""),
+                    unique_id: Some(unique_id),
+                },
+                rest,
+            ))
         }
     }
 }
@@ -447,7 +463,10 @@ fn frame_journal_json(line: &str) -> Option<Framed<'static>> {
         message: Cow::Owned(String::new()),
     };
     // charon (not charon-systemd) logging to syslog puts its prefix in MESSAGE.
-    let owned_message = match (daemon.is_charon(), frame_charon_body(&message, Daemon::Charon)) {
+    let owned_message = match (
+        daemon.is_charon(),
+        frame_charon_body(&message, Daemon::Charon),
+    ) {
         (true, Some(inner)) if inner.thread.is_some() || inner.group.is_some() => {
             framed.thread = framed.thread.or(inner.thread);
             if framed.group.is_none() {

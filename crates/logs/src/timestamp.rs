@@ -58,7 +58,9 @@ impl fmt::Display for Timestamp {
                 self.month, self.day
             ),
             None => {
-                let month = MONTHS.get(usize::from(self.month.saturating_sub(1))).unwrap_or(&"???");
+                let month = MONTHS
+                    .get(usize::from(self.month.saturating_sub(1)))
+                    .unwrap_or(&"???");
                 write!(f, "{month} {:>2} {h:02}:{m:02}:{s:02}", self.day)
             }
         }
@@ -169,7 +171,11 @@ fn fraction(b: &[u8]) -> usize {
 
 /// Between `min` and `max` ASCII digits → value and count.
 fn digits(b: &[u8], min: usize, max: usize) -> Option<(u32, usize)> {
-    let n = b.iter().take(max).take_while(|c| c.is_ascii_digit()).count();
+    let n = b
+        .iter()
+        .take(max)
+        .take_while(|c| c.is_ascii_digit())
+        .count();
     if n < min {
         return None;
     }

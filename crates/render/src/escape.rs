@@ -52,7 +52,10 @@ mod tests {
 
     #[test]
     fn newlines_cannot_forge_report_lines() {
-        assert_eq!(escape("id\nerror[psk-mismatch] fake"), "id\\nerror[psk-mismatch] fake");
+        assert_eq!(
+            escape("id\nerror[psk-mismatch] fake"),
+            "id\\nerror[psk-mismatch] fake"
+        );
     }
 
     #[test]
@@ -62,6 +65,9 @@ mod tests {
 
     #[test]
     fn printable_text_is_borrowed() {
-        assert!(matches!(escape("IKE:AES_CBC_128 für Zürich"), Cow::Borrowed(_)));
+        assert!(matches!(
+            escape("IKE:AES_CBC_128 für Zürich"),
+            Cow::Borrowed(_)
+        ));
     }
 }

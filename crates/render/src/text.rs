@@ -92,13 +92,23 @@ fn write_finding(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
     } else {
         String::new()
     };
-    writeln!(out, "    {style}{}[{}]{style:#} {}{times}", f.severity, f.id, f.title)?;
+    writeln!(
+        out,
+        "    {style}{}[{}]{style:#} {}{times}",
+        f.severity, f.id, f.title
+    )?;
     for line in wrap(&escape(&f.summary), WIDTH - 6) {
         writeln!(out, "      {line}")?;
     }
     writeln!(out, "      {DIM}evidence:{DIM:#}")?;
     for e in &f.evidence {
-        writeln!(out, "        {DIM}{}:{}:{DIM:#} {}", escape(&e.path), e.line, escape(e.text.trim_start()))?;
+        writeln!(
+            out,
+            "        {DIM}{}:{}:{DIM:#} {}",
+            escape(&e.path),
+            e.line,
+            escape(e.text.trim_start())
+        )?;
     }
     writeln!(out, "      {DIM}fix:{DIM:#}")?;
     for step in &f.fix {

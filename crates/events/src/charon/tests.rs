@@ -6,17 +6,26 @@ fn p(m: &str) -> CharonEvent {
 
 #[test]
 fn ike_sa_established_names_both_ends() {
-    let e = p("IKE_SA con2000[11] established between 192.0.2.90[192.0.2.90]...192.0.2.74[192.0.2.74]");
-    let CharonEvent::IkeSaEstablished { sa, local, remote } = e else { panic!("{e:?}") };
+    let e = p(
+        "IKE_SA con2000[11] established between 192.0.2.90[192.0.2.90]...192.0.2.74[192.0.2.74]",
+    );
+    let CharonEvent::IkeSaEstablished { sa, local, remote } = e else {
+        panic!("{e:?}")
+    };
     assert_eq!((sa.name.as_str(), sa.unique_id), ("con2000", Some(11)));
-    assert_eq!((local.addr.as_str(), local.id.as_str()), ("192.0.2.90", "192.0.2.90"));
+    assert_eq!(
+        (local.addr.as_str(), local.id.as_str()),
+        ("192.0.2.90", "192.0.2.90")
+    );
     assert_eq!(remote.addr, "192.0.2.74");
 }
 
 #[test]
 fn ike_sa_established_with_dn_identity() {
     let e = p("IKE_SA gw[3] established between 192.0.2.1[C=CH, O=Lab, CN=moon]...192.0.2.2[C=CH, O=Lab, CN=sun]");
-    let CharonEvent::IkeSaEstablished { local, remote, .. } = e else { panic!("{e:?}") };
+    let CharonEvent::IkeSaEstablished { local, remote, .. } = e else {
+        panic!("{e:?}")
+    };
     assert_eq!(local.id, "C=CH, O=Lab, CN=moon");
     assert_eq!(remote.id, "C=CH, O=Lab, CN=sun");
 }
@@ -37,16 +46,36 @@ fn child_sa_established_keeps_traffic_selectors() {
 
 #[test]
 fn notifies_in_ikev1_and_ikev2_wording() {
-    assert_eq!(p("received NO_PROPOSAL_CHOSEN error notify"), CharonEvent::NotifyReceived(Notify::NoProposalChosen));
-    assert_eq!(p("received AUTHENTICATION_FAILED notify error"), CharonEvent::NotifyReceived(Notify::AuthenticationFailed));
-    assert_eq!(p("received TS_UNACCEPTABLE notify, no CHILD_SA built"), CharonEvent::NotifyReceived(Notify::TsUnacceptable));
-    assert_eq!(p("received INVALID_ID_INFORMATION error notify"), CharonEvent::NotifyReceived(Notify::InvalidIdInformation));
+    assert_eq!(
+        p("received NO_PROPOSAL_CHOSEN error notify"),
+        CharonEvent::NotifyReceived(Notify::NoProposalChosen)
+    );
+    assert_eq!(
+        p("received AUTHENTICATION_FAILED notify error"),
+        CharonEvent::NotifyReceived(Notify::AuthenticationFailed)
+    );
+    assert_eq!(
+        p("received TS_UNACCEPTABLE notify, no CHILD_SA built"),
+        CharonEvent::NotifyReceived(Notify::TsUnacceptable)
+    );
+    assert_eq!(
+        p("received INVALID_ID_INFORMATION error notify"),
+        CharonEvent::NotifyReceived(Notify::InvalidIdInformation)
+    );
 }
 
 #[test]
 fn payload_lists_carry_short_notify_names() {
     let e = p("parsed INFORMATIONAL_V1 request 3851683074 [ N(NO_PROP) ]");
-    let CharonEvent::Message { direction, exchange, request, payloads } = e else { panic!() };
+    let CharonEvent::Message {
+        direction,
+        exchange,
+        request,
+        payloads,
+    } = e
+    else {
+        panic!()
+    };
     assert_eq!(direction, Direction::Received);
     assert_eq!(exchange, "INFORMATIONAL_V1");
     assert!(request);
@@ -55,25 +84,57 @@ fn payload_lists_carry_short_notify_names() {
 
 #[test]
 fn no_acceptable_transform_in_old_and_new_wording() {
-    assert_eq!(p("  no acceptable ENCRYPTION_ALGORITHM found"), CharonEvent::NoAcceptableTransform(TransformKind::Encryption));
-    assert_eq!(p("no acceptable DIFFIE_HELLMAN_GROUP found"), CharonEvent::NoAcceptableTransform(TransformKind::KeyExchange));
-    assert_eq!(p("no acceptable KEY_EXCHANGE_METHOD found"), CharonEvent::NoAcceptableTransform(TransformKind::KeyExchange));
-    assert_eq!(p("no acceptable INTEGRITY_ALGORITHM found"), CharonEvent::NoAcceptableTransform(TransformKind::Integrity));
+    assert_eq!(
+        p("  no acceptable ENCRYPTION_ALGORITHM found"),
+        CharonEvent::NoAcceptableTransform(TransformKind::Encryption)
+    );
+    assert_eq!(
+        p("no acceptable DIFFIE_HELLMAN_GROUP found"),
+        CharonEvent::NoAcceptableTransform(TransformKind::KeyExchange)
+    );
+    assert_eq!(
+        p("no acceptable KEY_EXCHANGE_METHOD found"),
+        CharonEvent::NoAcceptableTransform(TransformKind::KeyExchange)
+    );
+    assert_eq!(
+        p("no acceptable INTEGRITY_ALGORITHM found"),
+        CharonEvent::NoAcceptableTransform(TransformKind::Integrity)
+    );
 }
 
 #[test]
 fn proposal_failures() {
     assert_eq!(p("no proposal found"), CharonEvent::NoProposalFound);
-    assert_eq!(p("received proposals unacceptable"), CharonEvent::NoProposalFound);
-    assert_eq!(p("no acceptable proposal found"), CharonEvent::NoProposalFound);
-    assert_eq!(p("no matching proposal found, sending NO_PROPOSAL_CHOSEN"), CharonEvent::NoMatchingChildProposal);
+    assert_eq!(
+        p("received proposals unacceptable"),
+        CharonEvent::NoProposalFound
+    );
+    assert_eq!(
+        p("no acceptable proposal found"),
+        CharonEvent::NoProposalFound
+    );
+    assert_eq!(
+        p("no matching proposal found, sending NO_PROPOSAL_CHOSEN"),
+        CharonEvent::NoMatchingChildProposal
+    );
 }
 
 #[test]
 fn psk_failures() {
-    assert_eq!(p("invalid HASH_V1 payload length, decryption failed?"), CharonEvent::InvalidPayloadLength { payload: "HASH_V1".into() });
-    assert_eq!(p("could not decrypt payloads"), CharonEvent::CouldNotDecrypt);
-    assert_eq!(p("tried 1 shared key for 'left' - 'right', but MAC mismatched"), CharonEvent::PskMacMismatch { tried: 1 });
+    assert_eq!(
+        p("invalid HASH_V1 payload length, decryption failed?"),
+        CharonEvent::InvalidPayloadLength {
+            payload: "HASH_V1".into()
+        }
+    );
+    assert_eq!(
+        p("could not decrypt payloads"),
+        CharonEvent::CouldNotDecrypt
+    );
+    assert_eq!(
+        p("tried 1 shared key for 'left' - 'right', but MAC mismatched"),
+        CharonEvent::PskMacMismatch { tried: 1 }
+    );
 }
 
 #[test]
@@ -81,67 +142,179 @@ fn peer_config_lookups() {
     let e = p("looking for pre-shared key peer configs matching 192.0.2.74...192.0.2.90[someid]");
     assert_eq!(
         e,
-        CharonEvent::LookingForPeerConfigs { local: "192.0.2.74".into(), remote: "192.0.2.90".into(), remote_id: Some("someid".into()) }
+        CharonEvent::LookingForPeerConfigs {
+            local: "192.0.2.74".into(),
+            local_id: None,
+            remote: "192.0.2.90".into(),
+            remote_id: Some("someid".into())
+        }
     );
     let e = p("looking for peer configs matching 192.0.2.74[right]...192.0.2.90[left@example.org]");
-    let CharonEvent::LookingForPeerConfigs { remote_id, .. } = e else { panic!() };
+    let CharonEvent::LookingForPeerConfigs { remote_id, .. } = e else {
+        panic!()
+    };
     assert_eq!(remote_id.as_deref(), Some("left@example.org"));
     assert_eq!(p("no peer config found"), CharonEvent::NoPeerConfig);
-    assert_eq!(p("no matching peer config found"), CharonEvent::NoPeerConfig);
+    assert_eq!(
+        p("no matching peer config found"),
+        CharonEvent::NoPeerConfig
+    );
 }
 
 #[test]
 fn nat_identity_mismatch() {
     assert_eq!(
         p("IDir '192.0.2.10' does not match to '203.0.113.245'"),
-        CharonEvent::IdirMismatch { received: "192.0.2.10".into(), expected: "203.0.113.245".into() }
+        CharonEvent::IdirMismatch {
+            received: "192.0.2.10".into(),
+            expected: "203.0.113.245".into()
+        }
     );
     assert_eq!(p("remote host is behind NAT"), CharonEvent::RemoteBehindNat);
 }
 
 #[test]
 fn traffic_selector_lists() {
-    assert_eq!(p("proposing traffic selectors for us:"), CharonEvent::TsListHeader { for_us: true });
-    assert_eq!(p(" 192.168.48.0/24|/0"), CharonEvent::TsListItem("192.168.48.0/24|/0".into()));
-    assert_eq!(p("10.0.0.1/32[udp/500]"), CharonEvent::TsListItem("10.0.0.1/32[udp/500]".into()));
-    assert_eq!(p("2001:db8::/64"), CharonEvent::TsListItem("2001:db8::/64".into()));
-    assert_eq!(p("no matching CHILD_SA config found"), CharonEvent::NoMatchingChildConfig);
+    assert_eq!(
+        p("proposing traffic selectors for us:"),
+        CharonEvent::TsListHeader { for_us: true }
+    );
+    assert_eq!(
+        p(" 192.168.48.0/24|/0"),
+        CharonEvent::TsListItem("192.168.48.0/24|/0".into())
+    );
+    assert_eq!(
+        p("10.0.0.1/32[udp/500]"),
+        CharonEvent::TsListItem("10.0.0.1/32[udp/500]".into())
+    );
+    assert_eq!(
+        p("2001:db8::/64"),
+        CharonEvent::TsListItem("2001:db8::/64".into())
+    );
+    assert_eq!(
+        p("no matching CHILD_SA config found"),
+        CharonEvent::NoMatchingChildConfig
+    );
     assert_eq!(
         p("traffic selectors 10.42.43.0/24 === 192.168.48.0/24 unacceptable"),
-        CharonEvent::TsUnacceptable { local_ts: "10.42.43.0/24".into(), remote_ts: "192.168.48.0/24".into() }
+        CharonEvent::TsUnacceptable {
+            local_ts: "10.42.43.0/24".into(),
+            remote_ts: "192.168.48.0/24".into()
+        }
     );
 }
 
 #[test]
 fn retransmits_and_giving_up() {
-    assert_eq!(p("retransmit 3 of request with message ID 0"), CharonEvent::Retransmit { count: 3 });
-    assert_eq!(p("sending retransmit 2 of request message ID 0, seq 1"), CharonEvent::Retransmit { count: 2 });
-    assert_eq!(p("giving up after 5 retransmits"), CharonEvent::GivingUp { retransmits: 5 });
-    assert_eq!(p("establishing IKE_SA failed, peer not responding"), CharonEvent::PeerNotResponding);
+    assert_eq!(
+        p("retransmit 3 of request with message ID 0"),
+        CharonEvent::Retransmit { count: 3 }
+    );
+    assert_eq!(
+        p("sending retransmit 2 of request message ID 0, seq 1"),
+        CharonEvent::Retransmit { count: 2 }
+    );
+    assert_eq!(
+        p("giving up after 5 retransmits"),
+        CharonEvent::GivingUp { retransmits: 5 }
+    );
+    assert_eq!(
+        p("establishing IKE_SA failed, peer not responding"),
+        CharonEvent::PeerNotResponding
+    );
 }
 
 #[test]
 fn initiation_modes() {
-    let CharonEvent::InitiatingIkeSa { mode, remote, .. } = p("initiating Aggressive Mode IKE_SA con2000[1] to 192.0.2.74") else { panic!() };
-    assert_eq!((mode, remote.as_str()), (ExchangeMode::Aggressive, "192.0.2.74"));
+    let CharonEvent::InitiatingIkeSa { mode, remote, .. } =
+        p("initiating Aggressive Mode IKE_SA con2000[1] to 192.0.2.74")
+    else {
+        panic!()
+    };
+    assert_eq!(
+        (mode, remote.as_str()),
+        (ExchangeMode::Aggressive, "192.0.2.74")
+    );
     assert_eq!(
         p("192.0.2.90 is initiating a Main Mode IKE_SA"),
-        CharonEvent::PeerInitiating { remote: "192.0.2.90".into(), mode: ExchangeMode::Main }
+        CharonEvent::PeerInitiating {
+            remote: "192.0.2.90".into(),
+            mode: ExchangeMode::Main
+        }
     );
-    assert_eq!(p("Aggressive Mode PSK disabled for security reasons"), CharonEvent::AggressivePskDisabled);
+    assert_eq!(
+        p("Aggressive Mode PSK disabled for security reasons"),
+        CharonEvent::AggressivePskDisabled
+    );
 }
 
 #[test]
 fn lifetimes_and_kernel() {
-    assert_eq!(p("received 3600s lifetime, configured 28800s"), CharonEvent::LifetimeDiffers { received: 3600, configured: 28800 });
-    assert_eq!(p("received lifetime 3600s does not match configured lifetime 28800s"), CharonEvent::LifetimeDiffers { received: 3600, configured: 28800 });
-    assert_eq!(p("scheduling rekeying in 13525s"), CharonEvent::SchedulingRekey { reauth: false, seconds: 13525 });
-    assert!(matches!(p("unable to install inbound and outbound IPsec SA (SAD) in kernel"), CharonEvent::SaInstallFailed { .. }));
+    assert_eq!(
+        p("received 3600s lifetime, configured 28800s"),
+        CharonEvent::LifetimeDiffers {
+            received: 3600,
+            configured: 28800
+        }
+    );
+    assert_eq!(
+        p("received lifetime 3600s does not match configured lifetime 28800s"),
+        CharonEvent::LifetimeDiffers {
+            received: 3600,
+            configured: 28800
+        }
+    );
+    assert_eq!(
+        p("scheduling rekeying in 13525s"),
+        CharonEvent::SchedulingRekey {
+            reauth: false,
+            seconds: 13525
+        }
+    );
+    assert!(matches!(
+        p("unable to install inbound and outbound IPsec SA (SAD) in kernel"),
+        CharonEvent::SaInstallFailed { .. }
+    ));
 }
 
 #[test]
 fn unrelated_text_is_unrecognized() {
-    for m in ["", "hello world", "received", "IKE_SA", "initiating", "giving up after many retransmits", "CHILD_SA x{", "IDir 'a"] {
+    for m in [
+        "",
+        "hello world",
+        "received",
+        "IKE_SA",
+        "initiating",
+        "giving up after many retransmits",
+        "CHILD_SA x{",
+        "IDir 'a",
+    ] {
         assert_eq!(p(m), CharonEvent::Unrecognized, "{m}");
     }
+}
+
+#[test]
+fn strongswan_5_9_wordings_seen_in_the_lab() {
+    assert_eq!(
+        p("found 1 matching config, but none allows pre-shared key authentication using Aggressive Mode"),
+        CharonEvent::AggressivePskDisabled
+    );
+    assert_eq!(
+        p("no matching CHILD_SA config found for 192.168.48.0/24 === 10.42.43.0/24"),
+        CharonEvent::NoMatchingChildConfig
+    );
+    assert_eq!(
+        p("received DELETE for IKE_SA gw-gw[1]"),
+        CharonEvent::DeleteReceived
+    );
+    assert_eq!(
+        p("Starting IKE charon daemon (strongSwan 5.9.8, Linux 6.1.0, x86_64)"),
+        CharonEvent::DaemonStarting
+    );
+    let CharonEvent::LookingForPeerConfigs { local_id, .. } =
+        p("looking for peer configs matching 192.0.2.10[203.0.113.245]...198.51.100.50[198.51.100.50]")
+    else {
+        panic!()
+    };
+    assert_eq!(local_id.as_deref(), Some("203.0.113.245"));
 }

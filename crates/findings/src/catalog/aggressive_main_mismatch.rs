@@ -44,7 +44,13 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         ));
     }
     let initiated = neg.first(|e| {
-        matches!(e, CharonEvent::InitiatingIkeSa { mode: ExchangeMode::Aggressive, .. })
+        matches!(
+            e,
+            CharonEvent::InitiatingIkeSa {
+                mode: ExchangeMode::Aggressive,
+                ..
+            }
+        )
     })?;
     let (index, failed) = neg.received_notify(&Notify::AuthenticationFailed)?;
     if !before_ike_up(neg, index) {
@@ -65,25 +71,39 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
 mod tests {
     use crate::catalog::testing::{diagnose, diagnose_files, ids};
 
-    const INITIATOR: &str = include_str!("../../tests/fixtures/seed/aggressive-main-mismatch/initiator.log");
-    const RESPONDER: &str = include_str!("../../tests/fixtures/seed/aggressive-main-mismatch/responder.log");
+    const INITIATOR: &str =
+        include_str!("../../tests/fixtures/seed/aggressive-main-mismatch/initiator.log");
+    const RESPONDER: &str =
+        include_str!("../../tests/fixtures/seed/aggressive-main-mismatch/responder.log");
 
     #[test]
     fn seed_initiator_alone() {
         let report = diagnose("i.log", INITIATOR);
         assert_eq!(ids(&report), ["aggressive-main-mismatch"]);
-        assert!(report.findings[0].summary.contains("Aggressive Mode to 192.0.2.74"));
+        assert!(report.findings[0]
+            .summary
+            .contains("Aggressive Mode to 192.0.2.74"));
     }
 
     #[test]
     fn seed_responder_alone() {
-        assert_eq!(ids(&diagnose("r.log", RESPONDER))[0], "aggressive-main-mismatch");
+        assert_eq!(
+            ids(&diagnose("r.log", RESPONDER))[0],
+            "aggressive-main-mismatch"
+        );
     }
 
     #[test]
     fn seed_both_sides() {
         let report = diagnose_files(&[("i.log", INITIATOR), ("r.log", RESPONDER)]);
-        assert!(report.findings.iter().filter(|f| f.id == "aggressive-main-mismatch").count() == 2);
+        assert!(
+            report
+                .findings
+                .iter()
+                .filter(|f| f.id == "aggressive-main-mismatch")
+                .count()
+                == 2
+        );
     }
 
     #[test]

@@ -98,8 +98,29 @@ pub(crate) fn proposal_failure(neg: &Negotiation, phase: Phase) -> Option<Propos
     if let Some(sent) = neg.sent_notify(&Notify::NoProposalChosen) {
         entries.push(sent);
     }
-    let received = neg.proposals(ProposalList::Received, phase);
-    let configured = neg.proposals(ProposalList::Configured, phase);
+    // Only the lists printed with the failure: earlier ones may belong to a
+    // selection that succeeded (IKEv2 ignores PFS groups in IKE_AUTH).
+    let failed_at = neg
+        .entries
+        .iter()
+        .position(|e| entries.first().is_some_and(|f| std::ptr::eq(e, *f)))
+        .unwrap_or(0);
+    let near = |list: ProposalList| {
+        let window = failed_at.saturating_sub(6)..(failed_at + 7).min(neg.entries.len());
+        window
+            .filter_map(|j| match &neg.entries[j].event {
+                CharonEvent::Proposals { list: l, proposals } if *l == list => {
+                    let is_ike = proposals.first()?.protocol == "IKE";
+                    (is_ike == (phase == Phase::One))
+                        .then(|| (&neg.entries[j], proposals.as_slice(), j.abs_diff(failed_at)))
+                }
+                _ => None,
+            })
+            .min_by_key(|(_, _, distance)| *distance)
+            .map(|(e, p, _)| (e, p))
+    };
+    let received = near(ProposalList::Received);
+    let configured = near(ProposalList::Configured);
     if let Some((e, _)) = received {
         entries.push(e);
     }
@@ -130,9 +151,9 @@ fn phase_near(neg: &Negotiation, index: usize) -> Phase {
     let window = index.saturating_sub(4)..(index + 5).min(neg.entries.len());
     let nearest = window
         .filter_map(|j| match &neg.entries[j].event {
-            CharonEvent::Proposals { proposals, .. } => {
-                proposals.first().map(|p| (j.abs_diff(index), p.protocol == "IKE"))
-            }
+            CharonEvent::Proposals { proposals, .. } => proposals
+                .first()
+                .map(|p| (j.abs_diff(index), p.protocol == "IKE")),
             _ => None,
         })
         .min_by_key(|(distance, _)| *distance);
@@ -175,7 +196,11 @@ pub(crate) fn join_or_none(set: &BTreeSet<String>) -> String {
 
 /// `IKE:A/B, IKE:C/D`.
 pub(crate) fn list(proposals: &[Proposal]) -> String {
-    proposals.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    proposals
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The detection for one attribute of one phase, if it differs.
@@ -199,8 +224,16 @@ pub(crate) fn attribute_mismatch(
                     name
                 }
             };
-            let theirs: BTreeSet<String> = kinds.iter().flat_map(|&k| transforms(r, k)).map(label).collect();
-            let ours: BTreeSet<String> = kinds.iter().flat_map(|&k| transforms(c, k)).map(label).collect();
+            let theirs: BTreeSet<String> = kinds
+                .iter()
+                .flat_map(|&k| transforms(r, k))
+                .map(label)
+                .collect();
+            let ours: BTreeSet<String> = kinds
+                .iter()
+                .flat_map(|&k| transforms(c, k))
+                .map(label)
+                .collect();
             format!(
                 "The peer proposes {}; this side is configured for {} (configured proposals: {}). \
                  Offered {}: {}; accepted here: {}.",
@@ -215,10 +248,15 @@ pub(crate) fn attribute_mismatch(
         _ => format!("No proposal offered an acceptable {setting}."),
     };
     summary.push_str(&format!(" Make {setting} the same on both ends."));
-    let mut detection = crate::rule::Detection::new(summary, evidence(failure.entries.iter().copied()));
+    let mut detection =
+        crate::rule::Detection::new(summary, evidence(failure.entries.iter().copied()));
     if let Some(r) = failure.received {
         if let Some(keywords) = keywords(r.first()?) {
-            let option = if phase == Phase::One { "proposals" } else { "esp_proposals" };
+            let option = if phase == Phase::One {
+                "proposals"
+            } else {
+                "esp_proposals"
+            };
             detection = detection.with_fix(format!(
                 "To accept what the peer proposes, set {option} = {keywords} in swanctl.conf \
                  (ipsec.conf: {}={keywords}), or change the peer to match this side.",

@@ -50,7 +50,11 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         .iter()
         .find(|e| matches!(e.event, CharonEvent::GivingUp { .. }))?;
     let mut lines = vec![&neg.entries[dpd_at], gave_up];
-    lines.extend(neg.entries[dpd_at..].iter().find(|e| matches!(e.event, CharonEvent::Retransmit { .. })));
+    lines.extend(
+        neg.entries[dpd_at..]
+            .iter()
+            .find(|e| matches!(e.event, CharonEvent::Retransmit { .. })),
+    );
     Some(Detection::new(
         format!(
             "The tunnel to {} was up; a DPD request then went unanswered through every retransmit and \

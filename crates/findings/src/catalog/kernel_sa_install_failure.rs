@@ -32,12 +32,25 @@ pub(crate) static RULE: Rule = Rule {
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
     let failed = neg.first(|e| matches!(e, CharonEvent::SaInstallFailed { .. }))?;
-    let CharonEvent::SaInstallFailed { what } = &failed.event else { return None };
+    let CharonEvent::SaInstallFailed { what } = &failed.event else {
+        return None;
+    };
     let mut lines = vec![failed];
     lines.extend(neg.first(|e| matches!(e, CharonEvent::IkeSaEstablished { .. })));
-    lines.extend(neg.first(|e| matches!(e, CharonEvent::Proposals { list: ipsec_doctor_events::ProposalList::Selected, .. })));
+    lines.extend(neg.first(|e| {
+        matches!(
+            e,
+            CharonEvent::Proposals {
+                list: ipsec_doctor_events::ProposalList::Selected,
+                ..
+            }
+        )
+    }));
     Some(Detection::new(
-        format!("The negotiation with {} succeeded, then charon logged \"{what}\".", neg.remote.as_deref().unwrap_or("the peer")),
+        format!(
+            "The negotiation with {} succeeded, then charon logged \"{what}\".",
+            neg.remote.as_deref().unwrap_or("the peer")
+        ),
         evidence(lines),
     ))
 }

@@ -27,7 +27,13 @@ pub(crate) static RULE: Rule = Rule {
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
     let differs = neg.first(|e| matches!(e, CharonEvent::LifetimeDiffers { .. }))?;
-    let CharonEvent::LifetimeDiffers { received, configured } = differs.event else { return None };
+    let CharonEvent::LifetimeDiffers {
+        received,
+        configured,
+    } = differs.event
+    else {
+        return None;
+    };
     Some(Detection::new(
         format!(
             "The peer proposed a lifetime of {received}s, this side is configured for {configured}s. This does \

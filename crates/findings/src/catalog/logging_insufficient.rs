@@ -52,7 +52,10 @@ mod tests {
     fn generic_failure_without_cfg_lines() {
         let log = "charon: 14[ENC] parsed INFORMATIONAL_V1 request 3851683074 [ N(NO_PROP) ]\n\
                    charon: 14[IKE] received NO_PROPOSAL_CHOSEN error notify";
-        assert_eq!(ids(&diagnose("i.log", log)), ["p1-proposal-mismatch", "logging-insufficient"]);
+        assert_eq!(
+            ids(&diagnose("i.log", log)),
+            ["p1-proposal-mismatch", "logging-insufficient"]
+        );
     }
 
     #[test]

@@ -76,10 +76,25 @@ mod tests {
         let mut seen = std::collections::HashSet::new();
         for rule in CATALOG {
             assert!(seen.insert(rule.id), "duplicate id {}", rule.id);
-            assert!(rule.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'), "{}", rule.id);
-            assert!(rule_by_id(rule.family).is_some(), "{} names unknown family {}", rule.id, rule.family);
+            assert!(
+                rule.id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{}",
+                rule.id
+            );
+            assert!(
+                rule_by_id(rule.family).is_some(),
+                "{} names unknown family {}",
+                rule.id,
+                rule.family
+            );
             assert!(!rule.fix.is_empty(), "{} has no fix", rule.id);
-            assert!(rule.explanation.len() > 80, "{} explanation too short", rule.id);
+            assert!(
+                rule.explanation.len() > 80,
+                "{} explanation too short",
+                rule.id
+            );
         }
     }
 }

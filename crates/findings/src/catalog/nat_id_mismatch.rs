@@ -31,7 +31,9 @@ pub(crate) static RULE: Rule = Rule {
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
     if let Some(idir) = neg.first(|e| matches!(e, CharonEvent::IdirMismatch { .. })) {
-        let CharonEvent::IdirMismatch { received, expected } = &idir.event else { return None };
+        let CharonEvent::IdirMismatch { received, expected } = &idir.event else {
+            return None;
+        };
         let mut lines = vec![idir];
         lines.extend(neg.first(|e| matches!(e, CharonEvent::RemoteBehindNat)));
         lines.extend(neg.first(|e| matches!(e, CharonEvent::LookingForPeerConfigs { .. })));
@@ -46,15 +48,51 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
             .with_fix(format!("Set the Peer Identifier to IP address {received}.")),
         );
     }
+    let no_config = neg.first(|e| matches!(e, CharonEvent::NoPeerConfig))?;
+    // IKEv2 responder behind NAT: the initiator asks for this side's public
+    // (post-NAT) address as its identity (IDr), but this side is configured
+    // with its own private address.
+    if let Some(local_nat) = neg.first(|e| matches!(e, CharonEvent::LocalBehindNat)) {
+        if let Some(lookup) = neg.first(|e| {
+            matches!(e, CharonEvent::LookingForPeerConfigs { local, local_id: Some(id), .. }
+                if is_ip(id) && id != local)
+        }) {
+            let CharonEvent::LookingForPeerConfigs {
+                local,
+                local_id: Some(id),
+                ..
+            } = &lookup.event
+            else {
+                return None;
+            };
+            return Some(
+                Detection::new(
+                    format!(
+                        "This side is behind NAT at {local}. The peer expects it to identify as {id} (the NAT's \
+                         public address), but it identifies with its own address; no Phase 1 here matches."
+                    ),
+                    evidence([local_nat, lookup, no_config]),
+                )
+                .with_fix(format!(
+                    "On the peer, set the Peer identifier to IP address {local} (this side's pre-NAT address); \
+                     or set this side's My identifier to IP address {id}."
+                )),
+            );
+        }
+    }
     // IKEv2 and pfSense 2.2+ wording: NAT seen, the identity is an address other
     // than the one the packets come from, and no peer config matched.
     let nat = neg.first(|e| matches!(e, CharonEvent::RemoteBehindNat))?;
-    let no_config = neg.first(|e| matches!(e, CharonEvent::NoPeerConfig))?;
     let lookup = neg.first(|e| {
         matches!(e, CharonEvent::LookingForPeerConfigs { remote, remote_id: Some(id), .. }
             if is_ip(id) && id != remote)
     })?;
-    let CharonEvent::LookingForPeerConfigs { remote, remote_id: Some(id), .. } = &lookup.event else {
+    let CharonEvent::LookingForPeerConfigs {
+        remote,
+        remote_id: Some(id),
+        ..
+    } = &lookup.event
+    else {
         return None;
     };
     Some(
@@ -91,6 +129,17 @@ mod tests {
         let report = diagnose("r.log", log);
         assert_eq!(ids(&report), ["nat-id-mismatch"]);
         assert!(report.findings[0].summary.contains("203.0.113.245"));
+    }
+
+    #[test]
+    fn ikev2_responder_behind_nat_is_asked_for_its_public_address() {
+        let log = "\
+11[IKE] <1> local host is behind NAT, sending keep alives
+11[CFG] <1> looking for peer configs matching 192.0.2.10[203.0.113.245]...198.51.100.50[198.51.100.50]
+11[CFG] <1> no matching peer config found";
+        let report = diagnose("l.log", log);
+        assert_eq!(ids(&report), ["nat-id-mismatch"]);
+        assert!(report.findings[0].fix[0].contains("192.0.2.10"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `p1-auth-failed`: the peer rejected Phase 1 authentication, and this log
 //! alone cannot tell why.
 
-use ipsec_doctor_events::Notify;
+use ipsec_doctor_events::{CharonEvent, Notify};
 
 use super::common::{before_ike_up, evidence};
 use crate::negotiation::{IkeVersion, Negotiation};
@@ -29,6 +29,9 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
+    if let Some(detection) = deleted_right_after_phase1(neg) {
+        return Some(detection);
+    }
     let (index, failed) = neg.received_notify(&Notify::AuthenticationFailed)?;
     // IKEv2 answers AUTHENTICATION_FAILED in IKE_AUTH, before the IKE SA is up;
     // later it concerns something else (e.g. a reauthentication).
@@ -36,7 +39,7 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         return None;
     }
     let mut lines = vec![failed];
-    lines.extend(neg.first(|e| matches!(e, ipsec_doctor_events::CharonEvent::InitiatingIkeSa { .. })));
+    lines.extend(neg.first(|e| matches!(e, CharonEvent::InitiatingIkeSa { .. })));
     let version = match neg.version {
         Some(IkeVersion::V2) => " in IKE_AUTH",
         _ => "",
@@ -48,6 +51,36 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
             neg.remote.as_ref().map(|r| format!(" {r}")).unwrap_or_default()
         ),
         evidence(lines),
+    ))
+}
+
+/// IKEv1 Main Mode responder: the initiator verifies this side's identity
+/// last, so when it disagrees this side sees Phase 1 complete and then an
+/// immediate DELETE, before any Phase 2.
+fn deleted_right_after_phase1(neg: &Negotiation) -> Option<Detection> {
+    if neg.version != Some(IkeVersion::V1) || neg.role != Some(crate::Role::Responder) {
+        return None;
+    }
+    let up = neg.ike_established_at()?;
+    let deleted = neg.entries[up..]
+        .iter()
+        .find(|e| matches!(e.event, CharonEvent::DeleteReceived))?;
+    let phase2_started = neg.entries[up..].iter().any(|e| match &e.event {
+        CharonEvent::ChildSaEstablished { .. } => true,
+        CharonEvent::Message { exchange, .. } => exchange == "QUICK_MODE",
+        _ => false,
+    });
+    if phase2_started {
+        return None;
+    }
+    Some(Detection::new(
+        format!(
+            "Phase 1 completed on this side, but the peer{} deleted the IKE SA at once, before any Phase 2: \
+             it did not accept this side's identity or authentication. The peer's log says why (behind NAT, \
+             typically an identifier mismatch).",
+            neg.remote.as_ref().map(|r| format!(" {r}")).unwrap_or_default()
+        ),
+        evidence([&neg.entries[up], deleted]),
     ))
 }
 

@@ -31,7 +31,9 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     let lookup = neg.first(|e| matches!(e, CharonEvent::LookingForPeerConfigs { .. }));
     let nat = neg.any(|e| matches!(e, CharonEvent::RemoteBehindNat));
     let presented = lookup.and_then(|l| match &l.event {
-        CharonEvent::LookingForPeerConfigs { remote, remote_id, .. } => Some((remote.clone(), remote_id.clone())),
+        CharonEvent::LookingForPeerConfigs {
+            remote, remote_id, ..
+        } => Some((remote.clone(), remote_id.clone())),
         _ => None,
     });
     if let Some((remote, Some(id))) = &presented {
@@ -40,11 +42,21 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
             return None;
         }
     }
+    let local_nat = neg.any(|e| matches!(e, CharonEvent::LocalBehindNat));
+    if local_nat
+        && neg.any(|e| {
+            matches!(e, CharonEvent::LookingForPeerConfigs { local, local_id: Some(id), .. } if is_ip(id) && id != local)
+        })
+    {
+        return None;
+    }
     let summary = match &presented {
         Some((remote, Some(id))) => format!(
             "The peer {remote} identifies itself as '{id}'; no Phase 1 here accepts that identity."
         ),
-        Some((remote, None)) => format!("No Phase 1 here accepts the identity the peer {remote} presented."),
+        Some((remote, None)) => {
+            format!("No Phase 1 here accepts the identity the peer {remote} presented.")
+        }
         None => "No Phase 1 here accepts the identity the peer presented.".to_owned(),
     };
     let mut lines = vec![no_config];
@@ -81,8 +93,16 @@ mod tests {
     #[test]
     fn seed_both_sides_name_the_identity() {
         let report = diagnose_files(&[("i.log", INITIATOR), ("r.log", RESPONDER)]);
-        let errors: Vec<_> = report.findings.iter().filter(|f| f.severity == crate::Severity::Error).collect();
+        let errors: Vec<_> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == crate::Severity::Error)
+            .collect();
         assert_eq!(errors.len(), 2);
-        assert!(errors.iter().all(|f| f.id == "p1-id-mismatch"), "{:?}", ids(&report));
+        assert!(
+            errors.iter().all(|f| f.id == "p1-id-mismatch"),
+            "{:?}",
+            ids(&report)
+        );
     }
 }

@@ -29,7 +29,10 @@ pub(crate) static RULE: Rule = Rule {
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
     let responder_side = neg.first(|e| {
-        matches!(e, CharonEvent::NoMatchingChildConfig | CharonEvent::TsUnacceptable { .. })
+        matches!(
+            e,
+            CharonEvent::NoMatchingChildConfig | CharonEvent::TsUnacceptable { .. }
+        )
     });
     let notified = neg
         .received_notify(&Notify::InvalidIdInformation)
@@ -39,13 +42,23 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     let mut lines = vec![first];
     let mut summary = String::new();
     let asked = neg.first(|e| matches!(e, CharonEvent::LookingForChildConfig { .. }));
-    if let Some(CharonEvent::LookingForChildConfig { local_ts, remote_ts }) = asked.map(|e| &e.event) {
+    if let Some(CharonEvent::LookingForChildConfig {
+        local_ts,
+        remote_ts,
+    }) = asked.map(|e| &e.event)
+    {
         summary.push_str(&format!(
             "The peer asks for {local_ts} here and {remote_ts} on its side"
         ));
         lines.extend(asked);
-    } else if let Some(CharonEvent::TsUnacceptable { local_ts, remote_ts }) = responder_side.map(|e| &e.event) {
-        summary.push_str(&format!("The peer asks for {local_ts} here and {remote_ts} on its side"));
+    } else if let Some(CharonEvent::TsUnacceptable {
+        local_ts,
+        remote_ts,
+    }) = responder_side.map(|e| &e.event)
+    {
+        summary.push_str(&format!(
+            "The peer asks for {local_ts} here and {remote_ts} on its side"
+        ));
     } else if notified.is_some() && (!neg.ts_us.is_empty() || !neg.ts_other.is_empty()) {
         summary.push_str(&format!(
             "This side proposed {} here and {} on the peer's side, and the peer refused them",
@@ -89,14 +102,19 @@ mod tests {
         assert_eq!(ids(&report), ["p2-ts-mismatch"]);
         let s = &report.findings[0].summary;
         assert!(s.contains("10.42.43.0/24|/0 here"), "{s}");
-        assert!(s.contains("configured for 10.42.42.0/24|/0 here and 192.168.48.0/24|/0"), "{s}");
+        assert!(
+            s.contains("configured for 10.42.42.0/24|/0 here and 192.168.48.0/24|/0"),
+            "{s}"
+        );
     }
 
     #[test]
     fn seed_initiator_states_what_it_proposed() {
         let report = diagnose("i.log", INITIATOR);
         assert_eq!(ids(&report), ["p2-ts-mismatch"]);
-        assert!(report.findings[0].summary.contains("proposed 192.168.48.0/24|/0 here and 10.42.43.0/24|/0"));
+        assert!(report.findings[0]
+            .summary
+            .contains("proposed 192.168.48.0/24|/0 here and 10.42.43.0/24|/0"));
     }
 
     #[test]
@@ -108,7 +126,8 @@ mod tests {
 
     #[test]
     fn ikev2_ts_unacceptable() {
-        let log = "Nov 27 10:00:01 09[IKE] <gw|1> received TS_UNACCEPTABLE notify, no CHILD_SA built";
+        let log =
+            "Nov 27 10:00:01 09[IKE] <gw|1> received TS_UNACCEPTABLE notify, no CHILD_SA built";
         assert_eq!(ids(&diagnose("i.log", log)), ["p2-ts-mismatch"]);
     }
 }

@@ -32,7 +32,12 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     if neg.heard_from_peer || neg.ike_established_at().is_some() {
         return None;
     }
-    let gave_up = neg.first(|e| matches!(e, CharonEvent::GivingUp { .. } | CharonEvent::PeerNotResponding))?;
+    let gave_up = neg.first(|e| {
+        matches!(
+            e,
+            CharonEvent::GivingUp { .. } | CharonEvent::PeerNotResponding
+        )
+    })?;
     let mut lines = vec![gave_up];
     lines.extend(neg.first(|e| matches!(e, CharonEvent::InitiatingIkeSa { .. })));
     lines.extend(neg.first(|e| matches!(e, CharonEvent::Retransmit { .. })));
@@ -45,7 +50,9 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         format!(
             "This side sent IKE requests to {}{} and never received an answer.",
             neg.remote.as_deref().unwrap_or("the peer"),
-            retransmits.map(|n| format!(", retransmitted {n} times,")).unwrap_or_default()
+            retransmits
+                .map(|n| format!(", retransmitted {n} times,"))
+                .unwrap_or_default()
         ),
         evidence(lines),
     ))
@@ -65,7 +72,9 @@ Nov 27 10:00:06 15[IKE] <gw|1> giving up after 2 retransmits
 Nov 27 10:00:06 15[IKE] <gw|1> establishing IKE_SA failed, peer not responding";
         let report = diagnose("i.log", log);
         assert_eq!(ids(&report), ["peer-unreachable"]);
-        assert!(report.findings[0].summary.contains("192.0.2.74, retransmitted 2 times"));
+        assert!(report.findings[0]
+            .summary
+            .contains("192.0.2.74, retransmitted 2 times"));
     }
 
     #[test]

@@ -32,39 +32,58 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
-    let up_at = neg.ike_established_at();
-    if let Some(failed) = neg.first(|e| matches!(e, CharonEvent::RekeyFailed)) {
-        if neg.was_up_before || up_at.is_some() {
-            return Some(Detection::new(
-                format!(
-                    "The tunnel to {} was up; its rekeying then failed.",
-                    neg.remote.as_deref().unwrap_or("the peer")
-                ),
-                evidence([failed]),
-            ));
+    // Where the tunnel was last known to be up: a CHILD SA of this IKE SA, or
+    // an earlier negotiation of the same tunnel.
+    let child_up = neg.position(|e| matches!(e, CharonEvent::ChildSaEstablished { .. }));
+    let failed = match (child_up, neg.was_up_before) {
+        (Some(i), _) => neg.entries[i + 1..]
+            .iter()
+            .find(|e| is_renegotiation_failure(&e.event)),
+        (None, true) => neg
+            .entries
+            .iter()
+            .find(|e| is_renegotiation_failure(&e.event)),
+        // An IKE SA without CHILD SA can still fail to rekey itself.
+        (None, false) => {
+            let up = neg.ike_established_at()?;
+            neg.entries[up..]
+                .iter()
+                .find(|e| matches!(e.event, CharonEvent::RekeyFailed))
         }
-    }
-    // A rekey exchange refused by the peer after the SA was up.
-    let up_at = up_at?;
-    let refused = neg.entries[up_at..].iter().find(|e| match &e.event {
+    }?;
+    let mut lines = Vec::new();
+    lines.extend(child_up.map(|i| &neg.entries[i]));
+    lines.push(failed);
+    Some(Detection::new(
+        format!(
+            "The tunnel{} was up; a later renegotiation (rekeying of Phase 1 or Phase 2) failed.",
+            neg.remote
+                .as_ref()
+                .map(|r| format!(" to {r}"))
+                .unwrap_or_default()
+        ),
+        evidence(lines),
+    ))
+}
+
+fn is_renegotiation_failure(event: &CharonEvent) -> bool {
+    match event {
+        CharonEvent::RekeyFailed
+        | CharonEvent::NoProposalFound
+        | CharonEvent::NoMatchingChildProposal
+        | CharonEvent::NoMatchingChildConfig
+        | CharonEvent::TsUnacceptable { .. }
+        | CharonEvent::NoPeerConfig
+        | CharonEvent::PskMacMismatch { .. } => true,
         CharonEvent::NotifyReceived(n) => matches!(
             n,
-            Notify::NoProposalChosen | Notify::TsUnacceptable | Notify::InvalidIdInformation | Notify::AuthenticationFailed
+            Notify::NoProposalChosen
+                | Notify::TsUnacceptable
+                | Notify::InvalidIdInformation
+                | Notify::AuthenticationFailed
         ),
         _ => false,
-    })?;
-    // Only after a CHILD SA was up: the first CHILD SA failing is Phase 2's own finding.
-    let child_up = neg.entries[..neg.entries.len()]
-        .iter()
-        .position(|e| matches!(e.event, CharonEvent::ChildSaEstablished { .. }))?;
-    let refused_at = neg.entries.iter().position(|e| std::ptr::eq(e, refused))?;
-    if refused_at < child_up {
-        return None;
     }
-    Some(Detection::new(
-        "The tunnel was up; a later renegotiation was refused by the peer.",
-        evidence([&neg.entries[child_up], refused]),
-    ))
 }
 
 #[cfg(test)]
@@ -78,6 +97,21 @@ Nov 27 10:00:00 09[IKE] <gw|1> IKE_SA gw[1] established between 192.0.2.90[left]
 Nov 27 10:00:00 09[IKE] <gw|1> CHILD_SA gw{1} established with SPIs c1_i c2_o and TS 192.168.48.0/24 === 10.42.42.0/24
 Nov 27 11:00:00 11[IKE] <gw|1> received NO_PROPOSAL_CHOSEN notify error";
         assert!(ids(&diagnose("l.log", log)).contains(&"renegotiation-failure"));
+    }
+
+    #[test]
+    fn responder_refusing_a_rekey_after_the_tunnel_was_up() {
+        let log = "\
+Nov 27 10:00:00 13[IKE] <gw|1> CHILD_SA net{1} established with SPIs 78_i 7a_o and TS 10.42.42.0/24 === 192.168.48.0/24
+Nov 27 10:00:05 15[ENC] <gw|1> parsed CREATE_CHILD_SA request 2 [ N(REKEY_SA) SA No KE TSi TSr ]
+Nov 27 10:00:05 15[IKE] <gw|1> no acceptable proposal found";
+        assert!(ids(&diagnose("r.log", log)).contains(&"renegotiation-failure"));
+    }
+
+    #[test]
+    fn failure_before_any_child_sa_is_not_a_renegotiation() {
+        let log = "Nov 27 10:00:05 15[IKE] <gw|1> received NO_PROPOSAL_CHOSEN notify error";
+        assert!(!ids(&diagnose("r.log", log)).contains(&"renegotiation-failure"));
     }
 
     #[test]

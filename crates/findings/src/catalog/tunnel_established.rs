@@ -31,12 +31,28 @@ pub(crate) static RULE: Rule = Rule {
 fn detect(neg: &Negotiation) -> Option<Detection> {
     let ike = neg.first(|e| matches!(e, CharonEvent::IkeSaEstablished { .. }))?;
     let child = neg.first(|e| matches!(e, CharonEvent::ChildSaEstablished { .. }))?;
-    let CharonEvent::IkeSaEstablished { sa, local, remote } = &ike.event else { return None };
-    let CharonEvent::ChildSaEstablished { name, unique_id, local_ts, remote_ts } = &child.event else {
+    let CharonEvent::IkeSaEstablished { sa, local, remote } = &ike.event else {
+        return None;
+    };
+    let CharonEvent::ChildSaEstablished {
+        name,
+        unique_id,
+        local_ts,
+        remote_ts,
+    } = &child.event
+    else {
         return None;
     };
     let selected: Vec<_> = neg
-        .all(|e| matches!(e, CharonEvent::Proposals { list: ipsec_doctor_events::ProposalList::Selected, .. }))
+        .all(|e| {
+            matches!(
+                e,
+                CharonEvent::Proposals {
+                    list: ipsec_doctor_events::ProposalList::Selected,
+                    ..
+                }
+            )
+        })
         .collect();
     let algorithms: Vec<String> = selected
         .iter()
@@ -70,15 +86,22 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
 mod tests {
     use crate::catalog::testing::{diagnose, diagnose_files, ids};
 
-    const INITIATOR: &str = include_str!("../../tests/fixtures/seed/tunnel-established/initiator.log");
-    const RESPONDER: &str = include_str!("../../tests/fixtures/seed/tunnel-established/responder.log");
+    const INITIATOR: &str =
+        include_str!("../../tests/fixtures/seed/tunnel-established/initiator.log");
+    const RESPONDER: &str =
+        include_str!("../../tests/fixtures/seed/tunnel-established/responder.log");
 
     #[test]
     fn seed_initiator_is_established() {
         let report = diagnose("initiator.log", INITIATOR);
         assert_eq!(ids(&report), ["tunnel-established"]);
         let f = &report.findings[0];
-        assert!(f.summary.contains("192.168.48.0/24|/0 === 10.42.42.0/24|/0"), "{}", f.summary);
+        assert!(
+            f.summary
+                .contains("192.168.48.0/24|/0 === 10.42.42.0/24|/0"),
+            "{}",
+            f.summary
+        );
         assert_eq!(f.tunnel.as_deref(), Some("con2000"));
         assert_eq!(f.evidence.len(), 2);
     }

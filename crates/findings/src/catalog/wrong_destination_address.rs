@@ -31,7 +31,9 @@ pub(crate) static RULE: Rule = Rule {
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
     if let Some(none) = neg.first(|e| matches!(e, CharonEvent::NoIkeConfig { .. })) {
-        let CharonEvent::NoIkeConfig { local, remote } = &none.event else { return None };
+        let CharonEvent::NoIkeConfig { local, remote } = &none.event else {
+            return None;
+        };
         return Some(
             Detection::new(
                 format!(
@@ -53,7 +55,11 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     if bypass || catch_all.is_some() {
         let first = catch_all.or_else(|| neg.entries.first())?;
         let peer = neg.remote.as_deref().unwrap_or("the peer");
-        let to = neg.local.as_deref().map(|l| format!(" at {l}")).unwrap_or_default();
+        let to = neg
+            .local
+            .as_deref()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
         // Only a failing negotiation is a symptom; a working %any responder config is fine.
         if neg.ike_established_at().is_some() && !bypass {
             return None;

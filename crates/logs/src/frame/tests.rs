@@ -91,13 +91,17 @@ fn rfc5424_with_and_without_structured_data() {
     assert_eq!(l.host.as_deref(), Some("fw1"));
     assert_eq!(l.pid, Some(4242));
     assert_eq!(l.message, "no proposal found");
-    let l = f(r#"<30>1 2026-11-27T00:31:57Z fw1 charon - ID47 [x@1 a="b\"]"] 13[IKE] giving up after 5 retransmits"#);
+    let l = f(
+        r#"<30>1 2026-11-27T00:31:57Z fw1 charon - ID47 [x@1 a="b\"]"] 13[IKE] giving up after 5 retransmits"#,
+    );
     assert_eq!(l.message, "giving up after 5 retransmits");
 }
 
 #[test]
 fn journal_json_from_charon_systemd() {
-    let l = f(r#"{"__REALTIME_TIMESTAMP":"1795739517000000","_HOSTNAME":"gw","SYSLOG_IDENTIFIER":"charon-systemd","_PID":"12","MESSAGE":"no proposal found","THREAD":"14","GROUP":"IKE","IKE_SA_NAME":"site","IKE_SA_UNIQUE_ID":"4"}"#);
+    let l = f(
+        r#"{"__REALTIME_TIMESTAMP":"1795739517000000","_HOSTNAME":"gw","SYSLOG_IDENTIFIER":"charon-systemd","_PID":"12","MESSAGE":"no proposal found","THREAD":"14","GROUP":"IKE","IKE_SA_NAME":"site","IKE_SA_UNIQUE_ID":"4"}"#,
+    );
     assert_eq!(l.format, Format::JournalJson);
     assert_eq!(l.daemon, Daemon::CharonSystemd);
     assert_eq!(l.host.as_deref(), Some("gw"));
@@ -109,7 +113,9 @@ fn journal_json_from_charon_systemd() {
 
 #[test]
 fn journal_json_with_byte_array_message() {
-    let l = f(r#"{"_HOSTNAME":"gw","SYSLOG_IDENTIFIER":"charon","MESSAGE":[49,51,91,73,75,69,93,32,104,105,255]}"#);
+    let l = f(
+        r#"{"_HOSTNAME":"gw","SYSLOG_IDENTIFIER":"charon","MESSAGE":[49,51,91,73,75,69,93,32,104,105,255]}"#,
+    );
     assert_eq!(l.thread, Some(13));
     assert_eq!(l.message, "hi\u{fffd}");
 }
@@ -130,7 +136,9 @@ fn pfsense_gui_export_is_tab_separated() {
     assert_eq!(l.pid, Some(4242));
     assert_eq!(l.thread, Some(13));
     assert_eq!(l.message, "no proposal found");
-    let l = f("2026-11-27T00:31:57\tInformational\tcharon\t14[CFG] received proposals: IKE:AES_CBC_128");
+    let l = f(
+        "2026-11-27T00:31:57\tInformational\tcharon\t14[CFG] received proposals: IKE:AES_CBC_128",
+    );
     assert_eq!(l.format, Format::GuiExport);
     assert_eq!(l.message, "received proposals: IKE:AES_CBC_128");
 }
@@ -147,7 +155,9 @@ fn bare_message_and_redacted_addresses() {
 fn other_programs_are_named() {
     let l = f("Nov 27 00:31:57 fw1 sshd[88]: Accepted publickey for root");
     assert_eq!(l.daemon, Daemon::Other);
-    let l = f("Nov 27 00:31:57 fw1 kernel: igb_mq_start() at igb_mq_start+0x224/frame 0xfffffe001c39ce10");
+    let l = f(
+        "Nov 27 00:31:57 fw1 kernel: igb_mq_start() at igb_mq_start+0x224/frame 0xfffffe001c39ce10",
+    );
     assert_eq!(l.daemon, Daemon::Kernel);
 }
 
