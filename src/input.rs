@@ -63,7 +63,10 @@ pub fn read_all(paths: &[String], on_line: &mut OnLine<'_>, on_error: &mut OnErr
 
 fn read_dir(dir: &Path, on_line: &mut OnLine<'_>, on_error: &mut OnError<'_>) {
     // Links are not followed, so a symlink loop cannot trap the walk.
-    for entry in walkdir::WalkDir::new(dir).follow_links(false).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         match entry {
             Ok(entry) if entry.file_type().is_file() => read_file(entry.path(), on_line, on_error),
             Ok(_) => {}
@@ -90,17 +93,29 @@ fn read_file(path: &Path, on_line: &mut OnLine<'_>, on_error: &mut OnError<'_>) 
 
 /// Reads one stream, gunzipping it when it starts with gzip's magic bytes
 /// (whatever its name).
-fn read_stream(path: &str, reader: Box<dyn Read + '_>, on_line: &mut OnLine<'_>, on_error: &mut OnError<'_>) {
+fn read_stream(
+    path: &str,
+    reader: Box<dyn Read + '_>,
+    on_line: &mut OnLine<'_>,
+    on_error: &mut OnError<'_>,
+) {
     let mut buffered = BufReader::with_capacity(1 << 16, reader);
     let gzip = match buffered.fill_buf() {
         Ok(head) => head.starts_with(&[0x1f, 0x8b]),
         Err(e) => {
-            on_error(InputError { path: path.to_owned(), line: None, message: describe(&e) });
+            on_error(InputError {
+                path: path.to_owned(),
+                line: None,
+                message: describe(&e),
+            });
             return;
         }
     };
     let mut lines: Box<dyn BufRead + '_> = if gzip {
-        Box::new(BufReader::with_capacity(1 << 16, flate2::bufread::MultiGzDecoder::new(buffered)))
+        Box::new(BufReader::with_capacity(
+            1 << 16,
+            flate2::bufread::MultiGzDecoder::new(buffered),
+        ))
     } else {
         Box::new(buffered)
     };
@@ -110,12 +125,20 @@ fn read_stream(path: &str, reader: Box<dyn Read + '_>, on_line: &mut OnLine<'_>,
         } else {
             describe(&e)
         };
-        on_error(InputError { path: path.to_owned(), line: Some(line), message });
+        on_error(InputError {
+            path: path.to_owned(),
+            line: Some(line),
+            message,
+        });
     }
 }
 
 /// Feeds lines in order, or reversed when the file is newest-first.
-fn feed(path: &str, reader: &mut dyn BufRead, on_line: &mut OnLine<'_>) -> Result<(), (u64, io::Error)> {
+fn feed(
+    path: &str,
+    reader: &mut dyn BufRead,
+    on_line: &mut OnLine<'_>,
+) -> Result<(), (u64, io::Error)> {
     let mut line_no = 0u64;
     let mut buf = Vec::new();
     let mut head: Vec<String> = Vec::new();
@@ -143,7 +166,9 @@ fn feed(path: &str, reader: &mut dyn BufRead, on_line: &mut OnLine<'_>) -> Resul
                     if bytes > MAX_REVERSED_BYTES {
                         return Err((
                             all.len() as u64 + 1,
-                            io::Error::other("newest-first log too large to reverse (over 256 MiB)"),
+                            io::Error::other(
+                                "newest-first log too large to reverse (over 256 MiB)",
+                            ),
                         ));
                     }
                     all.push(String::from_utf8_lossy(&buf).into_owned());

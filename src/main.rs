@@ -27,7 +27,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { EXIT_TROUBLE } else { EXIT_OK });
+            return ExitCode::from(if e.use_stderr() {
+                EXIT_TROUBLE
+            } else {
+                EXIT_OK
+            });
         }
     };
     match run(cli) {
@@ -47,7 +51,11 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
-        Command::Diagnose { paths, format, color } => diagnose(&paths, format, color),
+        Command::Diagnose {
+            paths,
+            format,
+            color,
+        } => diagnose(&paths, format, color),
         Command::Explain { topic } => explain(&topic),
         Command::Catalog { format } => catalog(format),
     }
@@ -65,10 +73,17 @@ fn stdout(color: ColorChoice) -> anstream::AutoStream<io::StdoutLock<'static>> {
 fn diagnose(paths: &[String], format: Format, color: ColorChoice) -> anyhow::Result<u8> {
     let mut diagnoser = Diagnoser::new();
     let mut input_errors = 0usize;
-    input::read_all(paths, &mut |path, line_no, line| diagnoser.push_line(path, line_no, line), &mut |err| {
-        input_errors += 1;
-        eprintln!("ipsec-doctor: {}", ipsec_doctor_render::escape(&err.to_string()));
-    });
+    input::read_all(
+        paths,
+        &mut |path, line_no, line| diagnoser.push_line(path, line_no, line),
+        &mut |err| {
+            input_errors += 1;
+            eprintln!(
+                "ipsec-doctor: {}",
+                ipsec_doctor_render::escape(&err.to_string())
+            );
+        },
+    );
     let report = diagnoser.finish();
     let mut out = stdout(color);
     match format {
@@ -111,7 +126,13 @@ fn catalog(format: Format) -> anyhow::Result<u8> {
     match format {
         Format::Text => {
             for rule in CATALOG {
-                writeln!(out, "{:<28} {:<8} {}", rule.id, rule.severity.to_string(), rule.title)?;
+                writeln!(
+                    out,
+                    "{:<28} {:<8} {}",
+                    rule.id,
+                    rule.severity.to_string(),
+                    rule.title
+                )?;
             }
             for guide in guides::GUIDES {
                 writeln!(out, "{:<28} {:<8} {}", guide.id, "guide", guide.title)?;
@@ -131,7 +152,10 @@ fn catalog(format: Format) -> anyhow::Result<u8> {
                 .iter()
                 .map(|g| serde_json::json!({"id": g.id, "title": g.title, "keywords": g.keywords}))
                 .collect();
-            serde_json::to_writer_pretty(&mut out, &serde_json::json!({"findings": rules, "guides": guides}))?;
+            serde_json::to_writer_pretty(
+                &mut out,
+                &serde_json::json!({"findings": rules, "guides": guides}),
+            )?;
             writeln!(out)?;
         }
     }

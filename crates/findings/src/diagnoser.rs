@@ -235,7 +235,7 @@ impl Diagnoser {
                 state.first_up.get_or_insert(neg.started);
             }
         }
-        if now % 1024 == 0 {
+        if now.is_multiple_of(1024) {
             let quiet: Vec<SaKey> = host
                 .open
                 .iter()

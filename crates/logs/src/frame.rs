@@ -344,8 +344,8 @@ fn frame_rfc5424(text: &str) -> Option<Framed<'_>> {
     let (procid, rest) = split_token(rest);
     let (_msgid, rest) = split_token(rest);
     let rest = rest.trim_start();
-    let message = if rest.starts_with('-') {
-        &rest[1..]
+    let message = if let Some(after) = rest.strip_prefix('-') {
+        after
     } else if rest.starts_with('[') {
         skip_structured_data(rest)?
     } else {
