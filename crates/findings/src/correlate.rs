@@ -3,6 +3,7 @@
 
 use crate::diagnoser::host_key_of;
 use crate::report::{Finding, TunnelSummary};
+use crate::rule::Detection;
 
 /// Replaces each generic finding (`p1-auth-failed`, `p1-proposal-mismatch`,
 /// `p2-proposal-mismatch`) with the specific finding of the same family that
@@ -27,7 +28,7 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
             let candidates: Vec<usize> = findings
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| s.family == g.id && s.id != s.family)
+                .filter(|(_, s)| explains(g.id, s))
                 .filter(|(_, s)| host_key_of(s.host.as_deref(), &s.origin) != g_host)
                 .map(|(si, _)| si)
                 .collect();
@@ -40,9 +41,19 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
                         (Some(gl), Some(gr), Some(sl), Some(sr)) if gl == sr && gr == sl)
                 })
                 .collect();
-            let chosen = match mirrored.as_slice() {
-                [one] => Some(*one),
-                [] if candidates.len() == 1 => {
+            // Behind NAT only one address of the pair is the same on both ends.
+            let half_mirrored: Vec<usize> = candidates
+                .iter()
+                .copied()
+                .filter(|&si| {
+                    let (s_local, s_remote) = addresses(&findings[si]);
+                    (g_remote.is_some() && g_remote == s_local) || (g_local.is_some() && g_local == s_remote)
+                })
+                .collect();
+            let chosen = match (mirrored.as_slice(), half_mirrored.as_slice()) {
+                ([one], _) => Some(*one),
+                ([], [one]) => Some(*one),
+                ([], []) if candidates.len() == 1 => {
                     let (s_local, s_remote) = addresses(&findings[candidates[0]]);
                     // Only where addresses cannot contradict the pairing.
                     let unknown = g_local.is_none()
@@ -67,9 +78,17 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
         generic.title = specific.title;
         generic.severity = specific.severity;
         generic.summary = format!("{} (from the peer's log, {peer})", specific.summary);
+        generic.family = specific.family;
         generic.fix = specific.fix;
         generic.evidence.extend(specific.evidence);
     }
+}
+
+/// Whether the peer's finding `s` explains this side's generic finding `generic`.
+fn explains(generic: &str, s: &Finding) -> bool {
+    (s.family == generic && s.id != s.family)
+        // An IKEv1 initiator that cannot install the SA answers NO_PROPOSAL_CHOSEN.
+        || (generic == "p2-proposal-mismatch" && s.id == "kernel-sa-install-failure")
 }
 
 fn is_generic(id: &str) -> bool {
@@ -77,4 +96,65 @@ fn is_generic(id: &str) -> bool {
         id,
         "p1-auth-failed" | "p1-proposal-mismatch" | "p2-proposal-mismatch"
     )
+}
+
+/// IKEv2 does not negotiate lifetimes, so a difference shows only by
+/// comparing both ends' own schedules. charon shortens each rekey by a random
+/// jitter (rand_time, 10% by default), so only a difference beyond that is
+/// reported.
+pub(crate) fn compare_lifetimes(tunnels: &[TunnelSummary]) -> Vec<(&TunnelSummary, Detection)> {
+    let mut out = Vec::new();
+    for (i, a) in tunnels.iter().enumerate() {
+        // Pair only where the peer is unambiguous, in both directions.
+        let Some(j) = unique_peer(tunnels, i) else { continue };
+        if j < i || unique_peer(tunnels, j) != Some(i) {
+            continue;
+        }
+        let b = &tunnels[j];
+        let (Some((la, ea)), Some((lb, eb))) = (&a.ike_lifetime, &b.ike_lifetime) else { continue };
+        let (short, long) = if la < lb { (*la, *lb) } else { (*lb, *la) };
+        if short == 0 || long * 4 <= short * 5 {
+            continue;
+        }
+        for (this, mine, theirs) in [(a, *la, *lb), (b, *lb, *la)] {
+            out.push((
+                this,
+                Detection::new(
+                    format!(
+                        "This side's IKE SA lives at most {mine}s, the peer's {theirs}s: the ends are \
+                         configured with different Phase 1 lifetimes. This does not cause a failure."
+                    ),
+                    vec![ea.clone(), eb.clone()],
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// The one tunnel on another host whose addresses mirror tunnel `i`'s (both
+/// addresses, or, behind NAT, one of them), if there is exactly one.
+fn unique_peer(tunnels: &[TunnelSummary], i: usize) -> Option<usize> {
+    let a = &tunnels[i];
+    let a_host = host_key_of(a.host.as_deref(), &a.origin);
+    let others: Vec<(usize, &TunnelSummary)> = tunnels
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| host_key_of(b.host.as_deref(), &b.origin) != a_host)
+        .collect();
+    let full: Vec<usize> = others
+        .iter()
+        .filter(|(_, b)| a.local.is_some() && a.local == b.remote && a.remote.is_some() && a.remote == b.local)
+        .map(|(j, _)| *j)
+        .collect();
+    let half: Vec<usize> = others
+        .iter()
+        .filter(|(_, b)| (a.remote.is_some() && a.remote == b.local) || (a.local.is_some() && a.local == b.remote))
+        .map(|(j, _)| *j)
+        .collect();
+    match (full.as_slice(), half.as_slice()) {
+        ([one], _) => Some(*one),
+        ([], [one]) => Some(*one),
+        _ => None,
+    }
 }

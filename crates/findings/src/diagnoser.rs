@@ -88,6 +88,7 @@ struct TunnelState {
     negotiations: u64,
     established: u64,
     last_status: &'static str,
+    ike_lifetime: Option<(u64, Evidence)>,
 }
 
 struct HostState {
@@ -231,8 +232,8 @@ impl Diagnoser {
         neg.record(event, ev, limits.entries_per_negotiation);
         if established {
             if let Some(name) = neg.tunnel_name() {
-                let state = host.tunnels.entry(name.clone()).or_default();
-                state.first_up.get_or_insert(neg.started);
+                let started = neg.started;
+                host.tunnel(&name).first_up.get_or_insert(started);
             }
         }
         if now.is_multiple_of(1024) {
@@ -284,10 +285,16 @@ impl Diagnoser {
                     established: state.established,
                     findings: Vec::new(),
                     origin: host.facts.origin.clone(),
+                    ike_lifetime: state.ike_lifetime.clone(),
                 });
             }
         }
         correlate::pair_both_ends(&mut self.findings, &tunnels);
+        if let Some(rule) = crate::catalog::rule_by_id("lifetime-mismatch") {
+            for (tunnel, detection) in correlate::compare_lifetimes(&tunnels) {
+                self.add(rule, tunnel.host.clone(), tunnel.tunnel.clone(), tunnel.origin.clone(), detection);
+            }
+        }
         dedupe_after_correlation(&mut self.findings);
         for key in &hosts {
             let Some(host) = self.hosts.get_mut(key) else {
@@ -370,10 +377,7 @@ impl Diagnoser {
         let tunnel = neg.tunnel_name();
         if let Some(host) = self.hosts.get_mut(&host_key) {
             if let Some(name) = &tunnel {
-                if !host.tunnels.contains_key(name) {
-                    host.tunnel_order.push(name.clone());
-                }
-                let state = host.tunnels.entry(name.clone()).or_default();
+                let state = host.tunnel(name);
                 neg.was_up_before = state.first_up.is_some_and(|up| up < neg.started);
                 state.negotiations += 1;
                 if neg.ike_established_at().is_some() {
@@ -387,6 +391,12 @@ impl Diagnoser {
                 }
                 if state.version.is_none() {
                     state.version = neg.version.map(|v| v.as_str());
+                }
+                if state.ike_lifetime.is_none() {
+                    state.ike_lifetime = neg.entries.iter().find_map(|e| match e.event {
+                        CharonEvent::MaxLifetime { seconds } => Some((seconds, e.evidence.clone())),
+                        _ => None,
+                    });
                 }
             }
         }
@@ -510,6 +520,14 @@ impl Diagnoser {
 }
 
 impl HostState {
+    /// The tunnel's state, registered in order of first appearance.
+    fn tunnel(&mut self, name: &str) -> &mut TunnelState {
+        if !self.tunnels.contains_key(name) {
+            self.tunnel_order.push(name.to_owned());
+        }
+        self.tunnels.entry(name.to_owned()).or_default()
+    }
+
     /// Which negotiation a line belongs to.
     fn route(&mut self, framed: &Framed<'_>, event: &CharonEvent) -> SaKey {
         if let Some(tag) = &framed.ike_sa {

@@ -97,6 +97,9 @@ pub struct TunnelSummary {
     /// The file, for grouping when `host` is `None`.
     #[serde(skip)]
     pub origin: Arc<str>,
+    /// The IKE SA's maximum lifetime as logged, for comparing both ends.
+    #[serde(skip)]
+    pub ike_lifetime: Option<(u64, Evidence)>,
 }
 
 /// Everything a diagnosis found.
