@@ -47,7 +47,8 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
                 .copied()
                 .filter(|&si| {
                     let (s_local, s_remote) = addresses(&findings[si]);
-                    (g_remote.is_some() && g_remote == s_local) || (g_local.is_some() && g_local == s_remote)
+                    (g_remote.is_some() && g_remote == s_local)
+                        || (g_local.is_some() && g_local == s_remote)
                 })
                 .collect();
             let chosen = match (mirrored.as_slice(), half_mirrored.as_slice()) {
@@ -106,12 +107,16 @@ pub(crate) fn compare_lifetimes(tunnels: &[TunnelSummary]) -> Vec<(&TunnelSummar
     let mut out = Vec::new();
     for (i, a) in tunnels.iter().enumerate() {
         // Pair only where the peer is unambiguous, in both directions.
-        let Some(j) = unique_peer(tunnels, i) else { continue };
+        let Some(j) = unique_peer(tunnels, i) else {
+            continue;
+        };
         if j < i || unique_peer(tunnels, j) != Some(i) {
             continue;
         }
         let b = &tunnels[j];
-        let (Some((la, ea)), Some((lb, eb))) = (&a.ike_lifetime, &b.ike_lifetime) else { continue };
+        let (Some((la, ea)), Some((lb, eb))) = (&a.ike_lifetime, &b.ike_lifetime) else {
+            continue;
+        };
         let (short, long) = if la < lb { (*la, *lb) } else { (*lb, *la) };
         if short == 0 || long * 4 <= short * 5 {
             continue;
@@ -144,12 +149,17 @@ fn unique_peer(tunnels: &[TunnelSummary], i: usize) -> Option<usize> {
         .collect();
     let full: Vec<usize> = others
         .iter()
-        .filter(|(_, b)| a.local.is_some() && a.local == b.remote && a.remote.is_some() && a.remote == b.local)
+        .filter(|(_, b)| {
+            a.local.is_some() && a.local == b.remote && a.remote.is_some() && a.remote == b.local
+        })
         .map(|(j, _)| *j)
         .collect();
     let half: Vec<usize> = others
         .iter()
-        .filter(|(_, b)| (a.remote.is_some() && a.remote == b.local) || (a.local.is_some() && a.local == b.remote))
+        .filter(|(_, b)| {
+            (a.remote.is_some() && a.remote == b.local)
+                || (a.local.is_some() && a.local == b.remote)
+        })
         .map(|(j, _)| *j)
         .collect();
     match (full.as_slice(), half.as_slice()) {

@@ -292,7 +292,13 @@ impl Diagnoser {
         correlate::pair_both_ends(&mut self.findings, &tunnels);
         if let Some(rule) = crate::catalog::rule_by_id("lifetime-mismatch") {
             for (tunnel, detection) in correlate::compare_lifetimes(&tunnels) {
-                self.add(rule, tunnel.host.clone(), tunnel.tunnel.clone(), tunnel.origin.clone(), detection);
+                self.add(
+                    rule,
+                    tunnel.host.clone(),
+                    tunnel.tunnel.clone(),
+                    tunnel.origin.clone(),
+                    detection,
+                );
             }
         }
         dedupe_after_correlation(&mut self.findings);
@@ -336,9 +342,10 @@ impl Diagnoser {
                 .copied()
                 .unwrap_or(usize::MAX)
         };
-        let worst_in_group = |f: &Finding, all: &[Finding]| {
-            all.iter()
-                .filter(|g| g.host == f.host && g.origin == f.origin && g.tunnel == f.tunnel)
+        let worst = |pred: &dyn Fn(&Finding) -> bool| {
+            findings
+                .iter()
+                .filter(|g| pred(g))
                 .map(|g| g.severity)
                 .min()
                 .unwrap_or(Severity::Info)
@@ -347,9 +354,12 @@ impl Diagnoser {
             .iter()
             .enumerate()
             .map(|(i, f)| {
+                let same_host = |g: &Finding| g.host == f.host && g.origin == f.origin;
+                let same_tunnel = |g: &Finding| same_host(g) && g.tunnel == f.tunnel;
                 (
-                    worst_in_group(f, &findings),
+                    worst(&same_host),
                     group_rank(f),
+                    worst(&same_tunnel),
                     f.tunnel.clone(),
                     f.severity,
                     i,

@@ -123,7 +123,8 @@ impl<'a> Framed<'a> {
 /// Takes one line apart. Returns `None` only for blank lines.
 pub fn frame(line: &str) -> Option<Framed<'_>> {
     let line = line.trim_end_matches(['\r', '\n']);
-    let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+    // A BOM, and the NUL runs a syslog file gets when the host lost power.
+    let line = line.trim_start_matches(['\u{feff}', '\0']);
     let trimmed = line.trim_start();
     if trimmed.trim_end().is_empty() {
         return None;

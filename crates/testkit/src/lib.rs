@@ -56,7 +56,11 @@ impl LogFormat {
     pub fn has_host(self) -> bool {
         matches!(
             self,
-            LogFormat::BsdSyslog | LogFormat::Rfc5424 | LogFormat::JournalShortIso | LogFormat::JournalJson | LogFormat::CharonSystemd
+            LogFormat::BsdSyslog
+                | LogFormat::Rfc5424
+                | LogFormat::JournalShortIso
+                | LogFormat::JournalJson
+                | LogFormat::CharonSystemd
         )
     }
 }
@@ -87,7 +91,11 @@ fn parse_file_line(line: &str) -> Option<FileLine<'_>> {
         thread: framed.thread,
         group: framed.group.as_ref().map(|g| g.to_string()),
         tag,
-        tag_name: framed.ike_sa.as_ref().map(|t| t.name.to_string()).filter(|n| !n.is_empty()),
+        tag_name: framed
+            .ike_sa
+            .as_ref()
+            .map(|t| t.name.to_string())
+            .filter(|n| !n.is_empty()),
         tag_id: framed.ike_sa.as_ref().and_then(|t| t.unique_id),
         message,
     })
@@ -98,8 +106,15 @@ fn parse_file_line(line: &str) -> Option<FileLine<'_>> {
 pub fn render(file_log: &str, format: LogFormat, host: &str, pid: u32) -> String {
     let mut lines: Vec<String> = Vec::new();
     for raw in file_log.lines() {
-        let Some(l) = parse_file_line(raw) else { continue };
-        let ts = l.timestamp.unwrap_or(Timestamp { year: None, month: 1, day: 1, second_of_day: 0 });
+        let Some(l) = parse_file_line(raw) else {
+            continue;
+        };
+        let ts = l.timestamp.unwrap_or(Timestamp {
+            year: None,
+            month: 1,
+            day: 1,
+            second_of_day: 0,
+        });
         let bsd = bsd_time(&ts);
         let iso = iso_time(&ts);
         let prefix = match (l.thread, &l.group) {
@@ -112,8 +127,12 @@ pub fn render(file_log: &str, format: LogFormat, host: &str, pid: u32) -> String
             LogFormat::FileLog => raw.to_owned(),
             LogFormat::BsdSyslog => format!("{bsd} {host} charon[{pid}]: {prefix}{tag}{msg}"),
             LogFormat::PfSenseOld => format!("charon: {prefix}{msg}"),
-            LogFormat::Rfc5424 => format!("<30>1 {iso}Z {host} charon {pid} - - {prefix}{tag}{msg}"),
-            LogFormat::JournalShortIso => format!("{iso}+0000 {host} charon[{pid}]: {prefix}{tag}{msg}"),
+            LogFormat::Rfc5424 => {
+                format!("<30>1 {iso}Z {host} charon {pid} - - {prefix}{tag}{msg}")
+            }
+            LogFormat::JournalShortIso => {
+                format!("{iso}+0000 {host} charon[{pid}]: {prefix}{tag}{msg}")
+            }
             LogFormat::JournalJson => {
                 let mut object = serde_json::json!({
                     "__REALTIME_TIMESTAMP": (unix_seconds(&ts) * 1_000_000).to_string(),
@@ -156,7 +175,9 @@ pub fn merge_by_time(inputs: &[String]) -> String {
     let mut keyed: Vec<(i64, usize, usize, &str)> = Vec::new();
     for (i, text) in inputs.iter().enumerate() {
         for (n, line) in text.lines().enumerate() {
-            let key = frame(line).and_then(|f| f.timestamp).map_or(0, |t| t.sort_key());
+            let key = frame(line)
+                .and_then(|f| f.timestamp)
+                .map_or(0, |t| t.sort_key());
             keyed.push((key, i, n, line));
         }
     }
@@ -174,11 +195,19 @@ fn bsd_time(ts: &Timestamp) -> String {
 }
 
 fn iso_time(ts: &Timestamp) -> String {
-    Timestamp { year: Some(ts.year.unwrap_or(YEAR)), ..*ts }.to_string()
+    Timestamp {
+        year: Some(ts.year.unwrap_or(YEAR)),
+        ..*ts
+    }
+    .to_string()
 }
 
 fn unix_seconds(ts: &Timestamp) -> i64 {
-    Timestamp { year: Some(ts.year.unwrap_or(YEAR)), ..*ts }.sort_key()
+    Timestamp {
+        year: Some(ts.year.unwrap_or(YEAR)),
+        ..*ts
+    }
+    .sort_key()
 }
 
 /// One recorded lab scenario.
@@ -213,11 +242,18 @@ pub fn lab_dir() -> PathBuf {
 /// Every recorded scenario with an `expected` file, sorted by name.
 pub fn scenarios(dir: &Path) -> Vec<Scenario> {
     let mut out = Vec::new();
-    let Ok(entries) = fs::read_dir(dir) else { return out };
-    let mut dirs: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return out;
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
     dirs.sort();
     for d in dirs {
-        let Ok(expected) = fs::read_to_string(d.join("expected")) else { continue };
+        let Ok(expected) = fs::read_to_string(d.join("expected")) else {
+            continue;
+        };
         let read = |f: &str| fs::read_to_string(d.join(f)).unwrap_or_default();
         out.push(Scenario {
             name: d.file_name().unwrap().to_string_lossy().into_owned(),
@@ -234,7 +270,9 @@ pub fn parse_expected(text: &str) -> Expected {
     let mut e = Expected::default();
     for line in text.lines() {
         let line = line.split('#').next().unwrap_or("").trim();
-        let Some((side, ids)) = line.split_once(':') else { continue };
+        let Some((side, ids)) = line.split_once(':') else {
+            continue;
+        };
         let mut ids: Vec<String> = ids
             .split(',')
             .map(|s| s.trim().to_owned())
@@ -261,9 +299,16 @@ mod tests {
     fn renders_each_format_and_keeps_the_message() {
         for format in LogFormat::ALL {
             let out = render(LINE, format, "gw-right", 4242);
-            assert!(out.contains("established between 192.0.2.74[192.0.2.74]...192.0.2.90[192.0.2.90]"), "{format:?}: {out}");
+            assert!(
+                out.contains("established between 192.0.2.74[192.0.2.74]...192.0.2.90[192.0.2.90]"),
+                "{format:?}: {out}"
+            );
             let framed = frame(out.trim_end()).unwrap();
-            assert!(framed.message.contains("IKE_SA gw-gw[1] established") || format == LogFormat::JournalJson, "{format:?}");
+            assert!(
+                framed.message.contains("IKE_SA gw-gw[1] established")
+                    || format == LogFormat::JournalJson,
+                "{format:?}"
+            );
             if format.has_host() {
                 assert_eq!(framed.host.as_deref(), Some("gw-right"), "{format:?}");
             }

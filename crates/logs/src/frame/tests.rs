@@ -178,3 +178,10 @@ fn racoon_level_word_is_not_a_program() {
     let l = f("ERROR: none message must be encrypted");
     assert_eq!(l.format, Format::Bare);
 }
+
+#[test]
+fn nul_padding_before_a_line_is_ignored() {
+    let l = f("\0\0\0charon: 12[CFG] no matching peer config found");
+    assert_eq!(l.daemon, Daemon::Charon);
+    assert_eq!(l.message, "no matching peer config found");
+}

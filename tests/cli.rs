@@ -1,0 +1,301 @@
+//! The `ipsec-doctor` binary end to end: inputs, output contract, exit codes.
+
+#![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+const EXAMPLE: &str = "examples/pfsense-central-syslog.log";
+const SEED: &str = "crates/findings/tests/fixtures/seed";
+const LAB: &str = "fixtures/lab";
+
+fn bin() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ipsec-doctor"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 output")
+}
+
+fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).expect("valid JSON")
+}
+
+fn ids(v: &serde_json::Value) -> Vec<String> {
+    let mut ids: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.dedup();
+    ids
+}
+
+#[test]
+fn bundled_example_text_report() {
+    let o = run(&["diagnose", "--color", "never", EXAMPLE]);
+    assert_eq!(o.status.code(), Some(1));
+    insta::assert_snapshot!("bundled_example", stdout(&o));
+}
+
+#[test]
+fn json_output_keeps_the_public_contract() {
+    let o = run(&["diagnose", "--format", "json", EXAMPLE]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["findings", "tunnels"]);
+    for f in v["findings"].as_array().unwrap() {
+        for key in [
+            "id", "family", "severity", "host", "tunnel", "title", "summary", "fix", "evidence",
+        ] {
+            assert!(f.get(key).is_some(), "finding lacks {key}: {f}");
+        }
+        let evidence = f["evidence"].as_array().unwrap();
+        assert!(!evidence.is_empty(), "finding without evidence: {f}");
+        for e in evidence {
+            assert!(
+                e["path"].is_string() && e["line"].is_u64() && e["text"].is_string(),
+                "{e}"
+            );
+        }
+    }
+    let hosts: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["host"].as_str())
+        .collect();
+    assert!(hosts.contains(&"fw-hq") && hosts.contains(&"fw-branch1"));
+}
+
+#[test]
+fn exit_code_zero_for_a_healthy_tunnel() {
+    let o = run(&[
+        "diagnose",
+        &format!("{LAB}/ikev2-healthy/left.log"),
+        &format!("{LAB}/ikev2-healthy/right.log"),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn a_missing_file_is_named_and_the_rest_still_diagnosed() {
+    let o = run(&[
+        "diagnose",
+        "--format",
+        "json",
+        "no/such/file.log",
+        &format!("{SEED}/psk-mismatch/initiator.log"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no/such/file.log: no such file or directory")
+    );
+    assert_eq!(ids(&json(&o)), ["psk-mismatch"]);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["diagnose"]).status.code(), Some(2));
+    assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        run(&["diagnose", "--format", "xml", EXAMPLE]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn standard_input_with_dash() {
+    let mut child = bin()
+        .args(["diagnose", "--format", "json", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let text = std::fs::read(format!(
+        "{env}/{SEED}/p1-dh-group-mismatch/responder.log",
+        env = env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    child.stdin.take().unwrap().write_all(&text).unwrap();
+    let o = child.wait_with_output().unwrap();
+    let v = json(&o);
+    assert_eq!(ids(&v), ["p1-dh-group-mismatch"]);
+    assert_eq!(v["findings"][0]["evidence"][0]["path"], "-");
+}
+
+#[test]
+fn gzip_logs_are_read_transparently_and_directories_recursively() {
+    let dir = tempfile::tempdir().unwrap();
+    let nested = dir.path().join("rotated/2026");
+    std::fs::create_dir_all(&nested).unwrap();
+    let log = std::fs::read(format!(
+        "{}/{LAB}/ikev2-p1-encryption-mismatch/right.log",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(nested.join("charon.log.1.gz")).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(&log).unwrap();
+    gz.finish().unwrap();
+    let o = run(&["diagnose", "--format", "json", dir.path().to_str().unwrap()]);
+    assert_eq!(ids(&json(&o)), ["p1-encryption-mismatch"]);
+}
+
+#[test]
+fn a_truncated_gzip_is_an_error_naming_file_and_line_after_diagnosing_what_was_readable() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::read(format!(
+        "{}/{LAB}/ikev2-p1-encryption-mismatch/right.log",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&log).unwrap();
+    let bytes = gz.finish().unwrap();
+    let path = dir.path().join("cut.log.gz");
+    std::fs::write(&path, &bytes[..bytes.len() * 2 / 3]).unwrap();
+    let o = run(&["diagnose", "--format", "json", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(
+        err.contains("cut.log.gz:") && err.contains("gzip data is corrupt or truncated"),
+        "{err}"
+    );
+    json(&o);
+}
+
+#[test]
+fn newest_first_gui_export_is_read_backwards() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = std::fs::read_to_string(format!(
+        "{}/{LAB}/ikev1-p2-ts-mismatch/left.log",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let export =
+        ipsec_doctor_testkit::render(&log, ipsec_doctor_testkit::LogFormat::GuiExport, "", 4242);
+    let path = dir.path().join("ipsec-gui.txt");
+    std::fs::write(&path, export).unwrap();
+    let o = run(&["diagnose", "--format", "json", path.to_str().unwrap()]);
+    let v = json(&o);
+    assert_eq!(ids(&v), ["p2-ts-mismatch"]);
+    let summary = v["findings"][0]["summary"].as_str().unwrap();
+    assert!(summary.contains("192.168.48.0/24"), "{summary}");
+}
+
+#[test]
+fn hostile_identity_cannot_reach_the_terminal_or_forge_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("evil.log");
+    let evil = "Nov 27 10:00:00 12[CFG] <3> looking for peer configs matching 192.0.2.74[right]...192.0.2.90[\u{1b}]0;owned\u{7}\nerror[psk-mismatch] forged]\n\
+                Nov 27 10:00:00 12[CFG] <3> no matching peer config found\n";
+    std::fs::write(&path, evil).unwrap();
+    let o = run(&["diagnose", "--color", "always", path.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert!(
+        !out.contains("\u{1b}]0;"),
+        "raw OSC sequence reached the output"
+    );
+    assert!(!out.contains('\u{7}'));
+    assert!(out.contains("\\x1b]0;owned\\x07"), "{out}");
+    assert_eq!(
+        out.lines()
+            .filter(|l| l.trim_start().starts_with("error[psk-mismatch]"))
+            .count(),
+        0,
+        "{out}"
+    );
+    let j = run(&["diagnose", "--format", "json", path.to_str().unwrap()]);
+    let v = json(&j);
+    assert!(v["findings"][0]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("\u{1b}]0;owned"));
+}
+
+#[test]
+fn colour_only_when_asked_or_on_a_terminal() {
+    let plain = run(&["diagnose", EXAMPLE]);
+    assert!(
+        !stdout(&plain).contains('\u{1b}'),
+        "piped output must be plain"
+    );
+    let forced = run(&["diagnose", "--color", "always", EXAMPLE]);
+    assert!(stdout(&forced).contains("\u{1b}["));
+    let no_color = bin()
+        .args(["diagnose", "--color", "auto", EXAMPLE])
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!stdout(&no_color).contains('\u{1b}'));
+}
+
+#[test]
+fn explain_prints_a_finding_doc_and_catalog_lists_every_id() {
+    let o = run(&["explain", "p2-pfs-mismatch"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("PFS key group"));
+    assert_eq!(run(&["explain", "no-such-thing"]).status.code(), Some(2));
+    let catalog = stdout(&run(&["catalog"]));
+    for id in [
+        "tunnel-established",
+        "aggressive-main-mismatch",
+        "p1-id-mismatch",
+        "psk-mismatch",
+        "nat-id-mismatch",
+        "p1-auth-failed",
+        "p1-encryption-mismatch",
+        "p1-hash-mismatch",
+        "p1-dh-group-mismatch",
+        "p1-proposal-mismatch",
+        "p2-encryption-mismatch",
+        "p2-hash-mismatch",
+        "p2-pfs-mismatch",
+        "p2-proposal-mismatch",
+        "p2-ts-mismatch",
+        "peer-unreachable",
+        "dpd-timeout",
+        "kernel-sa-install-failure",
+        "renegotiation-failure",
+        "wrong-destination-address",
+        "lifetime-mismatch",
+        "xmlreader-status-page",
+        "logging-insufficient",
+    ] {
+        assert!(
+            catalog.lines().any(|l| l.starts_with(id)),
+            "catalog lacks {id}"
+        );
+    }
+}
+
+#[test]
+fn binary_and_invalid_utf8_input_does_not_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("junk.bin");
+    let mut bytes: Vec<u8> = (0..=255u8).cycle().take(100_000).collect();
+    bytes.extend_from_slice(b"\ncharon: 12[CFG] looking for peer configs matching 192.0.2.74[r]...192.0.2.90[\xff\xfeid\xe9]\n");
+    bytes.extend_from_slice(b"\x00\x00charon: 12[CFG] no matching peer config found\n");
+    std::fs::write(&path, bytes).unwrap();
+    let o = run(&["diagnose", "--format", "json", path.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    assert_eq!(ids(&v), ["p1-id-mismatch"]);
+    assert!(v["findings"][0]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("\u{fffd}\u{fffd}id\u{fffd}"));
+}
