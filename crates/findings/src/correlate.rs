@@ -78,9 +78,15 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
         generic.id = specific.id;
         generic.title = specific.title;
         generic.severity = specific.severity;
-        generic.summary = format!("{} (from the peer's log, {peer})", specific.summary);
+        generic.summary = match &specific.peer_summary {
+            Some(told_for_us) => format!("{told_for_us} (from the peer's log, {peer})"),
+            None => format!("The peer's log ({peer}) shows: {}", specific.summary),
+        };
         generic.family = specific.family;
-        generic.fix = specific.fix;
+        // The case-specific steps speak from the peer's side; keep the rule's own.
+        generic.fix = crate::catalog::rule_by_id(specific.id)
+            .map(|rule| rule.fix.iter().map(|s| (*s).to_owned()).collect())
+            .unwrap_or(specific.fix);
         generic.evidence.extend(specific.evidence);
     }
 }

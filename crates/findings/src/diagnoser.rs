@@ -491,6 +491,7 @@ impl Diagnoser {
             evidence,
             occurrences: 1,
             origin,
+            peer_summary: detection.peer_summary,
         });
     }
 

@@ -70,6 +70,9 @@ pub struct Finding {
     /// The file the finding was read from, for grouping when `host` is `None`.
     #[serde(skip)]
     pub origin: Arc<str>,
+    /// The summary as the other end of the tunnel should read it.
+    #[serde(skip)]
+    pub peer_summary: Option<String>,
 }
 
 /// One tunnel as seen from one host.

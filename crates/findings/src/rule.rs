@@ -74,6 +74,9 @@ pub struct Detection {
     pub evidence: Vec<Evidence>,
     /// Steps specific to this case.
     pub fix: Vec<String>,
+    /// The same case told from the other end of the tunnel, for when the
+    /// peer's log only shows a generic failure and this detection explains it.
+    pub peer_summary: Option<String>,
 }
 
 impl Detection {
@@ -83,7 +86,14 @@ impl Detection {
             summary: summary.into(),
             evidence,
             fix: Vec::new(),
+            peer_summary: None,
         }
+    }
+
+    /// Adds the summary as the other end of the tunnel should read it.
+    pub fn for_peer(mut self, summary: impl Into<String>) -> Detection {
+        self.peer_summary = Some(summary.into());
+        self
     }
 
     /// Adds a specific fix step.

@@ -215,6 +215,7 @@ pub(crate) fn attribute_mismatch(
         return None;
     }
     let kinds = attribute.kinds();
+    let mut peer_summary = None;
     let mut summary = match (failure.received, failure.configured) {
         (Some(r), Some(c)) => {
             let label = |name: String| {
@@ -234,6 +235,16 @@ pub(crate) fn attribute_mismatch(
                 .flat_map(|&k| transforms(c, k))
                 .map(label)
                 .collect();
+            peer_summary = Some(format!(
+                "This side proposes {}; the peer is configured for {} (its proposals: {}). Offered {}: {}; \
+                 accepted by the peer: {}. Make {setting} the same on both ends.",
+                list(r),
+                join_or_none(&ours),
+                list(c),
+                setting,
+                join_or_none(&theirs),
+                join_or_none(&ours),
+            ));
             format!(
                 "The peer proposes {}; this side is configured for {} (configured proposals: {}). \
                  Offered {}: {}; accepted here: {}.",
@@ -250,6 +261,7 @@ pub(crate) fn attribute_mismatch(
     summary.push_str(&format!(" Make {setting} the same on both ends."));
     let mut detection =
         crate::rule::Detection::new(summary, evidence(failure.entries.iter().copied()));
+    detection.peer_summary = peer_summary;
     if let Some(r) = failure.received {
         if let Some(keywords) = keywords(r.first()?) {
             let option = if phase == Phase::One {

@@ -52,7 +52,11 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
             neg.remote.as_deref().unwrap_or("the peer")
         ),
         evidence(lines),
-    ))
+    )
+    .for_peer(format!(
+        "The peer negotiated successfully, then could not install the SA in its kernel (\"{what}\") and \
+         answered NO_PROPOSAL_CHOSEN: the proposals are not at fault; the peer's kernel or crypto support is."
+    )))
 }
 
 #[cfg(test)]

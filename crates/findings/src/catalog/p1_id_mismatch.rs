@@ -63,6 +63,12 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     lines.extend(lookup);
     lines.extend(neg.sent_notify(&Notify::AuthenticationFailed));
     let mut detection = Detection::new(summary, evidence(lines));
+    if let Some((_, Some(id))) = &presented {
+        detection = detection.for_peer(format!(
+            "This side identifies itself as '{id}', and no Phase 1 on the peer accepts that identity: make \
+             this side's My identifier equal the peer's Peer identifier."
+        ));
+    }
     if let Some((_, Some(id))) = presented {
         detection = detection.with_fix(format!(
             "Set this side's Peer identifier to '{id}' (or change the peer's My identifier to what this side expects)."

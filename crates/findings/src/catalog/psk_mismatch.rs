@@ -39,6 +39,10 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
                 neg.remote.as_ref().map(|r| format!(" {r}")).unwrap_or_default()
             ),
             evidence(lines),
+        )
+        .for_peer(
+            "The peer found this side's configuration, but this side's authentication did not verify \
+             with the peer's pre-shared key: the keys differ.",
         ));
     }
     let payload = neg.first(|e| matches!(e, CharonEvent::InvalidPayloadLength { .. }));
