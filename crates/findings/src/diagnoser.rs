@@ -251,6 +251,11 @@ impl Diagnoser {
         }
     }
 
+    /// How many negotiations are open (not yet judged) across all hosts.
+    pub fn open_negotiations(&self) -> usize {
+        self.hosts.values().map(|h| h.open.len()).sum()
+    }
+
     /// Judges every open negotiation, runs host-wide rules, pairs both ends
     /// of tunnels and returns the report, worst first.
     pub fn finish(mut self) -> Report {
