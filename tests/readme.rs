@@ -4,13 +4,17 @@
 
 use ipsec_doctor_findings::CATALOG;
 
-const START: &str = "<!-- catalog:start (generated from the catalogue; `cargo test` fails when it is stale) -->\n";
+const START: &str =
+    "<!-- catalog:start (generated from the catalogue; `cargo test` fails when it is stale) -->\n";
 const END: &str = "<!-- catalog:end -->";
 
 fn generated() -> String {
     let mut out = String::from("| id | severity | finding |\n|---|---|---|\n");
     for rule in CATALOG {
-        out.push_str(&format!("| `{}` | {} | {} |\n", rule.id, rule.severity, rule.title));
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            rule.id, rule.severity, rule.title
+        ));
     }
     out
 }
