@@ -52,7 +52,7 @@ pub(crate) fn decode_secret(s: &str) -> String {
 
 fn decode_hex(s: &str) -> Option<Vec<u8>> {
     let s: Vec<u8> = s.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     s.chunks(2)
@@ -94,7 +94,15 @@ fn norm_id(s: &str) -> String {
     let s = s.trim().trim_matches('"');
     let l = s.to_ascii_lowercase();
     for p in [
-        "fqdn:", "dns:", "email:", "userfqdn:", "rfc822:", "ipv4:", "ipv6:", "keyid:", "asn1dn:",
+        "fqdn:",
+        "dns:",
+        "email:",
+        "userfqdn:",
+        "rfc822:",
+        "ipv4:",
+        "ipv6:",
+        "keyid:",
+        "asn1dn:",
     ] {
         if let Some(r) = l.strip_prefix(p) {
             return r.to_string();

@@ -314,7 +314,13 @@ fn addr_list(v: Option<&Value>) -> Vec<String> {
     .unwrap_or_default()
 }
 
-fn subnets(v: Option<&Value>, key: &str, child: &mut Child, local: bool, diags: &mut Vec<ConfigError>) {
+fn subnets(
+    v: Option<&Value>,
+    key: &str,
+    child: &mut Child,
+    local: bool,
+    diags: &mut Vec<ConfigError>,
+) {
     let Some(v) = v else { return };
     for s in v.value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         match parse_subnet(s) {
@@ -341,7 +347,11 @@ fn subnets(v: Option<&Value>, key: &str, child: &mut Child, local: bool, diags: 
     }
 }
 
-fn build_tunnel(conn: &Section, map: &BTreeMap<String, Value>, diags: &mut Vec<ConfigError>) -> Tunnel {
+fn build_tunnel(
+    conn: &Section,
+    map: &BTreeMap<String, Value>,
+    diags: &mut Vec<ConfigError>,
+) -> Tunnel {
     let mut t = Tunnel::new(&conn.name, conn.origin.clone());
     t.ike_version = match map.get("keyexchange").map(|v| v.value.as_str()) {
         Some("ikev1") => IkeVersion::V1,
@@ -367,7 +377,9 @@ fn build_tunnel(conn: &Section, map: &BTreeMap<String, Value>, diags: &mut Vec<C
     let (auth_l, auth_r) = match map.get("authby").map(|v| v.value.to_ascii_lowercase()) {
         Some(a) => match a.as_str() {
             "secret" | "psk" => (Some(AuthMethod::Psk), Some(AuthMethod::Psk)),
-            "pubkey" | "rsasig" | "ecdsasig" => (Some(AuthMethod::PubKey), Some(AuthMethod::PubKey)),
+            "pubkey" | "rsasig" | "ecdsasig" => {
+                (Some(AuthMethod::PubKey), Some(AuthMethod::PubKey))
+            }
             "xauthpsk" => (Some(AuthMethod::Psk), Some(AuthMethod::Psk)),
             "xauthrsasig" => (Some(AuthMethod::PubKey), Some(AuthMethod::PubKey)),
             "never" => (None, None),
@@ -378,8 +390,14 @@ fn build_tunnel(conn: &Section, map: &BTreeMap<String, Value>, diags: &mut Vec<C
         },
         None => (Some(AuthMethod::PubKey), Some(AuthMethod::PubKey)),
     };
-    t.local_auth = map.get("leftauth").map(|v| AuthMethod::parse(&v.value)).or(auth_l);
-    t.remote_auth = map.get("rightauth").map(|v| AuthMethod::parse(&v.value)).or(auth_r);
+    t.local_auth = map
+        .get("leftauth")
+        .map(|v| AuthMethod::parse(&v.value))
+        .or(auth_l);
+    t.remote_auth = map
+        .get("rightauth")
+        .map(|v| AuthMethod::parse(&v.value))
+        .or(auth_r);
     let (ike, ike_conf, ike_strict) = ipsec_proposals(map.get("ike"), Protocol::Ike, diags);
     t.ike_proposals = ike;
     t.ike_proposals_configured = ike_conf;
@@ -468,7 +486,15 @@ fn parse_secrets(
             } else {
                 format!("{}{}", dir_of(path), pat)
             };
-            for (p, c) in includes.resolve(&resolved) {
+            let files = includes.resolve(&resolved);
+            if files.is_empty() && !resolved.contains(['*', '?', '[']) {
+                diags.push(ConfigError::IncludeNotFound {
+                    path: path.to_string(),
+                    line,
+                    pattern: pat.to_string(),
+                });
+            }
+            for (p, c) in files {
                 parse_secrets(&p, &c, includes, depth + 1, out, diags)?;
             }
             continue;
@@ -486,6 +512,11 @@ fn parse_secrets(
             continue;
         }
         let secret = parse_value(secret, path, line)?;
+        let secret = secret
+            .strip_prefix('\'')
+            .and_then(|s| s.strip_suffix('\''))
+            .unwrap_or(&secret)
+            .to_string();
         out.push(PskSecret {
             ids: ids
                 .split_whitespace()
@@ -518,10 +549,10 @@ fn split_secret_line(t: &str) -> Option<(&str, &str)> {
     None
 }
 
-/// Parse an `ipsec.conf` into the normalised model (one [`Child`] per conn,
-/// named like the conn). `conn %default` and conns only used via `also=`
-/// are not emitted as tunnels if they have neither `left` nor `right`...
-/// more precisely: every conn except `%default` is emitted.
+/// Parse an `ipsec.conf` into the normalised model: one [`Tunnel`] with one
+/// [`Child`] (both named like the conn) for every conn except `%default`.
+/// Conns that only serve as `also=` targets are emitted too, as starter
+/// would load them.
 pub fn parse_ipsec_conf(
     path: &str,
     contents: &str,
@@ -601,6 +632,7 @@ mod tests {
         assert_eq!(out[0].ids, vec!["192.0.2.1", "198.51.100.1"]);
         assert_eq!(out[0].secret, "abc");
         assert!(out[1].ids.is_empty());
+        assert_eq!(out[1].secret, "x");
         assert_eq!(out[2].ids, vec!["2001:db8::1"]);
     }
 }

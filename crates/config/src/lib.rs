@@ -280,8 +280,14 @@ mod tests {
 
     #[test]
     fn globbing() {
-        assert!(glob_match("/etc/swanctl/conf.d/*.conf", "/etc/swanctl/conf.d/a.conf"));
-        assert!(!glob_match("/etc/swanctl/conf.d/*.conf", "/etc/swanctl/conf.d/x/a.conf"));
+        assert!(glob_match(
+            "/etc/swanctl/conf.d/*.conf",
+            "/etc/swanctl/conf.d/a.conf"
+        ));
+        assert!(!glob_match(
+            "/etc/swanctl/conf.d/*.conf",
+            "/etc/swanctl/conf.d/x/a.conf"
+        ));
         assert!(glob_match("a?c", "abc"));
         assert!(!glob_match("a?c", "abbc"));
         assert!(glob_match("*", "abc"));
@@ -292,8 +298,14 @@ mod tests {
     fn detection() {
         assert_eq!(detect_format("connections {\n}"), Some(Format::Swanctl));
         assert_eq!(detect_format("# c\nconnections{}"), Some(Format::Swanctl));
-        assert_eq!(detect_format("config setup\nconn a\n\tleft=1.2.3.4\n"), Some(Format::IpsecConf));
-        assert_eq!(detect_format("<?xml version=\"1.0\"?>\n<pfsense></pfsense>"), Some(Format::PfSense));
+        assert_eq!(
+            detect_format("config setup\nconn a\n\tleft=1.2.3.4\n"),
+            Some(Format::IpsecConf)
+        );
+        assert_eq!(
+            detect_format("<?xml version=\"1.0\"?>\n<pfsense></pfsense>"),
+            Some(Format::PfSense)
+        );
         assert_eq!(detect_format("<opnsense/>"), Some(Format::OpnSense));
         assert_eq!(detect_format("hello"), None);
     }

@@ -175,7 +175,9 @@ impl AuthMethod {
                     AuthMethod::Eap(Some(m.to_string()))
                 } else if let Some(m) = l.strip_prefix("xauth-") {
                     AuthMethod::Xauth(Some(m.to_string()))
-                } else if l.starts_with("rsa-") || l.starts_with("ecdsa-") || l.starts_with("pubkey-")
+                } else if l.starts_with("rsa-")
+                    || l.starts_with("ecdsa-")
+                    || l.starts_with("pubkey-")
                 {
                     AuthMethod::PubKey
                 } else {
@@ -615,11 +617,17 @@ mod tests {
         assert_eq!(Identity::parse("fqdn:gw").kind, IdentityKind::Fqdn);
         assert_eq!(Identity::parse("a@b.c").kind, IdentityKind::UserFqdn);
         assert_eq!(Identity::parse("userfqdn:a@b.c").value, "a@b.c");
-        assert_eq!(Identity::parse("C=CH, O=strongSwan, CN=moon").kind, IdentityKind::Asn1Dn);
+        assert_eq!(
+            Identity::parse("C=CH, O=strongSwan, CN=moon").kind,
+            IdentityKind::Asn1Dn
+        );
         assert_eq!(Identity::parse("@#0123").kind, IdentityKind::KeyId);
         assert_eq!(Identity::parse("keyid:abc").kind, IdentityKind::KeyId);
         assert_eq!(Identity::parse("%any").kind, IdentityKind::Any);
-        assert!(matches!(Identity::parse("2001:db8::1").kind, IdentityKind::Address(_)));
+        assert!(matches!(
+            Identity::parse("2001:db8::1").kind,
+            IdentityKind::Address(_)
+        ));
     }
 
     #[test]
@@ -636,7 +644,10 @@ mod tests {
 
     #[test]
     fn subnets() {
-        assert_eq!(parse_subnet("10.1.2.3/24").unwrap().to_string(), "10.1.2.0/24");
+        assert_eq!(
+            parse_subnet("10.1.2.3/24").unwrap().to_string(),
+            "10.1.2.0/24"
+        );
         assert_eq!(parse_subnet("10.1.2.3").unwrap().to_string(), "10.1.2.3/32");
         assert!(parse_subnet("dynamic").is_none());
     }
@@ -645,7 +656,10 @@ mod tests {
     fn auth_methods() {
         assert_eq!(AuthMethod::parse("psk"), AuthMethod::Psk);
         assert_eq!(AuthMethod::parse("pubkey"), AuthMethod::PubKey);
-        assert_eq!(AuthMethod::parse("eap-mschapv2"), AuthMethod::Eap(Some("mschapv2".into())));
+        assert_eq!(
+            AuthMethod::parse("eap-mschapv2"),
+            AuthMethod::Eap(Some("mschapv2".into()))
+        );
         assert_eq!(AuthMethod::parse("xauth"), AuthMethod::Xauth(None));
         assert_eq!(AuthMethod::parse("rsa-4096"), AuthMethod::PubKey);
     }

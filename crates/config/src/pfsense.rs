@@ -76,14 +76,17 @@ const MAX_NODES: u32 = 4_000_000;
 
 struct Ctx<'a> {
     path: &'a str,
-    doc: &'a Document<'a>,
+    /// Byte offsets at which each line starts (for O(log n) line lookup;
+    /// `Document::text_pos_at` rescans from the start each time).
+    line_starts: Vec<usize>,
     diags: Vec<ConfigError>,
     opnsense: bool,
 }
 
 impl<'a> Ctx<'a> {
     fn line(&self, n: Node<'_, '_>) -> u32 {
-        self.doc.text_pos_at(n.range().start).row
+        let idx = self.line_starts.partition_point(|&s| s <= n.range().start);
+        u32::try_from(idx).unwrap_or(u32::MAX)
     }
     fn origin(&self, n: Node<'_, '_>) -> Origin {
         Origin::new(self.path, self.line(n))
@@ -100,7 +103,8 @@ impl<'a> Ctx<'a> {
 }
 
 fn child<'a, 'i>(n: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
-    n.children().find(|c| c.is_element() && c.tag_name().name() == name)
+    n.children()
+        .find(|c| c.is_element() && c.tag_name().name() == name)
 }
 
 fn children<'a, 'i>(n: Node<'a, 'i>, name: &'a str) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
@@ -394,11 +398,19 @@ fn interface_address(host: &HostSettings, iface: &str, v6: bool) -> Option<Strin
             .map(|a| a.to_string());
     }
     let i = host.interface(iface)?;
-    let a = if v6 { i.ipaddrv6.as_deref() } else { i.ipaddr.as_deref() }?;
+    let a = if v6 {
+        i.ipaddrv6.as_deref()
+    } else {
+        i.ipaddr.as_deref()
+    }?;
     a.parse::<IpAddr>().ok().map(|a| a.to_string())
 }
 
-fn build_identity(id_type: Option<&str>, data: Option<&str>, addr: Option<&str>) -> Option<Identity> {
+fn build_identity(
+    id_type: Option<&str>,
+    data: Option<&str>,
+    addr: Option<&str>,
+) -> Option<Identity> {
     let data = data.unwrap_or("").trim();
     let raw = match id_type.unwrap_or("") {
         "" => return None,
@@ -457,7 +469,11 @@ fn ike_keywords(ctx: &Ctx<'_>, p1: Node<'_, '_>) -> Vec<String> {
             if name.is_none() || hash.is_none() {
                 continue; // pfSense skips incomplete items
             }
-            let prf = if prf_enabled { text(item, "prf-algorithm") } else { None };
+            let prf = if prf_enabled {
+                text(item, "prf-algorithm")
+            } else {
+                None
+            };
             out.push(pfsense_proposal_keywords(
                 name.as_deref(),
                 keylen.as_deref(),
@@ -477,9 +493,19 @@ fn ike_keywords(ctx: &Ctx<'_>, p1: Node<'_, '_>) -> Vec<String> {
     };
     let groups = text(p1, "dhgroup").unwrap_or_default();
     for h in hashes.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let gs: Vec<&str> = groups.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        let gs: Vec<&str> = groups
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect();
         if gs.is_empty() {
-            out.push(pfsense_proposal_keywords(Some(&name), keylen.as_deref(), Some(h), None, None));
+            out.push(pfsense_proposal_keywords(
+                Some(&name),
+                keylen.as_deref(),
+                Some(h),
+                None,
+                None,
+            ));
         }
         for g in gs {
             out.push(pfsense_proposal_keywords(
@@ -553,7 +579,13 @@ fn esp_keywords(ctx: &Ctx<'_>, p2: Node<'_, '_>) -> Vec<String> {
                     ));
                 }
             } else {
-                out.push(pfsense_proposal_keywords(Some(&name), Some(&keylen), None, None, pfs));
+                out.push(pfsense_proposal_keywords(
+                    Some(&name),
+                    Some(&keylen),
+                    None,
+                    None,
+                    pfs,
+                ));
             }
         }
     }
@@ -596,7 +628,14 @@ fn id_to_nets(
     match ty.as_str() {
         "address" => match address.as_deref().and_then(parse_subnet) {
             Some(n) => nets.push(n),
-            None => ctx.invalid(id, key, format!("address '{}' is not an IP address", address.unwrap_or_default())),
+            None => ctx.invalid(
+                id,
+                key,
+                format!(
+                    "address '{}' is not an IP address",
+                    address.unwrap_or_default()
+                ),
+            ),
         },
         "network" => {
             let bits = text(id, "netbits").unwrap_or_default();
@@ -669,7 +708,8 @@ fn parse_phase1(ctx: &mut Ctx<'_>, host: &HostSettings, p1: Node<'_, '_>) -> Tun
             _ => IkeVersion::V1,
         }
     };
-    t.aggressive = t.ike_version != IkeVersion::V2 && text(p1, "mode").as_deref() == Some("aggressive");
+    t.aggressive =
+        t.ike_version != IkeVersion::V2 && text(p1, "mode").as_deref() == Some("aggressive");
     let protocol = text(p1, "protocol").unwrap_or_else(|| "inet".into());
     let v6 = protocol == "inet6";
     t.interface = text(p1, "interface");
@@ -686,7 +726,11 @@ fn parse_phase1(ctx: &mut Ctx<'_>, host: &HostSettings, p1: Node<'_, '_>) -> Tun
             t.remote_addrs = vec![rg.clone()];
         }
     }
-    let local_addr = t.local_addrs.first().filter(|a| a.parse::<IpAddr>().is_ok()).cloned();
+    let local_addr = t
+        .local_addrs
+        .first()
+        .filter(|a| a.parse::<IpAddr>().is_ok())
+        .cloned();
     t.local_id = build_identity(
         text(p1, "myid_type").as_deref(),
         text(p1, "myid_data").as_deref(),
@@ -703,7 +747,9 @@ fn parse_phase1(ctx: &mut Ctx<'_>, host: &HostSettings, p1: Node<'_, '_>) -> Tun
         t.local_auth = Some(l);
         t.remote_auth = Some(r);
     }
-    t.psk = child(p1, "pre-shared-key").map(node_text).filter(|s| !s.is_empty());
+    t.psk = child(p1, "pre-shared-key")
+        .map(node_text)
+        .filter(|s| !s.is_empty());
 
     let keywords = ike_keywords(ctx, p1);
     if keywords.is_empty() {
@@ -769,7 +815,13 @@ fn parse_phase1(ctx: &mut Ctx<'_>, host: &HostSettings, p1: Node<'_, '_>) -> Tun
     t
 }
 
-fn parse_phase2(ctx: &mut Ctx<'_>, host: &HostSettings, p2: Node<'_, '_>, parent: &Tunnel, split: bool) -> Child {
+fn parse_phase2(
+    ctx: &mut Ctx<'_>,
+    host: &HostSettings,
+    p2: Node<'_, '_>,
+    parent: &Tunnel,
+    split: bool,
+) -> Child {
     let reqid = text(p2, "reqid");
     let name = if parent.mobile && !ctx.opnsense {
         parent.name.clone()
@@ -789,10 +841,26 @@ fn parse_phase2(ctx: &mut Ctx<'_>, host: &HostSettings, p2: Node<'_, '_>, parent
     // transport mode protects the tunnel endpoints themselves: no subnets
     if c.mode != ChildMode::Transport {
         if let Some(l) = child(p2, "localid") {
-            id_to_nets(ctx, host, l, &mode, "localid", &mut c.local_ts, &mut c.ts_other);
+            id_to_nets(
+                ctx,
+                host,
+                l,
+                &mode,
+                "localid",
+                &mut c.local_ts,
+                &mut c.ts_other,
+            );
         }
         if let Some(r) = child(p2, "remoteid") {
-            id_to_nets(ctx, host, r, &mode, "remoteid", &mut c.remote_ts, &mut c.ts_other);
+            id_to_nets(
+                ctx,
+                host,
+                r,
+                &mode,
+                "remoteid",
+                &mut c.remote_ts,
+                &mut c.ts_other,
+            );
         }
     }
     let protocol = text(p2, "protocol").unwrap_or_else(|| "esp".into());
@@ -856,9 +924,11 @@ pub fn parse_config_xml(path: &str, contents: &str) -> Result<ConfigSet, ConfigE
             })
         }
     };
+    let mut line_starts = vec![0usize];
+    line_starts.extend(contents.match_indices('\n').map(|(i, _)| i + 1));
     let mut ctx = Ctx {
         path,
-        doc: &doc,
+        line_starts,
         diags: Vec::new(),
         opnsense: format == Format::OpnSense,
     };
@@ -934,7 +1004,13 @@ mod tests {
             "aes128-sha1-modp1024"
         );
         assert_eq!(
-            pfsense_proposal_keywords(Some("aes"), Some("256"), Some("sha256"), Some("sha512"), Some("31")),
+            pfsense_proposal_keywords(
+                Some("aes"),
+                Some("256"),
+                Some("sha256"),
+                Some("sha512"),
+                Some("31")
+            ),
             "aes256-sha256-prfsha512-curve25519"
         );
         assert_eq!(
@@ -946,11 +1022,17 @@ mod tests {
     #[test]
     fn dtd_rejected() {
         let x = "<?xml version=\"1.0\"?><!DOCTYPE a [<!ENTITY x \"y\">]><pfsense>&x;</pfsense>";
-        assert!(matches!(parse_config_xml("c", x), Err(ConfigError::Xml { .. })));
+        assert!(matches!(
+            parse_config_xml("c", x),
+            Err(ConfigError::Xml { .. })
+        ));
     }
 
     #[test]
     fn wrong_root() {
-        assert!(matches!(parse_config_xml("c", "<foo/>"), Err(ConfigError::Xml { .. })));
+        assert!(matches!(
+            parse_config_xml("c", "<foo/>"),
+            Err(ConfigError::Xml { .. })
+        ));
     }
 }

@@ -179,7 +179,12 @@ const KEYWORDS: &[(&str, Kind, &str, u16)] = &[
     ("aes192gmac", Kind::Encr, "NULL_AES_GMAC", 192),
     ("aes256gmac", Kind::Encr, "NULL_AES_GMAC", 256),
     ("chacha20poly1305", Kind::Encr, "CHACHA20_POLY1305", 0),
-    ("chacha20poly1305compat", Kind::Encr, "CHACHA20_POLY1305", 256),
+    (
+        "chacha20poly1305compat",
+        Kind::Encr,
+        "CHACHA20_POLY1305",
+        256,
+    ),
     ("blowfish", Kind::Encr, "BLOWFISH_CBC", 128),
     ("blowfish128", Kind::Encr, "BLOWFISH_CBC", 128),
     ("blowfish192", Kind::Encr, "BLOWFISH_CBC", 192),
@@ -578,7 +583,10 @@ pub fn expand_proposals(protocol: Protocol, list: &str) -> (Vec<String>, Vec<Pro
 /// `["MODP_2048"]` for `ESP:AES_CBC_256/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ`.
 /// `KE_NONE` is included when present (it makes PFS optional).
 pub fn key_exchange_methods(canonical: &str) -> Vec<String> {
-    let body = canonical.split_once(':').map(|(_, b)| b).unwrap_or(canonical);
+    let body = canonical
+        .split_once(':')
+        .map(|(_, b)| b)
+        .unwrap_or(canonical);
     body.split('/')
         .filter(|n| {
             KEYWORDS
@@ -669,7 +677,10 @@ mod tests {
 
     #[test]
     fn esp_examples() {
-        assert_eq!(esp("aes128-sha1"), "ESP:AES_CBC_128/HMAC_SHA1_96/NO_EXT_SEQ");
+        assert_eq!(
+            esp("aes128-sha1"),
+            "ESP:AES_CBC_128/HMAC_SHA1_96/NO_EXT_SEQ"
+        );
         assert_eq!(
             esp("aes256-sha256-modp2048"),
             "ESP:AES_CBC_256/HMAC_SHA2_256_128/MODP_2048/NO_EXT_SEQ"
@@ -717,8 +728,14 @@ mod tests {
             esp("chacha20poly1305compat"),
             "ESP:CHACHA20_POLY1305_256/NO_EXT_SEQ"
         );
-        assert_eq!(esp("blowfish-md5"), "ESP:BLOWFISH_CBC_128/HMAC_MD5_96/NO_EXT_SEQ");
-        assert_eq!(esp("cast128-sha1"), "ESP:CAST_CBC_128/HMAC_SHA1_96/NO_EXT_SEQ");
+        assert_eq!(
+            esp("blowfish-md5"),
+            "ESP:BLOWFISH_CBC_128/HMAC_MD5_96/NO_EXT_SEQ"
+        );
+        assert_eq!(
+            esp("cast128-sha1"),
+            "ESP:CAST_CBC_128/HMAC_SHA1_96/NO_EXT_SEQ"
+        );
         assert_eq!(esp("null-sha256"), "ESP:NULL/HMAC_SHA2_256_128/NO_EXT_SEQ");
         assert_eq!(esp("aes256gmac"), "ESP:NULL_AES_GMAC_256/NO_EXT_SEQ");
     }
@@ -823,13 +840,17 @@ mod tests {
         let (ps, errs) = expand_proposals(Protocol::Esp, "aes128-sha1, default");
         assert!(errs.is_empty());
         assert_eq!(ps.len(), 3);
-        assert_eq!(ps[1], "ESP:AES_GCM_16_128/AES_GCM_16_192/AES_GCM_16_256/NO_EXT_SEQ");
+        assert_eq!(
+            ps[1],
+            "ESP:AES_GCM_16_128/AES_GCM_16_192/AES_GCM_16_256/NO_EXT_SEQ"
+        );
         assert!(ps[2].starts_with("ESP:AES_CBC_128/AES_CBC_192/AES_CBC_256/HMAC_SHA2_256_128"));
         let ike = default_proposals(Protocol::Ike);
         assert!(ike[0].starts_with("IKE:AES_CBC_128/"));
         assert!(ike[1].starts_with("IKE:AES_GCM_16_128/"));
         assert!(!ike[0].contains("MODP_1024"));
-        let (ps, errs) = expand_proposals(Protocol::Ike, "aes128-sha1-modp1024,bogus-sha1-modp1024");
+        let (ps, errs) =
+            expand_proposals(Protocol::Ike, "aes128-sha1-modp1024,bogus-sha1-modp1024");
         assert_eq!(ps.len(), 1);
         assert_eq!(errs.len(), 1);
     }

@@ -218,6 +218,42 @@ fn dir_of(path: &str) -> &str {
     }
 }
 
+/// A list of nodes with a name index, so that merging stays linear for
+/// large files.
+#[derive(Default)]
+struct Body {
+    nodes: Vec<Node>,
+    index: std::collections::HashMap<(bool, String), usize>,
+}
+
+impl Body {
+    fn merge(&mut self, node: Node) {
+        let key = (
+            matches!(node, Node::Section { .. }),
+            node.name().to_string(),
+        );
+        match self.index.get(&key) {
+            Some(&i) => match (&mut self.nodes[i], node) {
+                (
+                    Node::Section {
+                        children: existing, ..
+                    },
+                    Node::Section { children, .. },
+                ) => {
+                    for c in children {
+                        merge_node(existing, c);
+                    }
+                }
+                (slot, node) => *slot = node,
+            },
+            None => {
+                self.index.insert(key, self.nodes.len());
+                self.nodes.push(node);
+            }
+        }
+    }
+}
+
 fn parse_body(
     lx: &mut Lexer<'_>,
     ctx: &mut Ctx<'_>,
@@ -225,7 +261,7 @@ fn parse_body(
     open: Option<(u32, &str)>,
     include_depth: u32,
 ) -> Result<Vec<Node>, ConfigError> {
-    let mut nodes: Vec<Node> = Vec::new();
+    let mut body = Body::default();
     loop {
         lx.skip_space();
         let Some(c) = lx.peek() else {
@@ -235,12 +271,12 @@ fn parse_body(
                     format!("unterminated section '{name}': missing '}}' for '{{' opened here"),
                 ));
             }
-            return Ok(nodes);
+            return Ok(body.nodes);
         };
         if c == '}' {
             if open.is_some() {
                 lx.bump();
-                return Ok(nodes);
+                return Ok(body.nodes);
             }
             return Err(lx.err(lx.line, "unexpected '}' without matching '{'"));
         }
@@ -255,7 +291,7 @@ fn parse_body(
                 let pattern = lx.read_include_pattern()?;
                 let items = include(lx, ctx, &pattern, line, depth, include_depth)?;
                 for n in items {
-                    merge_node(&mut nodes, n);
+                    body.merge(n);
                 }
                 continue;
             }
@@ -265,14 +301,11 @@ fn parse_body(
             Some('=') => {
                 lx.bump();
                 let value = lx.read_value()?;
-                merge_node(
-                    &mut nodes,
-                    Node::Setting {
-                        key: name,
-                        value: value.trim().to_string(),
-                        origin: Origin::new(lx.path, line),
-                    },
-                );
+                body.merge(Node::Setting {
+                    key: name,
+                    value: value.trim().to_string(),
+                    origin: Origin::new(lx.path, line),
+                });
             }
             Some('{') => {
                 lx.bump();
@@ -280,14 +313,11 @@ fn parse_body(
                     return Err(lx.err(line, "sections nested too deeply"));
                 }
                 let children = parse_body(lx, ctx, depth + 1, Some((line, &name)), include_depth)?;
-                merge_node(
-                    &mut nodes,
-                    Node::Section {
-                        name,
-                        origin: Origin::new(lx.path, line),
-                        children,
-                    },
-                );
+                body.merge(Node::Section {
+                    name,
+                    origin: Origin::new(lx.path, line),
+                    children,
+                });
             }
             Some(other) => {
                 return Err(lx.err(
@@ -328,16 +358,16 @@ fn include(
             pattern: pattern.to_string(),
         });
     }
-    let mut out: Vec<Node> = Vec::new();
+    let mut out = Body::default();
     for (ipath, contents) in files {
         check_size(&ipath, &contents)?;
         let mut sub = Lexer::new(&ipath, &contents);
         let nodes = parse_body(&mut sub, ctx, depth, None, include_depth + 1)?;
         for n in nodes {
-            merge_node(&mut out, n);
+            out.merge(n);
         }
     }
-    Ok(out)
+    Ok(out.nodes)
 }
 
 /// Merge a node into a list: same-named sections merge recursively, a
@@ -400,12 +430,16 @@ pub fn parse_tree(
 
 fn get<'n>(nodes: &'n [Node], key: &str) -> Option<(&'n str, &'n Origin)> {
     nodes.iter().find_map(|n| match n {
-        Node::Setting { key: k, value, origin } if k == key => Some((value.as_str(), origin)),
+        Node::Setting {
+            key: k,
+            value,
+            origin,
+        } if k == key => Some((value.as_str(), origin)),
         _ => None,
     })
 }
 
-fn sections<'n>(nodes: &'n [Node]) -> impl Iterator<Item = (&'n str, &'n Origin, &'n [Node])> {
+fn sections(nodes: &[Node]) -> impl Iterator<Item = (&str, &Origin, &[Node])> {
     nodes.iter().filter_map(|n| match n {
         Node::Section {
             name,
@@ -417,14 +451,12 @@ fn sections<'n>(nodes: &'n [Node]) -> impl Iterator<Item = (&'n str, &'n Origin,
 }
 
 fn section<'n>(nodes: &'n [Node], name: &str) -> Option<&'n [Node]> {
-    sections(nodes).find(|(n, _, _)| *n == name).map(|(_, _, c)| c)
+    sections(nodes)
+        .find(|(n, _, _)| *n == name)
+        .map(|(_, _, c)| c)
 }
 
-fn duration(
-    nodes: &[Node],
-    key: &str,
-    diags: &mut Vec<ConfigError>,
-) -> Option<u32> {
+fn duration(nodes: &[Node], key: &str, diags: &mut Vec<ConfigError>) -> Option<u32> {
     let (v, o) = get(nodes, key)?;
     match parse_duration(v) {
         Some(d) => Some(d),
@@ -488,7 +520,11 @@ fn traffic_selectors(
         match parse_subnet(&ts) {
             Some(n) => nets.push(n),
             None => {
-                if ts.contains('[') || ts.contains('-') || ts.starts_with('%') {
+                let is_range = ts.split_once('-').is_some_and(|(a, b)| {
+                    a.trim().parse::<std::net::IpAddr>().is_ok()
+                        && b.trim().parse::<std::net::IpAddr>().is_ok()
+                });
+                if ts.contains('[') || is_range || ts.starts_with('%') {
                     other.push(ts);
                 } else {
                     diags.push(ConfigError::InvalidValue {
@@ -620,7 +656,8 @@ pub fn parse_swanctl(
             t.remote_id = rid;
             if let Some(children) = section(body, "children") {
                 for (cname, corigin, cbody) in sections(children) {
-                    t.children.push(parse_child(cname, corigin, cbody, &mut diags));
+                    t.children
+                        .push(parse_child(cname, corigin, cbody, &mut diags));
                 }
             }
             if t.local_auth == Some(AuthMethod::Psk) || t.remote_auth == Some(AuthMethod::Psk) {

@@ -13,7 +13,7 @@ fn load() -> ipsec_doctor_config::ConfigSet {
         Some(("ipsec/ipsec.secrets", &common::read("ipsec/ipsec.secrets"))),
         &fs,
     )
-    .unwrap()
+    .expect("ipsec.conf fixture parses")
 }
 
 #[test]
@@ -65,8 +65,15 @@ fn non_strict_appends_defaults() {
     assert!(t.aggressive);
     assert!(t.encap_forced);
     assert!(!t.ike_proposals_strict);
-    assert_eq!(t.ike_proposals[0], "IKE:3DES_CBC/HMAC_MD5_96/PRF_HMAC_MD5/MODP_1024");
-    assert_eq!(t.ike_proposals.len(), 3, "configured + default + default AEAD");
+    assert_eq!(
+        t.ike_proposals[0],
+        "IKE:3DES_CBC/HMAC_MD5_96/PRF_HMAC_MD5/MODP_1024"
+    );
+    assert_eq!(
+        t.ike_proposals.len(),
+        3,
+        "configured + default + default AEAD"
+    );
     assert_eq!(t.psk.as_deref(), Some("legacy"), "0x hex decoded");
     let c = &t.children[0];
     assert!(!c.esp_strict);
@@ -81,10 +88,19 @@ fn included_conn_and_unresolved_also() {
     assert_eq!(t.origin.path, "ipsec/ipsec.d/cert.conf");
     assert_eq!(t.ike_version, IkeVersion::Any);
     assert_eq!(t.local_auth, Some(AuthMethod::PubKey));
-    assert_eq!(t.local_id.as_ref().unwrap().raw, "C=CH, O=strongSwan, CN=moon");
+    assert_eq!(
+        t.local_id.as_ref().unwrap().raw,
+        "C=CH, O=strongSwan, CN=moon"
+    );
     assert_eq!(t.remote_id.as_ref().unwrap().kind, IdentityKind::Any);
-    assert_eq!(t.ike_proposals, ["IKE:AES_GCM_16_128/PRF_HMAC_SHA2_256/CURVE_25519"]);
-    assert_eq!(t.children[0].esp_proposals, ["ESP:AES_GCM_16_128/NO_EXT_SEQ"]);
+    assert_eq!(
+        t.ike_proposals,
+        ["IKE:AES_GCM_16_128/PRF_HMAC_SHA2_256/CURVE_25519"]
+    );
+    assert_eq!(
+        t.children[0].esp_proposals,
+        ["ESP:AES_GCM_16_128/NO_EXT_SEQ"]
+    );
     assert_eq!(t.children[0].lifetime, Some(7200));
     assert_eq!(t.psk, None);
     assert!(set.diagnostics.iter().any(|d| matches!(

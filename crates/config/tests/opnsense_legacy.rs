@@ -12,7 +12,10 @@ fn opnsense_legacy_phase1() {
     assert!(!t.nat_traversal);
     assert_eq!(t.local_addrs, ["203.0.113.50"]);
     // OPNsense builds one proposal per hash x dhgroup and reverses the list
-    assert_eq!(t.ike_proposals_configured, ["aes256-sha512-modp2048", "aes256-sha256-modp2048"]);
+    assert_eq!(
+        t.ike_proposals_configured,
+        ["aes256-sha512-modp2048", "aes256-sha256-modp2048"]
+    );
     assert_eq!(t.ike_rekey_time, Some(28260));
     assert_eq!(set.host.tunables[0].name, "net.inet.ipsec.filtertunnel");
 }

@@ -37,7 +37,10 @@ fn weak_legacy_layout() {
     assert_eq!(t.psk.as_deref(), Some("password"));
     assert_eq!(t.remote_id.as_ref().unwrap().kind, IdentityKind::KeyId);
     assert_eq!(t.ike_proposals_configured, ["3des-md5-modp1024"]);
-    assert_eq!(t.ike_proposals, ["IKE:3DES_CBC/HMAC_MD5_96/PRF_HMAC_MD5/MODP_1024"]);
+    assert_eq!(
+        t.ike_proposals,
+        ["IKE:3DES_CBC/HMAC_MD5_96/PRF_HMAC_MD5/MODP_1024"]
+    );
     let c = &t.children[0];
     assert_eq!(
         c.esp_proposals,

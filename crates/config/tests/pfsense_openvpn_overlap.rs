@@ -9,7 +9,10 @@ fn openvpn_networks_are_extracted() {
     let ov = &set.host.openvpn;
     assert_eq!(ov.len(), 2);
     assert_eq!(ov[0].role, "server");
-    assert_eq!(ov[0].tunnel_network, Some("172.16.10.0/24".parse().unwrap()));
+    assert_eq!(
+        ov[0].tunnel_network,
+        Some("172.16.10.0/24".parse().unwrap())
+    );
     assert_eq!(ov[0].tunnel_network_v6, None);
     assert!(!ov[0].disabled);
     assert_eq!(ov[1].role, "client");
@@ -34,7 +37,10 @@ fn fqdn_ids_multiple_p1_items_and_auto_keylen() {
     assert_eq!(t.remote_addrs, ["vpn.partner.example"]);
     assert_eq!(t.local_id.as_ref().unwrap().kind, IdentityKind::Fqdn);
     assert_eq!(t.local_id.as_ref().unwrap().value, "fw-ovpn.example.net");
-    assert_eq!(t.remote_id.as_ref().unwrap().raw, "fqdn:vpn.partner.example");
+    assert_eq!(
+        t.remote_id.as_ref().unwrap().raw,
+        "fqdn:vpn.partner.example"
+    );
     assert!(t.encap_forced);
     assert_eq!(
         t.ike_proposals,
@@ -56,6 +62,9 @@ fn fqdn_ids_multiple_p1_items_and_auto_keylen() {
             "aes128-sha1"
         ]
     );
-    assert_eq!(c.esp_proposals[0], "ESP:AES_CBC_256/HMAC_SHA2_256_128/NO_EXT_SEQ");
+    assert_eq!(
+        c.esp_proposals[0],
+        "ESP:AES_CBC_256/HMAC_SHA2_256_128/NO_EXT_SEQ"
+    );
     assert!(c.pfs_groups.is_empty(), "pfsgroup 0 means no PFS");
 }

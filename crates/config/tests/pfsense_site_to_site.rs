@@ -18,7 +18,10 @@ fn site_a_phase1_is_normalised() {
     assert_eq!(t.interface.as_deref(), Some("wan"));
     assert_eq!(t.local_addrs, ["203.0.113.10"]);
     assert_eq!(t.remote_addrs, ["198.51.100.20"]);
-    assert!(matches!(t.local_id.as_ref().unwrap().kind, IdentityKind::Address(_)));
+    assert!(matches!(
+        t.local_id.as_ref().unwrap().kind,
+        IdentityKind::Address(_)
+    ));
     assert_eq!(t.remote_id.as_ref().unwrap().raw, "198.51.100.20");
     assert_eq!(t.local_auth, Some(AuthMethod::Psk));
     assert_eq!(t.remote_auth, Some(AuthMethod::Psk));

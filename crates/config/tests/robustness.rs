@@ -49,7 +49,11 @@ fn large_valid_xml_parses_in_reasonable_time() {
     let start = Instant::now();
     let set = parse("many.xml", &x, &NoIncludes).unwrap();
     assert_eq!(set.tunnels.len(), 20_000);
-    assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 #[test]
@@ -57,7 +61,11 @@ fn swanctl_unterminated_brace_line() {
     let conf = "connections {\n  a {\n    version = 2\n\n  b {\n  }\n}\n";
     let e = parse("s.conf", conf, &NoIncludes).unwrap_err();
     match e {
-        ConfigError::Syntax { path, line, message } => {
+        ConfigError::Syntax {
+            path,
+            line,
+            message,
+        } => {
             assert_eq!(path, "s.conf");
             assert_eq!(line, 1);
             assert!(message.contains("connections"), "{message}");
@@ -88,8 +96,12 @@ fn ipsec_conf_unterminated_quote_line() {
 
 #[test]
 fn xml_error_has_line() {
-    let e = parse("c.xml", "<pfsense>\n<ipsec>\n<phase1>\n</ipsec>\n</pfsense>\n", &NoIncludes)
-        .unwrap_err();
+    let e = parse(
+        "c.xml",
+        "<pfsense>\n<ipsec>\n<phase1>\n</ipsec>\n</pfsense>\n",
+        &NoIncludes,
+    )
+    .unwrap_err();
     assert!(matches!(e, ConfigError::Xml { line: 4, .. }), "{e:?}");
 }
 
@@ -137,4 +149,23 @@ fn truncations_of_every_fixture_never_panic() {
             assert!(r.is_ok(), "panic on {path} truncated at {cut}");
         }
     }
+}
+
+#[test]
+fn large_swanctl_parses_in_reasonable_time() {
+    let mut s = String::from("connections {\n");
+    for i in 0..20_000 {
+        s.push_str(&format!(
+            "  c{i} {{\n    remote_addrs = 198.51.100.1\n    proposals = aes256-sha256-modp2048\n    children {{\n      n {{\n        remote_ts = 10.0.0.0/8\n      }}\n    }}\n  }}\n"
+        ));
+    }
+    s.push_str("}\n");
+    let start = Instant::now();
+    let set = parse("big.conf", &s, &NoIncludes).unwrap();
+    assert_eq!(set.tunnels.len(), 20_000);
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
 }

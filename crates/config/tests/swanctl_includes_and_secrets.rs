@@ -44,7 +44,10 @@ fn main_connection() {
     assert_eq!(h.mode, ChildMode::Transport);
     assert!(h.local_ts.is_empty(), "dynamic");
     assert_eq!(h.remote_ts, ["10.2.5.5/32".parse().unwrap()]);
-    assert_eq!(h.esp_proposals[0], "ESP:AES_GCM_16_128/AES_GCM_16_192/AES_GCM_16_256/NO_EXT_SEQ");
+    assert_eq!(
+        h.esp_proposals[0],
+        "ESP:AES_GCM_16_128/AES_GCM_16_192/AES_GCM_16_256/NO_EXT_SEQ"
+    );
     assert_eq!(h.esp_proposals.len(), 2);
 }
 
@@ -57,9 +60,16 @@ fn included_connection_and_secret() {
     assert_eq!(t.ike_version, IkeVersion::V1);
     assert!(t.aggressive);
     assert_eq!(t.remote_addrs, ["%any"]);
-    assert_eq!(t.ike_proposals, ["IKE:3DES_CBC/HMAC_MD5_96/PRF_HMAC_MD5/MODP_1024"]);
+    assert_eq!(
+        t.ike_proposals,
+        ["IKE:3DES_CBC/HMAC_MD5_96/PRF_HMAC_MD5/MODP_1024"]
+    );
     assert_eq!(t.local_auth, Some(AuthMethod::Psk));
-    assert_eq!(t.psk.as_deref(), Some("Branch-Secret"), "0s base64 decoded, best id match");
+    assert_eq!(
+        t.psk.as_deref(),
+        Some("Branch-Secret"),
+        "0s base64 decoded, best id match"
+    );
     let c = &t.children[0];
     assert_eq!(
         c.esp_proposals,
@@ -79,11 +89,18 @@ fn typo_connection_keeps_valid_parts_and_reports_errors() {
         t.ike_proposals,
         ["IKE:AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/CURVE_25519"]
     );
-    assert_eq!(t.psk.as_deref(), Some("fallback secret"), "secret without ids");
+    assert_eq!(
+        t.psk.as_deref(),
+        Some("fallback secret"),
+        "secret without ids"
+    );
     let sha265 = set.diagnostics.iter().find_map(|d| match d {
-        ConfigError::UnknownProposalKeyword { keyword, path, line, .. } if keyword == "sha265" => {
-            Some((path.clone(), *line))
-        }
+        ConfigError::UnknownProposalKeyword {
+            keyword,
+            path,
+            line,
+            ..
+        } if keyword == "sha265" => Some((path.clone(), *line)),
         _ => None,
     });
     assert_eq!(sha265, Some(("swanctl/conf.d/typo.conf".to_string(), 4)));

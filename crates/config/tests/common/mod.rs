@@ -22,7 +22,11 @@ pub fn fixture_fs() -> BTreeMap<String, String> {
             if p.is_dir() {
                 walk(&p, base, out);
             } else if let Ok(c) = std::fs::read_to_string(&p) {
-                let rel = p.strip_prefix(base).expect("prefix").to_string_lossy().into_owned();
+                let rel = p
+                    .strip_prefix(base)
+                    .expect("prefix")
+                    .to_string_lossy()
+                    .into_owned();
                 out.insert(rel, c);
             }
         }
