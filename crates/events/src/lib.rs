@@ -24,11 +24,15 @@
 #![warn(missing_docs)]
 
 mod charon;
+mod kernel;
 mod notify;
 mod proposal;
+mod racoon;
 
 pub use charon::{
     parse_charon, CharonEvent, Direction, Endpoint, ExchangeMode, IdEndpoint, ProposalList, SaName,
 };
+pub use kernel::{parse_kernel, KernelEvent};
 pub use notify::Notify;
 pub use proposal::{Proposal, TransformKind};
+pub use racoon::{parse_racoon, RacoonEvent, RacoonLevel, RacoonLine};

@@ -174,3 +174,74 @@ fn unique_peer(tunnels: &[TunnelSummary], i: usize) -> Option<usize> {
         _ => None,
     }
 }
+
+/// One charon tunnel of one host, for [`one_way_initiation`].
+pub(crate) struct OneWayView {
+    pub host: Option<String>,
+    pub origin: std::sync::Arc<str>,
+    pub tunnel: String,
+    pub local: Option<String>,
+    pub remote: Option<String>,
+    /// The initiating and established lines of an IKE SA this host initiated.
+    pub initiated_up: Option<Vec<crate::report::Evidence>>,
+    /// Whether the peer ever initiated to this host.
+    pub peer_initiated: bool,
+}
+
+/// A tunnel that initiates one way only: this host's IKE requests to the
+/// peer go unanswered (`peer-unreachable`), while the peer's own log, also
+/// in the input, shows the peer initiating to this host successfully and
+/// never receiving an initiation from it. The path works, the peer answers:
+/// what this host sends is lost or rewritten on its way out, which is what
+/// an outbound NAT rule with source `any` does to the firewall's own IKE
+/// traffic.
+pub(crate) fn one_way_initiation(
+    views: &[OneWayView],
+    findings: &[Finding],
+) -> Vec<(usize, Detection)> {
+    let mut out = Vec::new();
+    for (i, a) in views.iter().enumerate() {
+        let a_host = host_key_of(a.host.as_deref(), &a.origin);
+        let Some(unreachable) = findings.iter().find(|f| {
+            f.id == "peer-unreachable"
+                && host_key_of(f.host.as_deref(), &f.origin) == a_host
+                && f.tunnel.as_deref() == Some(a.tunnel.as_str())
+        }) else {
+            continue;
+        };
+        let Some(a_remote) = &a.remote else { continue };
+        let peers: Vec<&OneWayView> = views
+            .iter()
+            .filter(|b| host_key_of(b.host.as_deref(), &b.origin) != a_host)
+            .filter(|b| b.local.as_ref() == Some(a_remote))
+            .filter(|b| match (&a.local, &b.remote) {
+                (Some(al), Some(br)) => al == br,
+                _ => true,
+            })
+            .collect();
+        let [b] = peers.as_slice() else { continue };
+        let Some(up) = &b.initiated_up else { continue };
+        if b.peer_initiated {
+            continue;
+        }
+        let peer_name = b.host.clone().unwrap_or_else(|| b.origin.to_string());
+        let mut evidence = unreachable.evidence.clone();
+        evidence.extend(up.iter().cloned());
+        out.push((
+            i,
+            Detection::new(
+                format!(
+                    "This side's IKE requests to {a_remote} were never answered, yet the peer's own log \
+                     ({peer_name}) shows it initiating to {} and establishing the tunnel, and never \
+                     receiving an initiation from this side. The tunnel initiates one way only: this \
+                     side's IKE packets are lost or rewritten on their way out. An outbound NAT rule \
+                     with source any (*) on this firewall also matches its own IKE traffic and \
+                     rewrites its source port or address.",
+                    a.local.as_deref().unwrap_or("this side")
+                ),
+                evidence,
+            ),
+        ));
+    }
+    out
+}

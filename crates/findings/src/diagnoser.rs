@@ -3,12 +3,16 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use ipsec_doctor_events::{parse_charon, CharonEvent};
+use ipsec_doctor_events::{
+    parse_charon, parse_kernel, parse_racoon, CharonEvent, Direction, KernelEvent, RacoonEvent,
+    RacoonLine,
+};
 use ipsec_doctor_logs::{frame, Daemon, Framed};
 
 use crate::catalog::CATALOG;
 use crate::correlate;
-use crate::negotiation::Negotiation;
+use crate::negotiation::{Negotiation, Role};
+use crate::racoon::RacoonLog;
 use crate::report::{Evidence, Finding, Report, Severity, TunnelSummary};
 use crate::rule::{Detection, Rule, Scope};
 
@@ -18,6 +22,18 @@ const GENERIC_IDS: [&str; 3] = [
     "p1-proposal-mismatch",
     "p2-proposal-mismatch",
 ];
+
+/// A finding waiting to be added: rule, host, tunnel, file, detection.
+type Pending = (
+    &'static Rule,
+    Option<String>,
+    Option<String>,
+    Arc<str>,
+    Detection,
+);
+
+/// racoon findings whose ids do not start with `racoon-`.
+const RACOON_IDS: [&str; 2] = ["crypto-accelerator-keylen", "invalid-payload-type"];
 
 /// Bounds that keep memory independent of the input's size.
 #[derive(Debug, Clone, Copy)]
@@ -65,7 +81,73 @@ pub struct HostFacts {
     pub xmlreader_warning: Vec<Evidence>,
     /// Generic findings reported for this host (filled before host rules run).
     pub generic_findings: Vec<&'static str>,
+    /// Lines from racoon.
+    pub racoon_lines: u64,
+    /// racoon `DEBUG:` lines (racoon's debug mode is on).
+    pub racoon_debug_lines: u64,
+    /// racoon failures whose message names no cause (capped).
+    pub racoon_unexplained: Vec<Evidence>,
+    /// Specific racoon findings reported for this host (filled before host rules run).
+    pub racoon_findings: Vec<&'static str>,
+    /// Kernel crash output: crash headers and backtrace frames (capped).
+    pub crash: Vec<CrashLine>,
 }
+
+/// One line of kernel crash output.
+#[derive(Debug, Clone)]
+pub struct CrashLine {
+    /// Which crash report of the host the line belongs to: a new one starts
+    /// at every crash header (`panic:`, `KDB: stack backtrace:`, ...).
+    pub trace: u32,
+    /// The line, typed.
+    pub event: KernelEvent,
+    /// The line.
+    pub evidence: Evidence,
+}
+
+/// What happened to a tunnel at one moment of its history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MomentKind {
+    /// Dead peer detection gave up on the peer and tore the tunnel down.
+    DpdDrop,
+    /// Phase 1 (IKE SA / ISAKMP-SA) was established.
+    Up,
+}
+
+/// One moment of a tunnel's history.
+#[derive(Debug, Clone)]
+pub struct Moment {
+    /// What happened.
+    pub kind: MomentKind,
+    /// Seconds on the log's clock, where the line has a time.
+    pub at: Option<i64>,
+    /// The line.
+    pub evidence: Evidence,
+}
+
+/// One tunnel's history on one host, across all its negotiations, for
+/// tunnel-wide rules.
+#[derive(Debug, Clone)]
+pub struct TunnelFacts {
+    /// Syslog host name.
+    pub host: Option<String>,
+    /// The file of the tunnel's first line.
+    pub origin: Arc<str>,
+    /// Connection name, or `peer ADDRESS`.
+    pub tunnel: String,
+    /// The peer's address, where logged.
+    pub remote: Option<String>,
+    /// DPD teardowns and establishments, in log order (capped).
+    pub moments: Vec<Moment>,
+    /// A packet this side sent to the peer's IKE port 500.
+    pub sent_to_ike_port: Option<Evidence>,
+    /// A packet from the peer's address whose source port was neither 500
+    /// nor 4500, with that port.
+    pub odd_source_port: Option<(u16, Evidence)>,
+}
+
+const MAX_MOMENTS: usize = 256;
+const MAX_CRASH_LINES: usize = 512;
 
 /// How lines without an IKE SA tag are attached to a negotiation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -89,6 +171,10 @@ struct TunnelState {
     established: u64,
     last_status: &'static str,
     ike_lifetime: Option<(u64, Evidence)>,
+    /// An establishment this side initiated: the initiating and established lines.
+    initiated_up: Option<Vec<Evidence>>,
+    /// Whether the peer ever initiated to this side.
+    peer_initiated: bool,
 }
 
 struct HostState {
@@ -99,6 +185,12 @@ struct HostState {
     lines: u64,
     tunnels: HashMap<String, TunnelState>,
     tunnel_order: Vec<String>,
+    racoon: Option<RacoonLog>,
+    crash_traces: u32,
+    history: HashMap<String, TunnelFacts>,
+    history_order: Vec<String>,
+    /// The first packet sent to each peer's port 500, by address (capped).
+    sent_to_ike_port: HashMap<String, Evidence>,
 }
 
 /// The diagnosis engine. Feed it lines, then call [`Diagnoser::finish`].
@@ -141,6 +233,35 @@ impl Diagnoser {
     /// may be interleaved; lines of one host must come in log order.
     pub fn push_line(&mut self, path: &str, line_no: u64, raw: &str) {
         let Some(framed) = frame(raw) else { return };
+        match framed.daemon {
+            Daemon::Racoon => {
+                let line = parse_racoon(&framed.message);
+                self.push_racoon(&framed, path, line_no, raw, line);
+                return;
+            }
+            Daemon::Kernel => {
+                let event = parse_kernel(&framed.message);
+                if event != KernelEvent::Unrecognized {
+                    self.push_kernel(&framed, path, line_no, raw, event);
+                }
+                return;
+            }
+            Daemon::Unknown if !framed.message.is_empty() => {
+                // racoon's own log file and pasted excerpts carry no program
+                // name; a pasted crash dump carries nothing at all.
+                let line = parse_racoon(&framed.message);
+                if line.looks_like_racoon() {
+                    self.push_racoon(&framed, path, line_no, raw, line);
+                    return;
+                }
+                let event = parse_kernel(&framed.message);
+                if event != KernelEvent::Unrecognized {
+                    self.push_kernel(&framed, path, line_no, raw, event);
+                    return;
+                }
+            }
+            _ => {}
+        }
         let interesting = match framed.daemon {
             Daemon::Charon | Daemon::CharonSystemd | Daemon::Unknown => true,
             Daemon::Php | Daemon::Other => raw.contains("xmlreader.inc"),
@@ -306,13 +427,95 @@ impl Diagnoser {
                 );
             }
         }
+        if let Some(rule) = crate::catalog::rule_by_id("outbound-nat-any") {
+            let views = self.one_way_views(&hosts);
+            for (i, detection) in correlate::one_way_initiation(&views, &self.findings) {
+                let v = &views[i];
+                self.add(
+                    rule,
+                    v.host.clone(),
+                    Some(v.tunnel.clone()),
+                    v.origin.clone(),
+                    detection,
+                );
+            }
+        }
         dedupe_after_correlation(&mut self.findings);
+        for key in &hosts {
+            let Some(host) = self.hosts.get_mut(key) else {
+                continue;
+            };
+            // Packets to the peer's port 500 may belong to another of its
+            // negotiations (one named by its connection, one not yet).
+            for facts in host.history.values_mut() {
+                if facts.sent_to_ike_port.is_none() {
+                    if let Some(remote) = &facts.remote {
+                        facts.sent_to_ike_port = host.sent_to_ike_port.get(remote).cloned();
+                    }
+                }
+            }
+            let host = &*host;
+            let mut found: Vec<Pending> = Vec::new();
+            if let Some(log) = &host.racoon {
+                for rule in CATALOG {
+                    if let Scope::Racoon(detect) = rule.scope {
+                        for (tunnel, detection) in detect(log) {
+                            found.push((
+                                rule,
+                                log.host.clone(),
+                                tunnel,
+                                log.origin.clone(),
+                                detection,
+                            ));
+                        }
+                    }
+                }
+            }
+            for name in &host.history_order {
+                let Some(facts) = host.history.get(name) else {
+                    continue;
+                };
+                for rule in CATALOG {
+                    if let Scope::Tunnel(detect) = rule.scope {
+                        if let Some(detection) = detect(facts) {
+                            let tunnel = (!facts.tunnel.is_empty()).then(|| facts.tunnel.clone());
+                            found.push((
+                                rule,
+                                facts.host.clone(),
+                                tunnel,
+                                facts.origin.clone(),
+                                detection,
+                            ));
+                        }
+                    }
+                }
+            }
+            for (rule, host_name, tunnel, origin, detection) in found {
+                if !detection.evidence.is_empty() {
+                    self.add(rule, host_name, tunnel, origin, detection);
+                }
+            }
+        }
         for key in &hosts {
             let Some(host) = self.hosts.get_mut(key) else {
                 continue;
             };
             let host_key = key.clone();
             let mut facts = host.facts.clone();
+            if let Some(log) = &host.racoon {
+                facts.racoon_unexplained = log
+                    .unexplained_failures()
+                    .take(16)
+                    .map(|e| e.evidence.clone())
+                    .collect();
+            }
+            facts.racoon_findings = self
+                .findings
+                .iter()
+                .filter(|f| host_key_of(f.host.as_deref(), &f.origin) == host_key)
+                .filter(|f| f.id.starts_with("racoon-") || RACOON_IDS.contains(&f.id))
+                .map(|f| f.id)
+                .collect();
             facts.generic_findings = self
                 .findings
                 .iter()
@@ -386,6 +589,31 @@ impl Diagnoser {
         Report { findings, tunnels }
     }
 
+    /// Each charon tunnel of each host, as the one-way-initiation check sees it.
+    fn one_way_views(&self, hosts: &[String]) -> Vec<correlate::OneWayView> {
+        let mut views = Vec::new();
+        for key in hosts {
+            let Some(host) = self.hosts.get(key) else {
+                continue;
+            };
+            for name in &host.tunnel_order {
+                let Some(state) = host.tunnels.get(name) else {
+                    continue;
+                };
+                views.push(correlate::OneWayView {
+                    host: host.facts.host.clone(),
+                    origin: host.facts.origin.clone(),
+                    tunnel: name.clone(),
+                    local: state.local.clone(),
+                    remote: state.remote.clone(),
+                    initiated_up: state.initiated_up.clone(),
+                    peer_initiated: state.peer_initiated,
+                });
+            }
+        }
+        views
+    }
+
     fn judge(&mut self, neg: Negotiation) {
         let host_key = host_key_of(neg.host.as_deref(), &neg.origin);
         let mut neg = neg;
@@ -412,6 +640,21 @@ impl Diagnoser {
                         CharonEvent::MaxLifetime { seconds } => Some((seconds, e.evidence.clone())),
                         _ => None,
                     });
+                }
+                match neg.role {
+                    Some(Role::Responder) => state.peer_initiated = true,
+                    Some(Role::Initiator) if state.initiated_up.is_none() => {
+                        if let Some(up) = neg.ike_established_at() {
+                            let mut lines: Vec<Evidence> = neg
+                                .first(|e| matches!(e, CharonEvent::InitiatingIkeSa { .. }))
+                                .map(|e| e.evidence.clone())
+                                .into_iter()
+                                .collect();
+                            lines.push(neg.entries[up].evidence.clone());
+                            state.initiated_up = Some(lines);
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
@@ -450,6 +693,9 @@ impl Diagnoser {
                     state.last_status = "unknown";
                 }
             }
+        }
+        if let (Some(name), Some(host)) = (&tunnel, self.hosts.get_mut(&host_key)) {
+            record_history(host, name, &neg, &detections);
         }
         for (rule, detection) in detections {
             self.add(
@@ -531,11 +777,196 @@ impl Diagnoser {
             lines: 0,
             tunnels: HashMap::new(),
             tunnel_order: Vec::new(),
+            racoon: None,
+            crash_traces: 0,
+            history: HashMap::new(),
+            history_order: Vec::new(),
+            sent_to_ike_port: HashMap::new(),
         })
+    }
+
+    fn evidence_of(&self, path: &Arc<str>, line_no: u64, raw: &str) -> Evidence {
+        Evidence {
+            path: path.clone(),
+            line: line_no,
+            text: clip(
+                raw.trim_end_matches(['\r', '\n']),
+                self.limits.max_evidence_len,
+            ),
+        }
+    }
+
+    /// A racoon line: kept in the host's racoon log; DPD teardowns and
+    /// Phase 1 establishments also go to the tunnel's history.
+    fn push_racoon(
+        &mut self,
+        framed: &Framed<'_>,
+        path: &str,
+        line_no: u64,
+        raw: &str,
+        line: RacoonLine,
+    ) {
+        let path = self.intern(path);
+        let ev = self.evidence_of(&path, line_no, raw);
+        let at = framed.timestamp.map(|t| t.sort_key());
+        let moment = match &line.event {
+            RacoonEvent::DpdDead => Some(MomentKind::DpdDrop),
+            RacoonEvent::IsakmpSaEstablished { .. } => Some(MomentKind::Up),
+            _ => None,
+        };
+        let remote = line.peer().map(str::to_owned);
+        let is_debug = line.level == Some(ipsec_doctor_events::RacoonLevel::Debug);
+        let host = self.host_state(framed, &path);
+        host.facts.racoon_lines += 1;
+        if is_debug {
+            host.facts.racoon_debug_lines += 1;
+        }
+        let log = host
+            .racoon
+            .get_or_insert_with(|| RacoonLog::new(host.facts.host.clone(), path.clone()));
+        let tunnel = log.record(line, at, ev.clone());
+        if let Some(kind) = moment {
+            let name = tunnel.unwrap_or_default();
+            let facts = host.history(&name, &path);
+            if facts.remote.is_none() {
+                facts.remote = remote;
+            }
+            if facts.moments.len() < MAX_MOMENTS {
+                facts.moments.push(Moment {
+                    kind,
+                    at,
+                    evidence: ev,
+                });
+            }
+        }
+    }
+
+    /// A line of kernel crash output: kept per host, split into crash reports
+    /// at each header.
+    fn push_kernel(
+        &mut self,
+        framed: &Framed<'_>,
+        path: &str,
+        line_no: u64,
+        raw: &str,
+        event: KernelEvent,
+    ) {
+        let path = self.intern(path);
+        let ev = self.evidence_of(&path, line_no, raw);
+        let host = self.host_state(framed, &path);
+        if matches!(event, KernelEvent::CrashHeader(_)) {
+            host.crash_traces += 1;
+        }
+        if host.facts.crash.len() < MAX_CRASH_LINES {
+            host.facts.crash.push(CrashLine {
+                trace: host.crash_traces,
+                event,
+                evidence: ev,
+            });
+        }
+    }
+}
+
+/// What one judged negotiation adds to its tunnel's history.
+fn record_history(
+    host: &mut HostState,
+    name: &str,
+    neg: &Negotiation,
+    detections: &[(&'static Rule, Detection)],
+) {
+    let origin = neg.origin.clone();
+    let mut sent = std::mem::take(&mut host.sent_to_ike_port);
+    record_moments_and_ports(host.history(name, &origin), neg, detections, &mut sent);
+    host.sent_to_ike_port = sent;
+}
+
+fn record_moments_and_ports(
+    facts: &mut TunnelFacts,
+    neg: &Negotiation,
+    detections: &[(&'static Rule, Detection)],
+    sent: &mut HashMap<String, Evidence>,
+) {
+    if facts.remote.is_none() {
+        facts.remote.clone_from(&neg.remote);
+    }
+    let at_of = |ev: &Evidence| {
+        frame(&ev.text)
+            .and_then(|f| f.timestamp)
+            .map(|t| t.sort_key())
+    };
+    if let Some(up) = neg.ike_established_at() {
+        let ev = &neg.entries[up].evidence;
+        if facts.moments.len() < MAX_MOMENTS {
+            facts.moments.push(Moment {
+                kind: MomentKind::Up,
+                at: at_of(ev),
+                evidence: ev.clone(),
+            });
+        }
+    }
+    if let Some((_, d)) = detections.iter().find(|(r, _)| r.id == "dpd-timeout") {
+        if let Some(ev) = d.evidence.last() {
+            if facts.moments.len() < MAX_MOMENTS {
+                facts.moments.push(Moment {
+                    kind: MomentKind::DpdDrop,
+                    at: at_of(ev),
+                    evidence: ev.clone(),
+                });
+            }
+        }
+    }
+    for entry in &neg.entries {
+        let CharonEvent::Packet {
+            direction,
+            from,
+            to,
+        } = &entry.event
+        else {
+            continue;
+        };
+        match direction {
+            Direction::Sent => {
+                if to.port == Some(500)
+                    && neg.remote.as_deref() == Some(to.addr.as_str())
+                    && sent.len() < 1024
+                {
+                    sent.entry(to.addr.clone())
+                        .or_insert_with(|| entry.evidence.clone());
+                }
+            }
+            Direction::Received => {
+                if facts.odd_source_port.is_none()
+                    && neg.remote.as_deref() == Some(from.addr.as_str())
+                {
+                    if let Some(port) = from.port.filter(|p| *p != 500 && *p != 4500) {
+                        facts.odd_source_port = Some((port, entry.evidence.clone()));
+                    }
+                }
+            }
+        }
     }
 }
 
 impl HostState {
+    /// A tunnel's history, registered in order of first appearance.
+    fn history(&mut self, name: &str, origin: &Arc<str>) -> &mut TunnelFacts {
+        if !self.history.contains_key(name) {
+            self.history_order.push(name.to_owned());
+        }
+        let host = self.facts.host.clone();
+        self.history
+            .entry(name.to_owned())
+            .or_insert_with(|| TunnelFacts {
+                host,
+                origin: origin.clone(),
+                tunnel: name.to_owned(),
+                remote: None,
+                moments: Vec::new(),
+                sent_to_ike_port: None,
+                odd_source_port: None,
+            })
+    }
+
     /// The tunnel's state, registered in order of first appearance.
     fn tunnel(&mut self, name: &str) -> &mut TunnelState {
         if !self.tunnels.contains_key(name) {

@@ -10,6 +10,12 @@
 //! tunnel where both logs are present, so that the side that only saw
 //! `NO_PROPOSAL_CHOSEN` learns from the other side exactly what differed.
 //!
+//! racoon's lines (pfSense 2.1 and older) are kept per host in a
+//! [`RacoonLog`], since racoon seldom names the tunnel; kernel crash output
+//! (panics and backtraces, from `kernel:` lines or a pasted dump) is kept per
+//! host in its [`HostFacts`]; each tunnel's history across negotiations (DPD
+//! teardowns, re-establishments, IKE ports) is kept in its [`TunnelFacts`].
+//!
 //! ```
 //! use ipsec_doctor_findings::Diagnoser;
 //!
@@ -41,11 +47,13 @@ mod correlate;
 mod diagnoser;
 pub mod guides;
 mod negotiation;
+mod racoon;
 mod report;
 mod rule;
 
 pub use catalog::{rule_by_id, CATALOG};
-pub use diagnoser::{Diagnoser, Limits};
+pub use diagnoser::{CrashLine, Diagnoser, HostFacts, Limits, Moment, MomentKind, TunnelFacts};
 pub use negotiation::{Entry, IkeVersion, Negotiation, Phase, Role};
+pub use racoon::{RacoonEntry, RacoonLog};
 pub use report::{Evidence, Finding, Report, Severity, TunnelSummary};
-pub use rule::{Detection, Rule, Scope};
+pub use rule::{Detection, Rule, Scope, TunnelDetection};

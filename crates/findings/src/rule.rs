@@ -1,8 +1,12 @@
 //! What a catalogue entry is.
 
-use crate::diagnoser::HostFacts;
+use crate::diagnoser::{HostFacts, TunnelFacts};
 use crate::negotiation::Negotiation;
+use crate::racoon::RacoonLog;
 use crate::report::{Evidence, Severity};
+
+/// A detection with the tunnel it is about (`None`: the host as a whole).
+pub type TunnelDetection = (Option<String>, Detection);
 
 /// Where a rule looks.
 #[derive(Clone, Copy)]
@@ -11,6 +15,13 @@ pub enum Scope {
     Negotiation(fn(&Negotiation) -> Option<Detection>),
     /// At everything seen of one host, once the input has ended.
     Host(fn(&HostFacts) -> Option<Detection>),
+    /// At one tunnel's history on one host (every negotiation of it, DPD
+    /// teardowns, the ports its packets used), once the input has ended.
+    Tunnel(fn(&TunnelFacts) -> Option<Detection>),
+    /// At everything racoon logged on one host, once the input has ended.
+    /// racoon seldom names the tunnel, so the matcher returns each detection
+    /// with the tunnel it is about, where the lines name one.
+    Racoon(fn(&RacoonLog) -> Vec<TunnelDetection>),
     /// Only through correlation or configuration checks, never directly.
     Derived,
 }

@@ -370,3 +370,11 @@ pub(crate) fn dh_label(name: &str) -> String {
 pub(crate) fn before_ike_up(neg: &Negotiation, index: usize) -> bool {
     neg.ike_established_at().is_none_or(|up| index < up)
 }
+
+/// Evidence lines in log order, without repeats.
+pub(crate) fn sorted(lines: impl IntoIterator<Item = Evidence>) -> Vec<Evidence> {
+    let mut out: Vec<Evidence> = lines.into_iter().collect();
+    out.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
+    out.dedup();
+    out
+}

@@ -6,11 +6,16 @@
 pub(crate) mod common;
 
 mod aggressive_main_mismatch;
+mod crypto_accelerator_keylen;
+mod dpd_drop_embedded;
 mod dpd_timeout;
+mod invalid_payload_type;
 mod kernel_sa_install_failure;
 mod lifetime_mismatch;
 mod logging_insufficient;
 mod nat_id_mismatch;
+mod nic_driver_panic;
+mod outbound_nat_any;
 mod p1_auth_failed;
 mod p1_dh_group_mismatch;
 mod p1_encryption_mismatch;
@@ -24,6 +29,12 @@ mod p2_proposal_mismatch;
 mod p2_ts_mismatch;
 mod peer_unreachable;
 mod psk_mismatch;
+mod racoon_pfkey_align;
+mod racoon_pfkey_delete;
+mod racoon_pfkey_register;
+mod racoon_send_error;
+mod racoon_stuck_phase1;
+mod racoon_subnet_mismatch;
 mod renegotiation_failure;
 mod tunnel_established;
 mod wrong_destination_address;
@@ -58,6 +69,17 @@ pub static CATALOG: &[&Rule] = &[
     &renegotiation_failure::RULE,
     &wrong_destination_address::RULE,
     &lifetime_mismatch::RULE,
+    &outbound_nat_any::RULE,
+    &dpd_drop_embedded::RULE,
+    &racoon_subnet_mismatch::RULE,
+    &racoon_stuck_phase1::RULE,
+    &racoon_send_error::RULE,
+    &crypto_accelerator_keylen::RULE,
+    &invalid_payload_type::RULE,
+    &racoon_pfkey_align::RULE,
+    &racoon_pfkey_delete::RULE,
+    &racoon_pfkey_register::RULE,
+    &nic_driver_panic::RULE,
     &xmlreader_status_page::RULE,
     &logging_insufficient::RULE,
 ];

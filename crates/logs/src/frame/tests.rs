@@ -185,3 +185,29 @@ fn nul_padding_before_a_line_is_ignored() {
     assert_eq!(l.daemon, Daemon::Charon);
     assert_eq!(l.message, "no matching peer config found");
 }
+
+#[test]
+fn racoon_shapes() {
+    let l = f("Mar 27 16:31:44 fw1 racoon[1234]: [Site-B]: [203.0.113.5] INFO: IPsec-SA established: ESP/Tunnel 203.0.113.5[500]->192.0.2.1[500] spi=1(0x1)");
+    assert_eq!(
+        (l.daemon, l.host.as_deref(), l.pid),
+        (Daemon::Racoon, Some("fw1"), Some(1234))
+    );
+    assert!(l.message.starts_with("[Site-B]: [203.0.113.5] INFO: "));
+    let l = f("racoon: [Self]: INFO: unsupported PF_KEY message REGISTER");
+    assert_eq!(
+        (l.daemon, l.format),
+        (Daemon::Racoon, Format::ProgramPrefix)
+    );
+    assert_eq!(
+        l.message,
+        "[Self]: INFO: unsupported PF_KEY message REGISTER"
+    );
+    // racoon's own log file: no program name.
+    let l = f("2012-03-27 16:31:44: ERROR: pfkey ADD failed: Invalid argument");
+    assert_eq!((l.daemon, l.format), (Daemon::Unknown, Format::Bare));
+    assert!(l.timestamp.is_some());
+    assert_eq!(l.message, "ERROR: pfkey ADD failed: Invalid argument");
+    let l = f("[203.0.113.5] ERROR: failed to get sainfo.");
+    assert_eq!((l.daemon, l.group), (Daemon::Unknown, None));
+}
