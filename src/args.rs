@@ -28,6 +28,41 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
     },
+    /// Predict the outcome of a tunnel from both ends' configurations
+    /// (pfSense/OPNsense config.xml, swanctl.conf, ipsec.conf, in any mix),
+    /// with the same findings and exit status as diagnose.
+    Compare {
+        /// This end's configuration.
+        left: String,
+        /// The other end's configuration.
+        right: String,
+        /// The tunnel of LEFT to compare (name, description or ikeid); by
+        /// default tunnels are paired by mirrored addresses and subnets.
+        #[arg(long, value_name = "NAME")]
+        left_tunnel: Option<String>,
+        /// The tunnel of RIGHT to compare.
+        #[arg(long, value_name = "NAME")]
+        right_tunnel: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Colour: auto uses colour on a terminal unless NO_COLOR is set.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
+    /// Check one box's configuration for faults the logs cannot show
+    /// (overlapping networks, outbound NAT, VIPs, accelerators, MSS clamping,
+    /// weak algorithms).
+    Check {
+        /// The configuration (config.xml, swanctl.conf or ipsec.conf).
+        config: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Colour: auto uses colour on a terminal unless NO_COLOR is set.
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
+    },
     /// Print the documentation of a finding id or a guide (by id or keyword).
     Explain {
         /// A finding id (e.g. psk-mismatch) or a guide topic (e.g. mss).

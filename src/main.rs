@@ -7,13 +7,14 @@
 #![forbid(unsafe_code)]
 
 mod args;
+mod config_input;
 mod input;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use ipsec_doctor_findings::{guides, rule_by_id, Diagnoser, CATALOG};
+use ipsec_doctor_findings::{guides, rule_by_id, Diagnoser, Report, CATALOG};
 
 use args::{Cli, ColorChoice, Command, Format};
 
@@ -56,6 +57,26 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             format,
             color,
         } => diagnose(&paths, format, color),
+        Command::Compare {
+            left,
+            right,
+            left_tunnel,
+            right_tunnel,
+            format,
+            color,
+        } => compare(
+            &left,
+            &right,
+            left_tunnel.as_deref(),
+            right_tunnel.as_deref(),
+            format,
+            color,
+        ),
+        Command::Check {
+            config,
+            format,
+            color,
+        } => check(&config, format, color),
         Command::Explain { topic } => explain(&topic),
         Command::Catalog { format } => catalog(format),
     }
@@ -85,19 +106,91 @@ fn diagnose(paths: &[String], format: Format, color: ColorChoice) -> anyhow::Res
         },
     );
     let report = diagnoser.finish();
+    render(&report, format, color, input_errors > 0)
+}
+
+/// Writes a report; the exit status follows from it and from input errors.
+fn render(
+    report: &Report,
+    format: Format,
+    color: ColorChoice,
+    input_errors: bool,
+) -> anyhow::Result<u8> {
     let mut out = stdout(color);
     match format {
-        Format::Text => ipsec_doctor_render::text(&report, &mut out)?,
-        Format::Json => ipsec_doctor_render::json(&report, &mut out)?,
+        Format::Text => ipsec_doctor_render::text(report, &mut out)?,
+        Format::Json => ipsec_doctor_render::json(report, &mut out)?,
     }
     out.flush()?;
-    Ok(if input_errors > 0 {
+    Ok(if input_errors {
         EXIT_TROUBLE
     } else if report.has_errors() {
         EXIT_FINDINGS
     } else {
         EXIT_OK
     })
+}
+
+/// Loads a configuration, reporting its recoverable problems on stderr.
+fn load_config(path: &str) -> Option<config_input::LoadedConfig> {
+    match config_input::load(path) {
+        Ok(loaded) => {
+            for problem in &loaded.config.diagnostics {
+                eprintln!(
+                    "ipsec-doctor: warning: {}",
+                    ipsec_doctor_render::escape(&problem.to_string())
+                );
+            }
+            Some(loaded)
+        }
+        Err(e) => {
+            eprintln!("ipsec-doctor: {}", ipsec_doctor_render::escape(&e));
+            None
+        }
+    }
+}
+
+fn side(loaded: &config_input::LoadedConfig) -> ipsec_doctor_predict::Side<'_> {
+    ipsec_doctor_predict::Side {
+        path: &loaded.path,
+        text: &loaded.text,
+        config: &loaded.config,
+    }
+}
+
+fn compare(
+    left: &str,
+    right: &str,
+    left_tunnel: Option<&str>,
+    right_tunnel: Option<&str>,
+    format: Format,
+    color: ColorChoice,
+) -> anyhow::Result<u8> {
+    let (Some(l), Some(r)) = (load_config(left), load_config(right)) else {
+        return Ok(EXIT_TROUBLE);
+    };
+    match ipsec_doctor_predict::compare(side(&l), side(&r), left_tunnel, right_tunnel) {
+        Ok(report) => render(&report, format, color, false),
+        Err(e) => {
+            eprintln!(
+                "ipsec-doctor: {}",
+                ipsec_doctor_render::escape(&e.to_string())
+            );
+            Ok(EXIT_TROUBLE)
+        }
+    }
+}
+
+fn check(path: &str, format: Format, color: ColorChoice) -> anyhow::Result<u8> {
+    let Some(loaded) = load_config(path) else {
+        return Ok(EXIT_TROUBLE);
+    };
+    render(
+        &ipsec_doctor_predict::check(side(&loaded)),
+        format,
+        color,
+        false,
+    )
 }
 
 fn explain(topic: &str) -> anyhow::Result<u8> {

@@ -299,3 +299,57 @@ fn binary_and_invalid_utf8_input_does_not_crash() {
         .unwrap()
         .contains("\u{fffd}\u{fffd}id\u{fffd}"));
 }
+
+#[test]
+fn compare_predicts_the_lab_failure_from_both_configurations() {
+    let dir = format!("{LAB}/ikev2-p1-encryption-mismatch");
+    let o = run(&[
+        "compare",
+        "--format",
+        "json",
+        &format!("{dir}/left.swanctl.conf"),
+        &format!("{dir}/right.swanctl.conf"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(ids(&json(&o)), ["p1-encryption-mismatch"]);
+    let healthy = format!("{LAB}/ikev2-healthy");
+    let o = run(&[
+        "compare",
+        &format!("{healthy}/left.swanctl.conf"),
+        &format!("{healthy}/right.swanctl.conf"),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+}
+
+#[test]
+fn compare_with_an_unknown_tunnel_name_lists_the_tunnels() {
+    let healthy = format!("{LAB}/ikev2-healthy");
+    let o = run(&[
+        "compare",
+        "--left-tunnel",
+        "nope",
+        &format!("{healthy}/left.swanctl.conf"),
+        &format!("{healthy}/right.swanctl.conf"),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no tunnel named 'nope' (tunnels: gw-gw)"));
+}
+
+#[test]
+fn check_reports_configuration_faults_and_a_syntax_error_names_file_and_line() {
+    let o = run(&[
+        "check",
+        "--format",
+        "json",
+        "crates/config/tests/fixtures/pfsense_openvpn_overlap.xml",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(ids(&json(&o)).contains(&"disappearing-traffic".to_owned()));
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("swanctl.conf");
+    std::fs::write(&broken, "connections {\n  gw {\n    version = 2\n").unwrap();
+    let o = run(&["check", broken.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(err.contains("swanctl.conf:"), "{err}");
+}

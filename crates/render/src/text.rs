@@ -37,7 +37,7 @@ pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             }
             let label = match finding.host.as_deref() {
                 Some(h) => format!("host {}", escape(h)),
-                None => format!("log {}", escape(&finding.origin)),
+                None => format!("file {}", escape(&finding.origin)),
             };
             writeln!(out, "{HEADER}{label}{HEADER:#}")?;
             current_host = Some(host_key);

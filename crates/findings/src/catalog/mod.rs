@@ -7,12 +7,15 @@ pub(crate) mod common;
 
 mod aggressive_main_mismatch;
 mod crypto_accelerator_keylen;
+mod disappearing_traffic;
 mod dpd_drop_embedded;
 mod dpd_timeout;
+mod ike_version_mismatch;
 mod invalid_payload_type;
 mod kernel_sa_install_failure;
 mod lifetime_mismatch;
 mod logging_insufficient;
+mod mss_clamping;
 mod nat_id_mismatch;
 mod nic_driver_panic;
 mod outbound_nat_any;
@@ -37,6 +40,7 @@ mod racoon_stuck_phase1;
 mod racoon_subnet_mismatch;
 mod renegotiation_failure;
 mod tunnel_established;
+mod weak_crypto;
 mod wrong_destination_address;
 mod xmlreader_status_page;
 
@@ -82,6 +86,10 @@ pub static CATALOG: &[&Rule] = &[
     &nic_driver_panic::RULE,
     &xmlreader_status_page::RULE,
     &logging_insufficient::RULE,
+    &ike_version_mismatch::RULE,
+    &disappearing_traffic::RULE,
+    &mss_clamping::RULE,
+    &weak_crypto::RULE,
 ];
 
 /// The catalogue entry with this id.

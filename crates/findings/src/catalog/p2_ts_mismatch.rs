@@ -23,7 +23,7 @@ pub(crate) static RULE: Rule = Rule {
         "strongSwan swanctl.conf: children.<child>.local_ts here = remote_ts on the peer and vice versa \
          (ipsec.conf: leftsubnet/rightsubnet).",
     ],
-    see_also: &["disappearing-traffic"],
+    see_also: &["disappearing-traffic", "overlapping-networks"],
     scope: Scope::Negotiation(detect),
 };
 

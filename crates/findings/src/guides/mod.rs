@@ -20,9 +20,9 @@ pub static GUIDES: &[Guide] = &[
     Guide { id: "debugging", title: "Setting IPsec log levels for diagnosis (strongSwan and racoon)", keywords: &["logging", "log-levels", "loglevel", "log-level", "debug", "diag", "racoon-debug", "verbose"], text: include_str!("debugging.txt") },
     Guide { id: "renegotiation", title: "Tunnels that fail after a Phase 1 or Phase 2 expiry", keywords: &["rekey", "rekeying", "expiry", "renegotiation-errors"], text: include_str!("renegotiation.txt") },
     Guide { id: "shrew", title: "Debugging the Shrew Soft VPN Client", keywords: &["shrewsoft", "shrew-soft", "shrew-soft-vpn", "vpn-client", "trace"], text: include_str!("shrew.txt") },
-    Guide { id: "mss", title: "Packet loss with certain protocols: MTU and MSS clamping", keywords: &["mtu", "clamping", "mss-clamping", "fragmentation", "packet-loss", "smb", "rdp"], text: include_str!("mss.txt") },
+    Guide { id: "mss", title: "Packet loss with certain protocols: MTU and MSS clamping", keywords: &["mtu", "clamping", "fragmentation", "packet-loss", "smb", "rdp"], text: include_str!("mss.txt") },
     Guide { id: "some-hosts", title: "Some hosts work across the tunnel, others do not", keywords: &["some-hosts-work", "gateway", "default-gateway", "subnet-mask", "netmask", "mask", "routing"], text: include_str!("some-hosts.txt") },
-    Guide { id: "disappearing-traffic", title: "ESP arrives but the traffic never reaches the LAN", keywords: &["enc0", "route-conflict", "overlapping-subnets", "overlap", "openvpn-conflict"], text: include_str!("disappearing-traffic.txt") },
+    Guide { id: "overlapping-networks", title: "ESP arrives but the traffic never reaches the LAN", keywords: &["enc0", "route-conflict", "overlapping-subnets", "overlap", "openvpn-conflict"], text: include_str!("overlapping-networks.txt") },
 ];
 
 /// The guide for an id or keyword (case-insensitive; spaces and underscores
@@ -93,8 +93,8 @@ mod tests {
             ("loglevel", "debugging"),
             ("debugging", "debugging"),
             ("renegotiation", "renegotiation"),
-            ("disappearing-traffic", "disappearing-traffic"),
-            ("enc0", "disappearing-traffic"),
+            ("overlapping-networks", "overlapping-networks"),
+            ("enc0", "overlapping-networks"),
         ] {
             assert_eq!(find(topic).map(|g| g.id), Some(id), "{topic}");
         }
