@@ -96,6 +96,8 @@ fn explains(generic: &str, s: &Finding) -> bool {
     (s.family == generic && s.id != s.family)
         // An IKEv1 initiator that cannot install the SA answers NO_PROPOSAL_CHOSEN.
         || (generic == "p2-proposal-mismatch" && s.id == "kernel-sa-install-failure")
+        // A responder without a Phase 1 for the address it was reached at answers NO_PROPOSAL_CHOSEN.
+        || (generic == "p1-proposal-mismatch" && s.id == "wrong-destination-address")
 }
 
 fn is_generic(id: &str) -> bool {

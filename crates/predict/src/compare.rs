@@ -286,6 +286,49 @@ fn direction(
         return out;
     };
 
+    // The initiator must reach an address the responder's Phase 1 is bound to.
+    let concrete = |list: &[String]| {
+        list.iter()
+            .filter(|a| a.parse::<std::net::IpAddr>().is_ok())
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let (targets, bound) = (concrete(&i.remote_addrs), concrete(&r.local_addrs));
+    // A VIP (CARP, IP alias) sits in the interface's own subnet; an address in
+    // another network is more likely NAT or a port forward, which configurations
+    // cannot show.
+    let same_subnet = |a: &String, b: &String| match (
+        a.parse::<std::net::IpAddr>(),
+        b.parse::<std::net::IpAddr>(),
+    ) {
+        (Ok(std::net::IpAddr::V4(a)), Ok(std::net::IpAddr::V4(b))) => {
+            a.octets()[..3] == b.octets()[..3]
+        }
+        (Ok(std::net::IpAddr::V6(a)), Ok(std::net::IpAddr::V6(b))) => {
+            a.segments()[..4] == b.segments()[..4]
+        }
+        _ => false,
+    };
+    if !targets.is_empty()
+        && !bound.is_empty()
+        && !targets.iter().any(|t| bound.contains(t))
+        && targets
+            .iter()
+            .any(|t| bound.iter().any(|b| same_subnet(t, b)))
+    {
+        out.push(Problem::new(
+            "wrong-destination-address",
+            format!(
+                "{iname} connects to {}, but {rname}'s Phase 1 is bound to {}: {rname} has no IKE configuration \
+                 for the address it is reached at and answers NO_PROPOSAL_CHOSEN.",
+                targets.join(", "),
+                bound.join(", ")
+            ),
+            vec![ev_i(&["remote_addrs", "right", "remote-gateway"]), ev_r(&["local_addrs", "left", "interface"])],
+        ));
+        return out;
+    }
+
     if version == IkeVersion::V1 && i.aggressive && !r.aggressive {
         out.push(Problem::new(
             "aggressive-main-mismatch",

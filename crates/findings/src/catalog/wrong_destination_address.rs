@@ -45,6 +45,11 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
             .with_fix(format!(
                 "Make a Phase 1 listen on {local} for peer {remote}, or have the peer connect to the address \
                  this side's Phase 1 uses."
+            ))
+            .for_peer(format!(
+                "This side ({remote}) sends its IKE requests to {local}, but the peer has no Phase 1 for that \
+                 address (it is bound to another one) and answers NO_PROPOSAL_CHOSEN: point this side's Remote \
+                 Gateway at the peer's Phase 1 address, or bind the peer's Phase 1 to {local}."
             )),
         );
     }
