@@ -15,7 +15,11 @@ fn a_redacted_forum_post_with_both_sides_names_the_dh_group() {
     // One pasted file is one host: both sides' lines land in it, and the
     // responder's proposal lists name the attribute.
     assert!(ids.contains(&"p1-dh-group-mismatch"), "{ids:?}");
-    let f = report.findings.iter().find(|f| f.id == "p1-dh-group-mismatch").expect("finding");
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.id == "p1-dh-group-mismatch")
+        .expect("finding");
     assert!(f.summary.contains("MODP_2048"), "{}", f.summary);
     // Prose lines are never evidence.
     assert!(f.evidence.iter().all(|e| !e.text.contains("Any idea")));
