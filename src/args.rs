@@ -27,6 +27,10 @@ pub enum Command {
         /// Colour: auto uses colour on a terminal unless NO_COLOR is set.
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
         color: ColorChoice,
+        /// Threads to diagnose with: hosts are spread over them (default: all
+        /// cores; 1 reads and diagnoses on one thread).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+        threads: Option<u16>,
     },
     /// Predict the outcome of a tunnel from both ends' configurations
     /// (pfSense/OPNsense config.xml, swanctl.conf, ipsec.conf, in any mix),

@@ -1,6 +1,7 @@
 //! Reading configuration files for `compare` and `check`: the parsers are
 //! I/O-free, so includes and `ipsec.secrets` are read here.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use ipsec_doctor_config::{
@@ -48,7 +49,15 @@ fn read_capped(path: &Path) -> Result<String, String> {
             meta.len()
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| describe(&e))?;
+    // The size above is 0 for a pipe or a device (`check /dev/zero`,
+    // `check <(cmd)`): read at most one byte past the limit, whatever it is.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_INPUT_BYTES as u64 + 1).read_to_end(&mut bytes))
+        .map_err(|e| describe(&e))?;
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(format!("too large (more than {MAX_INPUT_BYTES} bytes)"));
+    }
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -8,6 +8,7 @@ use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::Arc;
 
 use ipsec_doctor_logs::{detect_order, frame, LineOrder};
 
@@ -36,22 +37,86 @@ impl fmt::Display for InputError {
     }
 }
 
-type OnLine<'a> = dyn FnMut(&str, u64, &str) + 'a;
+/// Bytes read at a time: lines are handed on in chunks of about this size.
+const CHUNK: usize = 1 << 20;
+
+/// Whole lines of one input, numbered, as read in one go.
+pub struct Chunk {
+    /// The input's path as given (or found in a directory); `-` is stdin.
+    pub path: Arc<str>,
+    /// The number of the chunk's first line (1-based).
+    pub first_line: u64,
+    /// Lines are numbered downwards: a newest-first log read backwards.
+    pub descending: bool,
+    /// The lines, each ending in `\n` except perhaps the input's last.
+    data: Vec<u8>,
+}
+
+impl Chunk {
+    /// Calls `f(line_no, line)` for each line, without its terminator, cut
+    /// to [`MAX_LINE`] bytes, invalid UTF-8 replaced.
+    pub fn for_each_line(&self, f: impl FnMut(u64, &str)) {
+        self.for_each_line_where(|_| true, f);
+    }
+
+    /// [`Chunk::for_each_line`] for the lines whose index in the chunk
+    /// (from 0) `keep` accepts.
+    pub fn for_each_line_where(&self, keep: impl Fn(usize) -> bool, mut f: impl FnMut(u64, &str)) {
+        let mut line_no = self.first_line;
+        let mut index = 0;
+        let mut start = 0;
+        let data = &self.data[..];
+        let mut each = |line: &[u8]| {
+            if keep(index) {
+                let mut line = &line[..line.len().min(MAX_LINE)];
+                if let [head @ .., b'\r'] = line {
+                    line = head;
+                }
+                match std::str::from_utf8(line) {
+                    Ok(text) => f(line_no, text),
+                    Err(_) => f(line_no, &String::from_utf8_lossy(line)),
+                }
+            }
+            index += 1;
+            line_no = if self.descending {
+                line_no.saturating_sub(1)
+            } else {
+                line_no + 1
+            };
+        };
+        for end in memchr::memchr_iter(b'\n', data) {
+            each(&data[start..end]);
+            start = end + 1;
+        }
+        if start < data.len() {
+            each(&data[start..]);
+        }
+    }
+}
+
+type OnChunk<'a> = dyn FnMut(Chunk) + 'a;
 type OnError<'a> = dyn FnMut(InputError) + 'a;
 
-/// Reads every path, calling `on_line(path, line_no, line)` for each line
-/// and `on_error` for each input that could not be read (whole or in part).
-pub fn read_all(paths: &[String], on_line: &mut OnLine<'_>, on_error: &mut OnError<'_>) {
+/// Reads every path, calling `on_chunk` with its lines in order (inputs one
+/// after the other, each in log order) and `on_error` for each input that
+/// could not be read (whole or in part). `progress` is told how many bytes
+/// of the files (compressed, for `.gz`) were read.
+pub fn read_all(
+    paths: &[String],
+    on_chunk: &mut OnChunk<'_>,
+    on_error: &mut OnError<'_>,
+    progress: &dyn Fn(u64),
+) {
     for path in paths {
         if path == "-" {
             let stdin = io::stdin();
-            read_stream("-", Box::new(stdin.lock()), on_line, on_error);
+            read_stream("-", Box::new(stdin.lock()), on_chunk, on_error);
             continue;
         }
         let p = Path::new(path);
         match std::fs::metadata(p) {
-            Ok(meta) if meta.is_dir() => read_dir(p, on_line, on_error),
-            Ok(_) => read_file(p, on_line, on_error),
+            Ok(meta) if meta.is_dir() => read_dir(p, on_chunk, on_error, progress),
+            Ok(_) => read_file(p, on_chunk, on_error, progress),
             Err(e) => on_error(InputError {
                 path: path.clone(),
                 line: None,
@@ -61,14 +126,40 @@ pub fn read_all(paths: &[String], on_line: &mut OnLine<'_>, on_error: &mut OnErr
     }
 }
 
-fn read_dir(dir: &Path, on_line: &mut OnLine<'_>, on_error: &mut OnError<'_>) {
+/// The total size of the files `read_all` would read.
+pub fn total_size(paths: &[String]) -> u64 {
+    let mut total = 0;
+    for path in paths.iter().filter(|p| *p != "-") {
+        for entry in walkdir::WalkDir::new(path)
+            .follow_links(false)
+            .into_iter()
+            .flatten()
+        {
+            if entry.file_type().is_file() || entry.depth() == 0 {
+                total += entry
+                    .metadata()
+                    .map_or(0, |m| if m.is_file() { m.len() } else { 0 });
+            }
+        }
+    }
+    total
+}
+
+fn read_dir(
+    dir: &Path,
+    on_chunk: &mut OnChunk<'_>,
+    on_error: &mut OnError<'_>,
+    progress: &dyn Fn(u64),
+) {
     // Links are not followed, so a symlink loop cannot trap the walk.
     for entry in walkdir::WalkDir::new(dir)
         .follow_links(false)
         .sort_by_file_name()
     {
         match entry {
-            Ok(entry) if entry.file_type().is_file() => read_file(entry.path(), on_line, on_error),
+            Ok(entry) if entry.file_type().is_file() => {
+                read_file(entry.path(), on_chunk, on_error, progress);
+            }
             Ok(_) => {}
             Err(e) => on_error(InputError {
                 path: e.path().unwrap_or(dir).display().to_string(),
@@ -79,10 +170,23 @@ fn read_dir(dir: &Path, on_line: &mut OnLine<'_>, on_error: &mut OnError<'_>) {
     }
 }
 
-fn read_file(path: &Path, on_line: &mut OnLine<'_>, on_error: &mut OnError<'_>) {
+fn read_file(
+    path: &Path,
+    on_chunk: &mut OnChunk<'_>,
+    on_error: &mut OnError<'_>,
+    progress: &dyn Fn(u64),
+) {
     let display = path.display().to_string();
     match File::open(path) {
-        Ok(file) => read_stream(&display, Box::new(file), on_line, on_error),
+        Ok(file) => read_stream(
+            &display,
+            Box::new(Counting {
+                inner: file,
+                progress,
+            }),
+            on_chunk,
+            on_error,
+        ),
         Err(e) => on_error(InputError {
             path: display,
             line: None,
@@ -91,12 +195,26 @@ fn read_file(path: &Path, on_line: &mut OnLine<'_>, on_error: &mut OnError<'_>) 
     }
 }
 
+/// Tells `progress` how many bytes went through.
+struct Counting<'a, R> {
+    inner: R,
+    progress: &'a dyn Fn(u64),
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        (self.progress)(n as u64);
+        Ok(n)
+    }
+}
+
 /// Reads one stream, gunzipping it when it starts with gzip's magic bytes
 /// (whatever its name).
 fn read_stream(
     path: &str,
     reader: Box<dyn Read + '_>,
-    on_line: &mut OnLine<'_>,
+    on_chunk: &mut OnChunk<'_>,
     on_error: &mut OnError<'_>,
 ) {
     let mut buffered = BufReader::with_capacity(1 << 16, reader);
@@ -111,15 +229,13 @@ fn read_stream(
             return;
         }
     };
-    let mut lines: Box<dyn BufRead + '_> = if gzip {
-        Box::new(BufReader::with_capacity(
-            1 << 16,
-            flate2::bufread::MultiGzDecoder::new(buffered),
-        ))
+    let mut source: Box<dyn Read + '_> = if gzip {
+        Box::new(flate2::bufread::MultiGzDecoder::new(buffered))
     } else {
         Box::new(buffered)
     };
-    if let Err((line, e)) = feed(path, &mut lines, on_line) {
+    let shared: Arc<str> = Arc::from(path);
+    if let Err((line, e)) = feed(&shared, &mut source, on_chunk) {
         let message = if gzip {
             format!("gzip data is corrupt or truncated: {}", describe(&e))
         } else {
@@ -133,105 +249,150 @@ fn read_stream(
     }
 }
 
-/// Feeds lines in order, or reversed when the file is newest-first.
+/// Reads up to `want` more bytes into `buf`; `Ok(false)` at the end of input.
+fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
+    let n = reader.take(want as u64).read_to_end(buf)?;
+    Ok(n > 0 || want == 0)
+}
+
+/// Feeds chunks of whole lines in order, or reversed when the file is
+/// newest-first.
 fn feed(
-    path: &str,
-    reader: &mut dyn BufRead,
-    on_line: &mut OnLine<'_>,
+    path: &Arc<str>,
+    reader: &mut dyn Read,
+    on_chunk: &mut OnChunk<'_>,
 ) -> Result<(), (u64, io::Error)> {
-    let mut line_no = 0u64;
-    let mut buf = Vec::new();
-    let mut head: Vec<String> = Vec::new();
-    while head.len() < ORDER_SAMPLE {
-        match read_line(reader, &mut buf) {
-            Ok(true) => head.push(String::from_utf8_lossy(&buf).into_owned()),
-            Ok(false) => break,
-            Err(e) => {
-                flush_forward(path, &head, &mut line_no, on_line);
-                return Err((line_no + 1, e));
+    let mut lines_sent = 0u64;
+    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
+    let mut more = true;
+    let mut first = true;
+    // Inside a line longer than MAX_LINE, after its first MAX_LINE bytes.
+    let mut skipping = false;
+    let mut send = |data: Vec<u8>, lines_sent: &mut u64| {
+        let lines = memchr::memchr_iter(b'\n', &data).count() as u64
+            + u64::from(data.last().is_some_and(|b| *b != b'\n'));
+        on_chunk(Chunk {
+            path: path.clone(),
+            first_line: *lines_sent + 1,
+            descending: false,
+            data,
+        });
+        *lines_sent += lines;
+    };
+    loop {
+        if more && buf.len() < CHUNK {
+            let want = CHUNK - buf.len();
+            match fill(reader, &mut buf, want) {
+                Ok(m) => more = m,
+                Err(e) => {
+                    // The whole lines read so far count; the error is on the next.
+                    if !skipping {
+                        let cut = memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1);
+                        buf.truncate(cut);
+                        if !buf.is_empty() {
+                            send(std::mem::take(&mut buf), &mut lines_sent);
+                        }
+                    }
+                    return Err((lines_sent + 1, e));
+                }
             }
         }
+        if skipping {
+            match memchr::memchr(b'\n', &buf) {
+                Some(i) => {
+                    buf.drain(..=i);
+                    skipping = false;
+                }
+                None => {
+                    buf.clear();
+                    if !more {
+                        return Ok(());
+                    }
+                    continue;
+                }
+            }
+        }
+        if first {
+            first = false;
+            if is_newest_first(&buf) {
+                return feed_reversed(path, buf, reader, on_chunk);
+            }
+        }
+        if buf.is_empty() && !more {
+            return Ok(());
+        }
+        let cut = match memchr::memrchr(b'\n', &buf) {
+            Some(i) => i + 1,
+            None if !more => buf.len(),
+            None if buf.len() >= CHUNK => {
+                // A line longer than MAX_LINE: keep its start, skip the rest.
+                skipping = true;
+                buf.len()
+            }
+            None => continue,
+        };
+        if cut == buf.len() {
+            send(
+                std::mem::replace(&mut buf, Vec::with_capacity(CHUNK)),
+                &mut lines_sent,
+            );
+        } else {
+            let mut rest = Vec::with_capacity(CHUNK);
+            rest.extend_from_slice(&buf[cut..]);
+            buf.truncate(cut);
+            send(std::mem::replace(&mut buf, rest), &mut lines_sent);
+        }
     }
+}
+
+/// Whether the first lines of a file carry timestamps going backwards.
+fn is_newest_first(head: &[u8]) -> bool {
+    let text = String::from_utf8_lossy(head);
     let order = detect_order(
-        head.iter()
+        text.lines()
+            .take(ORDER_SAMPLE)
             .filter_map(|l| frame(l).and_then(|f| f.timestamp).map(|t| t.sort_key())),
     );
-    if order == LineOrder::Reversed {
-        let mut all = head;
-        let mut bytes: usize = all.iter().map(String::len).sum();
-        loop {
-            match read_line(reader, &mut buf) {
-                Ok(true) => {
-                    bytes += buf.len();
-                    if bytes > MAX_REVERSED_BYTES {
-                        return Err((
-                            all.len() as u64 + 1,
-                            io::Error::other(
-                                "newest-first log too large to reverse (over 256 MiB)",
-                            ),
-                        ));
-                    }
-                    all.push(String::from_utf8_lossy(&buf).into_owned());
-                }
-                Ok(false) => break,
-                Err(e) => return Err((all.len() as u64 + 1, e)),
-            }
-        }
-        for (i, line) in all.iter().enumerate().rev() {
-            on_line(path, i as u64 + 1, line);
-        }
-        return Ok(());
-    }
-    flush_forward(path, &head, &mut line_no, on_line);
-    loop {
-        match read_line(reader, &mut buf) {
-            Ok(true) => {
-                line_no += 1;
-                on_line(path, line_no, &String::from_utf8_lossy(&buf));
-            }
-            Ok(false) => return Ok(()),
-            Err(e) => return Err((line_no + 1, e)),
-        }
-    }
+    order == LineOrder::Reversed
 }
 
-fn flush_forward(path: &str, head: &[String], line_no: &mut u64, on_line: &mut OnLine<'_>) {
-    for line in head {
-        *line_no += 1;
-        on_line(path, *line_no, line);
-    }
-}
-
-/// Reads one line into `buf` (without its terminator), keeping at most
-/// [`MAX_LINE`] bytes of it. Returns `false` at the end of input.
-fn read_line(reader: &mut dyn BufRead, buf: &mut Vec<u8>) -> io::Result<bool> {
-    buf.clear();
-    let mut any = false;
+/// Reads the whole of a newest-first file and hands it on last line first.
+fn feed_reversed(
+    path: &Arc<str>,
+    mut buf: Vec<u8>,
+    reader: &mut dyn Read,
+    on_chunk: &mut OnChunk<'_>,
+) -> Result<(), (u64, io::Error)> {
+    let lines_in = |b: &[u8]| memchr::memchr_iter(b'\n', b).count() as u64;
     loop {
-        let available = match reader.fill_buf() {
-            Ok(a) => a,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if available.is_empty() {
-            return Ok(any);
+        if buf.len() > MAX_REVERSED_BYTES {
+            return Err((
+                lines_in(&buf[..MAX_REVERSED_BYTES]) + 1,
+                io::Error::other("newest-first log too large to reverse (over 256 MiB)"),
+            ));
         }
-        any = true;
-        let (chunk, done) = match memchr::memchr(b'\n', available) {
-            Some(i) => (&available[..i], Some(i + 1)),
-            None => (available, None),
-        };
-        let room = MAX_LINE.saturating_sub(buf.len());
-        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        let used = done.unwrap_or(available.len());
-        reader.consume(used);
-        if done.is_some() {
-            if buf.last() == Some(&b'\r') {
-                buf.pop();
-            }
-            return Ok(true);
+        match fill(reader, &mut buf, CHUNK) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err((lines_in(&buf) + 1, e)),
         }
     }
+    let mut lines: Vec<&[u8]> = buf.split(|b| *b == b'\n').collect();
+    if buf.last() == Some(&b'\n') {
+        lines.pop();
+    }
+    let mut data = Vec::with_capacity(buf.len() + 1);
+    for line in lines.iter().rev() {
+        data.extend_from_slice(line);
+        data.push(b'\n');
+    }
+    on_chunk(Chunk {
+        path: path.clone(),
+        first_line: lines.len() as u64,
+        descending: true,
+        data,
+    });
+    Ok(())
 }
 
 fn describe(e: &io::Error) -> String {

@@ -9,12 +9,13 @@
 mod args;
 mod config_input;
 mod input;
+mod parallel;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use ipsec_doctor_findings::{guides, rule_by_id, Diagnoser, Report, CATALOG};
+use ipsec_doctor_findings::{guides, rule_by_id, Report, CATALOG};
 
 use args::{Cli, ColorChoice, Command, Format};
 
@@ -56,7 +57,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             paths,
             format,
             color,
-        } => diagnose(&paths, format, color),
+            threads,
+        } => diagnose(&paths, format, color, threads),
         Command::Compare {
             left,
             right,
@@ -91,21 +93,24 @@ fn stdout(color: ColorChoice) -> anstream::AutoStream<io::StdoutLock<'static>> {
     anstream::AutoStream::new(io::stdout().lock(), choice)
 }
 
-fn diagnose(paths: &[String], format: Format, color: ColorChoice) -> anyhow::Result<u8> {
-    let mut diagnoser = Diagnoser::new();
-    let mut input_errors = 0usize;
-    input::read_all(
-        paths,
-        &mut |path, line_no, line| diagnoser.push_line(path, line_no, line),
-        &mut |err| {
-            input_errors += 1;
-            eprintln!(
-                "ipsec-doctor: {}",
-                ipsec_doctor_render::escape(&err.to_string())
-            );
-        },
+fn diagnose(
+    paths: &[String],
+    format: Format,
+    color: ColorChoice,
+    threads: Option<u16>,
+) -> anyhow::Result<u8> {
+    let threads = threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
     );
-    let report = diagnoser.finish();
+    let mut input_errors = 0usize;
+    let report = parallel::diagnose(paths, threads, &mut |err| {
+        input_errors += 1;
+        eprintln!(
+            "ipsec-doctor: {}",
+            ipsec_doctor_render::escape(&err.to_string())
+        );
+    });
     render(&report, format, color, input_errors > 0)
 }
 

@@ -285,8 +285,107 @@ pub enum CharonEvent {
     RekeyFailed,
     /// `initiating ... ` for a rekey or reauth: `reauthenticating IKE_SA con[1]`, `reinitiating IKE_SA con[1]`.
     Reinitiating,
+    /// `no trusted RSA public key found for 'id'`: the peer's certificate
+    /// (chain) does not verify for the identity it claims.
+    NoTrustedPublicKey {
+        /// `RSA`, `ECDSA`, `ED25519`, `ANY`, ...
+        key_type: String,
+        /// The identity the key was looked for.
+        id: String,
+    },
+    /// `no issuer certificate found for "DN"`.
+    NoIssuerCert {
+        /// The certificate whose issuer is missing.
+        subject: String,
+    },
+    /// `issuer is "DN"` (after `no issuer certificate found`).
+    IssuerIs(String),
+    /// `self-signed certificate "DN" is not trusted`.
+    UntrustedSelfSigned {
+        /// The certificate.
+        subject: String,
+    },
+    /// `subject certificate invalid (valid from T1 to T2)` (or `issuer ...`).
+    CertificateInvalid {
+        /// `subject` (the end entity) or `issuer` (a CA of the chain).
+        which: String,
+        /// Start of validity as printed.
+        not_before: String,
+        /// End of validity as printed.
+        not_after: String,
+    },
+    /// `crl is stale: since T`.
+    CrlStale {
+        /// When the CRL's validity ended, as printed.
+        since: String,
+    },
+    /// `constraint check failed: ...`.
+    ConstraintCheckFailed(String),
+    /// `received end entity cert "DN"`.
+    ReceivedEndEntityCert(String),
+    /// `using certificate "DN"` / `using trusted certificate "DN"`: a
+    /// certificate that holds the identity the peer claims.
+    UsingCertificate(String),
+    /// `no private key found for 'id'`.
+    NoPrivateKey {
+        /// The identity this side authenticates as.
+        id: String,
+    },
+    /// EAP authentication failed, one of several messages.
+    EapFailure {
+        /// What the message says went wrong.
+        kind: EapFailureKind,
+        /// The EAP method, where named (`EAP_MSCHAPV2`).
+        method: Option<String>,
+        /// The user, where named.
+        user: Option<String>,
+    },
+    /// `XAuth authentication of 'alice' failed` (also `(myself)`), `none of 1
+    /// found XAuth secrets for 'a' - 'alice' matched`, `destroying IKE_SA
+    /// after failed XAuth authentication`.
+    XauthFailed {
+        /// The XAuth user, where named.
+        user: Option<String>,
+        /// Whether this side is the XAuth client (`(myself)`).
+        myself: bool,
+    },
+    /// `looking for an IKEv1 config for A...B`: the IKE version the peer speaks.
+    LookingForIkeConfig {
+        /// 1 or 2 (0: any).
+        version: u8,
+    },
+    /// `received unsupported IKE version 1.0 from A, sending INVALID_MAJOR_VERSION`.
+    UnsupportedIkeVersion {
+        /// The version as printed, e.g. `1.0`.
+        version: String,
+        /// The peer.
+        from: String,
+    },
     /// A message that means nothing to diagnosis.
     Unrecognized,
+}
+
+/// What an EAP failure message says went wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+pub enum EapFailureKind {
+    /// The credentials did not verify (wrong password or secret).
+    Credentials,
+    /// The method offered was refused (`sending EAP_NAK`).
+    MethodRefused,
+    /// The RADIUS server did not answer.
+    RadiusUnreachable,
+    /// The RADIUS server rejected the user.
+    RadiusRejected,
+    /// The method failed without saying why.
+    Failed,
+}
+
+/// The size of a `sending packet: ... (1236 bytes)` / `received packet`
+/// line: the message alone or the whole log line (also a journal JSON record).
+pub fn packet_bytes(line: &str) -> Option<u32> {
+    let end = line.rfind(" bytes)")?;
+    let (_, n) = line[..end].rsplit_once('(')?;
+    n.parse().ok()
 }
 
 /// Parses one charon message (the text after the thread, group and IKE SA tag).
@@ -398,6 +497,9 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
         let _ = rest;
         return Some(E::Reinitiating);
     }
+    if let Some(event) = credentials(m) {
+        return Some(event);
+    }
     if let Some(rest) = m.strip_prefix("received ") {
         return received(rest);
     }
@@ -424,6 +526,9 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
         .strip_prefix("retransmit ")
         .or_else(|| m.strip_prefix("sending retransmit "))
     {
+        if rest.contains(" of RADIUS ") {
+            return Some(eap(EapFailureKind::RadiusUnreachable, None, None));
+        }
         let count = rest.split(' ').next()?.parse().ok()?;
         return Some(E::Retransmit { count });
     }
@@ -574,6 +679,157 @@ fn received(rest: &str) -> Option<CharonEvent> {
     None
 }
 
+fn eap(kind: EapFailureKind, method: Option<&str>, user: Option<&str>) -> CharonEvent {
+    CharonEvent::EapFailure {
+        kind,
+        method: method.map(str::to_owned),
+        user: user.map(str::to_owned),
+    }
+}
+
+/// `'x'` or `"x"` → `x`.
+fn quoted(text: &str) -> &str {
+    let t = text.trim();
+    t.strip_prefix(['\'', '"'])
+        .and_then(|t| t.strip_suffix(['\'', '"']))
+        .unwrap_or(t)
+}
+
+/// Certificate, private key, EAP and XAuth messages.
+fn credentials(m: &str) -> Option<CharonEvent> {
+    use CharonEvent as E;
+    use EapFailureKind as K;
+    if let Some(rest) = m.strip_prefix("no trusted ") {
+        let (key_type, id) = rest.split_once(" public key found for ")?;
+        return Some(E::NoTrustedPublicKey {
+            key_type: key_type.to_owned(),
+            id: quoted(id).to_owned(),
+        });
+    }
+    if let Some(rest) = m.strip_prefix("no issuer certificate found for ") {
+        return Some(E::NoIssuerCert {
+            subject: quoted(rest).to_owned(),
+        });
+    }
+    if let Some(rest) = m.strip_prefix("issuer is ") {
+        return Some(E::IssuerIs(quoted(rest).to_owned()));
+    }
+    if let Some(rest) = m.strip_prefix("self-signed certificate ") {
+        let subject = rest.strip_suffix(" is not trusted")?;
+        return Some(E::UntrustedSelfSigned {
+            subject: quoted(subject).to_owned(),
+        });
+    }
+    if let Some((which, rest)) = m.split_once(" certificate invalid (valid from ") {
+        let (not_before, not_after) = rest.strip_suffix(')')?.split_once(" to ")?;
+        return Some(E::CertificateInvalid {
+            which: which.to_owned(),
+            not_before: not_before.to_owned(),
+            not_after: not_after.to_owned(),
+        });
+    }
+    if let Some(rest) = m.strip_prefix("crl is stale: since ") {
+        return Some(E::CrlStale {
+            since: rest.to_owned(),
+        });
+    }
+    if let Some(rest) = m.strip_prefix("constraint check failed: ") {
+        return Some(E::ConstraintCheckFailed(rest.to_owned()));
+    }
+    if let Some(rest) = m.strip_prefix("received end entity cert ") {
+        return Some(E::ReceivedEndEntityCert(quoted(rest).to_owned()));
+    }
+    if let Some(rest) = m
+        .strip_prefix("using certificate ")
+        .or_else(|| m.strip_prefix("using trusted certificate "))
+    {
+        return Some(E::UsingCertificate(quoted(rest).to_owned()));
+    }
+    if let Some(rest) = m.strip_prefix("no private key found for ") {
+        return Some(E::NoPrivateKey {
+            id: quoted(rest).to_owned(),
+        });
+    }
+    if let Some(rest) = m.strip_prefix("XAuth authentication of ") {
+        let (user, myself) = match rest.strip_suffix(" (myself) failed") {
+            Some(user) => (user, true),
+            None => (rest.strip_suffix(" failed")?, false),
+        };
+        return Some(E::XauthFailed {
+            user: Some(quoted(user).to_owned()),
+            myself,
+        });
+    }
+    if m.starts_with("none of ")
+        && m.contains(" found XAuth secrets for ")
+        && m.ends_with("matched")
+    {
+        let user = m
+            .rsplit_once(" - ")
+            .map(|(_, u)| quoted(u.trim_end_matches("matched")).to_owned());
+        return Some(E::XauthFailed {
+            user,
+            myself: false,
+        });
+    }
+    if m == "destroying IKE_SA after failed XAuth authentication" {
+        return Some(E::XauthFailed {
+            user: None,
+            myself: false,
+        });
+    }
+    // EAP (libcharon/sa/ikev2/authenticators/eap_authenticator.c, the
+    // eap-mschapv2, eap-md5 and eap-radius plugins).
+    if let Some(rest) = m.strip_prefix("EAP method ") {
+        let (method, user) = rest.split_once(" failed for peer ")?;
+        return Some(eap(K::Credentials, Some(method), Some(quoted(user))));
+    }
+    if let Some(method) = m
+        .strip_suffix(" method failed")
+        .filter(|_| m.contains("EAP"))
+    {
+        let method = method.rsplit(' ').next().filter(|w| w.starts_with("EAP_"));
+        return Some(eap(K::Failed, method, None));
+    }
+    if m.starts_with("EAP-MS-CHAPv2 verification failed")
+        || m.starts_with("EAP-MS-CHAPv2 failed with error ERROR_AUTHENTICATION_FAILURE")
+    {
+        return Some(eap(K::Credentials, Some("EAP_MSCHAPV2"), None));
+    }
+    if m == "EAP-MD5 verification failed" {
+        return Some(eap(K::Credentials, Some("EAP_MD5"), None));
+    }
+    if m.starts_with("verification of AUTH payload with") && m.ends_with("EAP MSK failed") {
+        return Some(eap(K::Credentials, None, None));
+    }
+    if m == "received EAP_FAILURE, EAP authentication failed" {
+        return Some(eap(K::Failed, None, None));
+    }
+    if let Some(rest) = m.strip_suffix(", sending EAP_NAK") {
+        let method = rest
+            .split(' ')
+            .find(|w| w.starts_with("EAP_"))
+            .map(|w| w.trim_end_matches(','));
+        return Some(eap(K::MethodRefused, method, None));
+    }
+    if let Some(rest) = m.strip_prefix("RADIUS authentication of ") {
+        let user = rest.strip_suffix(" failed")?;
+        return Some(eap(K::RadiusRejected, None, Some(quoted(user))));
+    }
+    if m.starts_with("RADIUS ") && m.contains(" timed out after ") {
+        return Some(eap(K::RadiusUnreachable, None, None));
+    }
+    if let Some(rest) = m.strip_prefix("received unsupported IKE version ") {
+        let (version, rest) = rest.split_once(" from ")?;
+        let from = rest.split(',').next()?;
+        return Some(E::UnsupportedIkeVersion {
+            version: version.to_owned(),
+            from: from.to_owned(),
+        });
+    }
+    None
+}
+
 fn initiating(rest: &str) -> Option<CharonEvent> {
     let (mode, rest) = if let Some(r) = rest.strip_prefix("Main Mode IKE_SA ") {
         (ExchangeMode::Main, r)
@@ -634,6 +890,18 @@ fn looking_for(rest: &str) -> Option<CharonEvent> {
             local_ts: local_ts.trim().to_owned(),
             remote_ts: remote_ts.trim().to_owned(),
         });
+    }
+    if let Some(r) = rest
+        .strip_prefix("an IKEv")
+        .or_else(|| rest.strip_prefix("a IKEv"))
+    {
+        let version = match r.split(' ').next()? {
+            "1" => 1,
+            "2" => 2,
+            "1/2" => 0,
+            _ => return None,
+        };
+        return Some(CharonEvent::LookingForIkeConfig { version });
     }
     let (_, pair) = rest.split_once("peer configs matching ")?;
     let (local, remote) = pair.split_once("...")?;

@@ -26,13 +26,16 @@
 mod charon;
 mod kernel;
 mod notify;
+mod prefilter;
 mod proposal;
 mod racoon;
 
 pub use charon::{
-    parse_charon, CharonEvent, Direction, Endpoint, ExchangeMode, IdEndpoint, ProposalList, SaName,
+    packet_bytes, parse_charon, CharonEvent, Direction, EapFailureKind, Endpoint, ExchangeMode,
+    IdEndpoint, ProposalList, SaName,
 };
 pub use kernel::{parse_kernel, KernelEvent};
 pub use notify::Notify;
+pub use prefilter::{may_matter, SIGNATURES};
 pub use proposal::{Proposal, TransformKind};
 pub use racoon::{parse_racoon, RacoonEvent, RacoonLevel, RacoonLine};

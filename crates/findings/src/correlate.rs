@@ -11,25 +11,32 @@ use crate::rule::Detection;
 /// tunnel's addresses mirrored, or, where the logs give no addresses, it is
 /// the only other host with a specific finding of that family.
 pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]) {
+    same_host_version_mismatch(findings, tunnels);
+    // Indexed once: with thousands of hosts and tunnels a scan per finding
+    // would be quadratic.
+    let index = TunnelIndex::new(tunnels);
     let addresses = |f: &Finding| {
-        tunnels
-            .iter()
-            .find(|t| t.host == f.host && t.origin == f.origin && t.tunnel == f.tunnel)
-            .map(|t| (t.local.clone(), t.remote.clone()))
+        index
+            .position(f)
+            .map(|i| (tunnels[i].local.clone(), tunnels[i].remote.clone()))
             .unwrap_or_default()
     };
+    let host_keys: Vec<String> = findings
+        .iter()
+        .map(|f| host_key_of(f.host.as_deref(), &f.origin))
+        .collect();
     let upgrades: Vec<(usize, usize)> = findings
         .iter()
         .enumerate()
         .filter(|(_, g)| g.id == g.family && is_generic(g.id))
         .filter_map(|(gi, g)| {
-            let g_host = host_key_of(g.host.as_deref(), &g.origin);
+            let g_host = &host_keys[gi];
             let (g_local, g_remote) = addresses(g);
             let candidates: Vec<usize> = findings
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| explains(g.id, s))
-                .filter(|(_, s)| host_key_of(s.host.as_deref(), &s.origin) != g_host)
+                .filter(|(si, _)| host_keys[*si] != *g_host)
                 .map(|(si, _)| si)
                 .collect();
             let mirrored: Vec<usize> = candidates
@@ -91,6 +98,87 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
     }
 }
 
+/// One end IKEv1-only, the other IKEv2-only, both initiating: a host's log
+/// shows the peer's request refused for want of a configuration (`no IKE
+/// config found`, reported as `wrong-destination-address`) although this
+/// host's own Phase 1 for the same pair of addresses, in another
+/// negotiation, uses the other IKE version. Both become
+/// `ike-version-mismatch`, and so does the generic failure of this host's
+/// own requests to that peer.
+fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary]) {
+    let Some(rule) = crate::catalog::rule_by_id("ike-version-mismatch") else {
+        return;
+    };
+    let index = TunnelIndex::new(tunnels);
+    let tunnel_of = |f: &Finding| index.position(f);
+    let mut changes: Vec<(usize, String, Vec<crate::report::Evidence>)> = Vec::new();
+    for (i, refused) in findings.iter().enumerate() {
+        if refused.id != "wrong-destination-address" {
+            continue;
+        }
+        let Some(r) = tunnel_of(refused) else {
+            continue;
+        };
+        let r = &tunnels[r];
+        let (Some(theirs), Some(local), Some(remote)) = (r.ike_version, &r.local, &r.remote) else {
+            continue;
+        };
+        let host = host_key_of(refused.host.as_deref(), &refused.origin);
+        let Some(own) = tunnels.iter().find(|t| {
+            t.tunnel != r.tunnel
+                && host_key_of(t.host.as_deref(), &t.origin) == host
+                && t.local.as_ref() == Some(local)
+                && t.remote.as_ref() == Some(remote)
+                && t.ike_version.is_some_and(|v| v != theirs)
+        }) else {
+            continue;
+        };
+        let ours = own.ike_version.unwrap_or_default().replace("ikev", "IKEv");
+        let theirs = theirs.replace("ikev", "IKEv");
+        let name = own.tunnel.as_deref().unwrap_or("?");
+        changes.push((
+            i,
+            format!(
+                "The peer {remote} sends {theirs} requests to {local}, but this side's Phase 1 for that peer \
+                 ({name}) is {ours}: no {theirs} configuration matches, so this side refuses them with \
+                 NO_PROPOSAL_CHOSEN. Configure the same IKE version on both ends."
+            ),
+            Vec::new(),
+        ));
+        for (j, g) in findings.iter().enumerate() {
+            if g.id == "p1-proposal-mismatch"
+                && host_key_of(g.host.as_deref(), &g.origin) == host
+                && g.tunnel == own.tunnel
+            {
+                changes.push((
+                    j,
+                    format!(
+                        "This side's {ours} requests to {remote} are refused with NO_PROPOSAL_CHOSEN, and the \
+                         peer's own requests to this side are {theirs}: the ends are configured for \
+                         different IKE versions. Configure the same IKE version on both ends."
+                    ),
+                    refused.evidence.clone(),
+                ));
+            }
+        }
+    }
+    for (i, summary, evidence) in changes {
+        let f = &mut findings[i];
+        f.id = rule.id;
+        f.family = rule.family;
+        f.title = rule.title;
+        f.severity = rule.severity;
+        f.summary = summary;
+        f.peer_summary = Some(
+            "The peer speaks another IKE version than this side (see the peer's log): configure the same \
+             IKE version on both ends."
+                .to_owned(),
+        );
+        f.fix = rule.fix.iter().map(|s| (*s).to_owned()).collect();
+        f.evidence.extend(evidence);
+    }
+}
+
 /// Whether the peer's finding `s` explains this side's generic finding `generic`.
 fn explains(generic: &str, s: &Finding) -> bool {
     (s.family == generic && s.id != s.family)
@@ -113,12 +201,16 @@ fn is_generic(id: &str) -> bool {
 /// reported.
 pub(crate) fn compare_lifetimes(tunnels: &[TunnelSummary]) -> Vec<(&TunnelSummary, Detection)> {
     let mut out = Vec::new();
+    let peers = PeerIndex::new(tunnels);
     for (i, a) in tunnels.iter().enumerate() {
+        if a.ike_lifetime.is_none() {
+            continue;
+        }
         // Pair only where the peer is unambiguous, in both directions.
-        let Some(j) = unique_peer(tunnels, i) else {
+        let Some(j) = peers.unique_peer(tunnels, i) else {
             continue;
         };
-        if j < i || unique_peer(tunnels, j) != Some(i) {
+        if j < i || peers.unique_peer(tunnels, j) != Some(i) {
             continue;
         }
         let b = &tunnels[j];
@@ -145,35 +237,94 @@ pub(crate) fn compare_lifetimes(tunnels: &[TunnelSummary]) -> Vec<(&TunnelSummar
     out
 }
 
-/// The one tunnel on another host whose addresses mirror tunnel `i`'s (both
-/// addresses, or, behind NAT, one of them), if there is exactly one.
-fn unique_peer(tunnels: &[TunnelSummary], i: usize) -> Option<usize> {
-    let a = &tunnels[i];
-    let a_host = host_key_of(a.host.as_deref(), &a.origin);
-    let others: Vec<(usize, &TunnelSummary)> = tunnels
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| host_key_of(b.host.as_deref(), &b.origin) != a_host)
-        .collect();
-    let full: Vec<usize> = others
-        .iter()
-        .filter(|(_, b)| {
-            a.local.is_some() && a.local == b.remote && a.remote.is_some() && a.remote == b.local
-        })
-        .map(|(j, _)| *j)
-        .collect();
-    let half: Vec<usize> = others
-        .iter()
-        .filter(|(_, b)| {
-            (a.remote.is_some() && a.remote == b.local)
-                || (a.local.is_some() && a.local == b.remote)
-        })
-        .map(|(j, _)| *j)
-        .collect();
-    match (full.as_slice(), half.as_slice()) {
-        ([one], _) => Some(*one),
-        ([], [one]) => Some(*one),
-        _ => None,
+/// Tunnels by host, origin and name.
+struct TunnelIndex<'t> {
+    by_name: std::collections::HashMap<(Option<&'t str>, &'t str, Option<&'t str>), usize>,
+}
+
+impl<'t> TunnelIndex<'t> {
+    fn new(tunnels: &'t [TunnelSummary]) -> TunnelIndex<'t> {
+        let mut by_name = std::collections::HashMap::new();
+        for (i, t) in tunnels.iter().enumerate() {
+            by_name
+                .entry((t.host.as_deref(), &*t.origin, t.tunnel.as_deref()))
+                .or_insert(i);
+        }
+        TunnelIndex { by_name }
+    }
+
+    /// The first tunnel of the finding's host, file and name.
+    fn position(&self, f: &Finding) -> Option<usize> {
+        self.by_name
+            .get(&(f.host.as_deref(), &*f.origin, f.tunnel.as_deref()))
+            .copied()
+    }
+}
+
+/// Tunnels by their local and remote addresses, with their hosts' keys, so
+/// that finding a tunnel's peer does not scan every tunnel.
+struct PeerIndex<'t> {
+    host_keys: Vec<String>,
+    by_local: std::collections::HashMap<&'t str, Vec<usize>>,
+    by_remote: std::collections::HashMap<&'t str, Vec<usize>>,
+}
+
+impl<'t> PeerIndex<'t> {
+    fn new(tunnels: &'t [TunnelSummary]) -> PeerIndex<'t> {
+        let mut index = PeerIndex {
+            host_keys: Vec::with_capacity(tunnels.len()),
+            by_local: std::collections::HashMap::new(),
+            by_remote: std::collections::HashMap::new(),
+        };
+        for (i, t) in tunnels.iter().enumerate() {
+            index
+                .host_keys
+                .push(host_key_of(t.host.as_deref(), &t.origin));
+            if let Some(local) = &t.local {
+                index.by_local.entry(local.as_str()).or_default().push(i);
+            }
+            if let Some(remote) = &t.remote {
+                index.by_remote.entry(remote.as_str()).or_default().push(i);
+            }
+        }
+        index
+    }
+
+    /// The one tunnel on another host whose addresses mirror tunnel `i`'s
+    /// (both addresses, or, behind NAT, one of them), if there is exactly one.
+    fn unique_peer(&self, tunnels: &[TunnelSummary], i: usize) -> Option<usize> {
+        let a = &tunnels[i];
+        let a_host = &self.host_keys[i];
+        let none = Vec::new();
+        // Tunnels whose remote is our local, and whose local is our remote.
+        let remote_is_our_local = a
+            .local
+            .as_deref()
+            .map_or(&none, |l| self.by_remote.get(l).unwrap_or(&none));
+        let local_is_our_remote = a
+            .remote
+            .as_deref()
+            .map_or(&none, |r| self.by_local.get(r).unwrap_or(&none));
+        let other = |j: &usize| self.host_keys[*j] != *a_host;
+        let full: Vec<usize> = remote_is_our_local
+            .iter()
+            .copied()
+            .filter(other)
+            .filter(|&j| a.remote.is_some() && a.remote == tunnels[j].local)
+            .collect();
+        let mut half: Vec<usize> = remote_is_our_local
+            .iter()
+            .chain(local_is_our_remote)
+            .copied()
+            .filter(other)
+            .collect();
+        half.sort_unstable();
+        half.dedup();
+        match (full.as_slice(), half.as_slice()) {
+            ([one], _) => Some(*one),
+            ([], [one]) => Some(*one),
+            _ => None,
+        }
     }
 }
 
@@ -202,19 +353,30 @@ pub(crate) fn one_way_initiation(
     findings: &[Finding],
 ) -> Vec<(usize, Detection)> {
     let mut out = Vec::new();
+    let view_hosts: Vec<String> = views
+        .iter()
+        .map(|v| host_key_of(v.host.as_deref(), &v.origin))
+        .collect();
+    let mut unreachable_at: std::collections::HashMap<(String, &str), &Finding> =
+        std::collections::HashMap::new();
+    for f in findings.iter().filter(|f| f.id == "peer-unreachable") {
+        if let Some(tunnel) = f.tunnel.as_deref() {
+            unreachable_at
+                .entry((host_key_of(f.host.as_deref(), &f.origin), tunnel))
+                .or_insert(f);
+        }
+    }
     for (i, a) in views.iter().enumerate() {
-        let a_host = host_key_of(a.host.as_deref(), &a.origin);
-        let Some(unreachable) = findings.iter().find(|f| {
-            f.id == "peer-unreachable"
-                && host_key_of(f.host.as_deref(), &f.origin) == a_host
-                && f.tunnel.as_deref() == Some(a.tunnel.as_str())
-        }) else {
+        let a_host = &view_hosts[i];
+        let Some(unreachable) = unreachable_at.get(&(a_host.clone(), a.tunnel.as_str())) else {
             continue;
         };
         let Some(a_remote) = &a.remote else { continue };
         let peers: Vec<&OneWayView> = views
             .iter()
-            .filter(|b| host_key_of(b.host.as_deref(), &b.origin) != a_host)
+            .enumerate()
+            .filter(|(j, _)| view_hosts[*j] != *a_host)
+            .map(|(_, b)| b)
             .filter(|b| b.local.as_ref() == Some(a_remote))
             .filter(|b| match (&a.local, &b.remote) {
                 (Some(al), Some(br)) => al == br,

@@ -53,6 +53,9 @@ mod rule;
 
 pub use catalog::{rule_by_id, CATALOG};
 pub use diagnoser::{CrashLine, Diagnoser, HostFacts, Limits, Moment, MomentKind, TunnelFacts};
+/// The catalogue's signature strings: every charon message that can matter
+/// contains one of them (see `ipsec_doctor_events::SIGNATURES`).
+pub use ipsec_doctor_events::SIGNATURES;
 pub use negotiation::{Entry, IkeVersion, Negotiation, Phase, Role};
 pub use racoon::{RacoonEntry, RacoonLog};
 pub use report::{Evidence, Finding, Report, Severity, TunnelSummary};

@@ -70,3 +70,41 @@ fn a_negotiation_with_endless_retransmits_is_still_diagnosed() {
     let report = d.finish();
     assert_eq!(report.findings[0].id, "peer-unreachable");
 }
+
+/// Past the cap of negotiations open at once the quietest is judged early,
+/// and the report says so: a finding may lack its cause.
+#[test]
+fn the_negotiation_cap_is_reported_when_hit() {
+    use ipsec_doctor_findings::Limits;
+    let mut d = Diagnoser::with_limits(Limits {
+        open_negotiations_per_host: 100,
+        ..Limits::default()
+    });
+    let mut line = 0u64;
+    for id in 1..=1_000u32 {
+        for text in failed_negotiation(id) {
+            line += 1;
+            d.push_line("charon.log", line, &text);
+        }
+        assert!(d.open_negotiations() <= 100);
+    }
+    let report = d.finish();
+    let cap: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.id == "negotiation-cap-reached")
+        .collect();
+    assert_eq!(cap.len(), 1);
+    assert_eq!(cap[0].severity, Severity::Warning);
+    assert!(
+        cap[0].summary.contains("More than 100"),
+        "{}",
+        cap[0].summary
+    );
+    assert_eq!(
+        cap[0].evidence[0].line, 401,
+        "the line that found the cap full"
+    );
+    // The negotiations judged early were still diagnosed.
+    assert!(report.findings.iter().any(|f| f.id == "psk-mismatch"));
+}

@@ -318,3 +318,159 @@ fn strongswan_5_9_wordings_seen_in_the_lab() {
     };
     assert_eq!(local_id.as_deref(), Some("203.0.113.245"));
 }
+
+#[test]
+fn certificate_failures_in_strongswan_5_9_wording() {
+    assert_eq!(
+        p("no trusted RSA public key found for 'left.lab.example'"),
+        CharonEvent::NoTrustedPublicKey {
+            key_type: "RSA".into(),
+            id: "left.lab.example".into()
+        }
+    );
+    assert_eq!(
+        p("no issuer certificate found for \"C=CH, O=ipsec-doctor lab, CN=left.lab.example\""),
+        CharonEvent::NoIssuerCert {
+            subject: "C=CH, O=ipsec-doctor lab, CN=left.lab.example".into()
+        }
+    );
+    assert_eq!(
+        p("  issuer is \"C=CH, O=ipsec-doctor lab, CN=Branch CA\""),
+        CharonEvent::IssuerIs("C=CH, O=ipsec-doctor lab, CN=Branch CA".into())
+    );
+    assert_eq!(
+        p("  self-signed certificate \"CN=x\" is not trusted"),
+        CharonEvent::UntrustedSelfSigned {
+            subject: "CN=x".into()
+        }
+    );
+    assert_eq!(
+        p("subject certificate invalid (valid from Jan 01 00:00:00 2022 to Jan 01 00:00:00 2023)"),
+        CharonEvent::CertificateInvalid {
+            which: "subject".into(),
+            not_before: "Jan 01 00:00:00 2022".into(),
+            not_after: "Jan 01 00:00:00 2023".into()
+        }
+    );
+    assert_eq!(
+        p("  crl is stale: since Jan 01 00:00:00 2023"),
+        CharonEvent::CrlStale {
+            since: "Jan 01 00:00:00 2023".into()
+        }
+    );
+    assert_eq!(
+        p("constraint check failed: identity 'x' required "),
+        CharonEvent::ConstraintCheckFailed("identity 'x' required".into())
+    );
+    assert_eq!(
+        p("received end entity cert \"CN=branch1.lab.example\""),
+        CharonEvent::ReceivedEndEntityCert("CN=branch1.lab.example".into())
+    );
+    assert_eq!(
+        p("  using certificate \"CN=left\""),
+        CharonEvent::UsingCertificate("CN=left".into())
+    );
+    assert_eq!(
+        p("no private key found for 'left.lab.example'"),
+        CharonEvent::NoPrivateKey {
+            id: "left.lab.example".into()
+        }
+    );
+    // A trusted CA is not the peer's certificate.
+    assert_eq!(
+        p("  using trusted ca certificate \"CN=Lab Root CA\""),
+        CharonEvent::Unrecognized
+    );
+}
+
+#[test]
+fn eap_and_xauth_failures() {
+    use crate::EapFailureKind as K;
+    let eap = |kind, method: Option<&str>, user: Option<&str>| CharonEvent::EapFailure {
+        kind,
+        method: method.map(Into::into),
+        user: user.map(Into::into),
+    };
+    assert_eq!(
+        p("EAP-MS-CHAPv2 verification failed, retry (1)"),
+        eap(K::Credentials, Some("EAP_MSCHAPV2"), None)
+    );
+    assert_eq!(
+        p("EAP-MS-CHAPv2 failed with error ERROR_AUTHENTICATION_FAILURE: '(null)'"),
+        eap(K::Credentials, Some("EAP_MSCHAPV2"), None)
+    );
+    assert_eq!(
+        p("EAP_MSCHAPV2 method failed"),
+        eap(K::Failed, Some("EAP_MSCHAPV2"), None)
+    );
+    assert_eq!(
+        p("EAP method EAP_MD5 failed for peer alice"),
+        eap(K::Credentials, Some("EAP_MD5"), Some("alice"))
+    );
+    assert_eq!(
+        p("requesting EAP_MD5 authentication, sending EAP_NAK"),
+        eap(K::MethodRefused, Some("EAP_MD5"), None)
+    );
+    assert_eq!(
+        p("RADIUS Access-Request timed out after 3 attempts"),
+        eap(K::RadiusUnreachable, None, None)
+    );
+    assert_eq!(
+        p("retransmit 1 of RADIUS Access-Request (timeout: 2.0s)"),
+        eap(K::RadiusUnreachable, None, None)
+    );
+    assert_eq!(
+        p("RADIUS authentication of 'alice' failed"),
+        eap(K::RadiusRejected, None, Some("alice"))
+    );
+    assert_eq!(
+        p("XAuth authentication of 'alice' (myself) failed"),
+        CharonEvent::XauthFailed {
+            user: Some("alice".into()),
+            myself: true
+        }
+    );
+    assert_eq!(
+        p("XAuth authentication of 'alice' failed"),
+        CharonEvent::XauthFailed {
+            user: Some("alice".into()),
+            myself: false
+        }
+    );
+    assert_eq!(
+        p("none of 1 found XAuth secrets for '192.0.2.74' - 'alice' matched"),
+        CharonEvent::XauthFailed {
+            user: Some("alice".into()),
+            myself: false
+        }
+    );
+    assert_eq!(
+        p("XAuth authentication of 'alice' (myself) successful"),
+        CharonEvent::Unrecognized
+    );
+}
+
+#[test]
+fn ike_versions() {
+    assert_eq!(
+        p("looking for an IKEv1 config for 192.0.2.74...192.0.2.90"),
+        CharonEvent::LookingForIkeConfig { version: 1 }
+    );
+    assert_eq!(
+        p("looking for an IKEv2 config for 192.0.2.90...192.0.2.74"),
+        CharonEvent::LookingForIkeConfig { version: 2 }
+    );
+    assert_eq!(
+        p("received unsupported IKE version 1.0 from 192.0.2.90, sending INVALID_MAJOR_VERSION"),
+        CharonEvent::UnsupportedIkeVersion {
+            version: "1.0".into(),
+            from: "192.0.2.90".into()
+        }
+    );
+    assert_eq!(
+        crate::packet_bytes(
+            "sending packet: from 192.0.2.90[4500] to 192.0.2.74[4500] (2960 bytes)"
+        ),
+        Some(2960)
+    );
+}

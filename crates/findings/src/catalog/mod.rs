@@ -3,13 +3,21 @@
 //! module here and one line to [`CATALOG`]; `ipsec-doctor explain ID` and
 //! `ipsec-doctor catalog` read from the same table.
 
+pub(crate) mod certs;
 pub(crate) mod common;
+pub(crate) mod lost_after_init;
 
 mod aggressive_main_mismatch;
+mod cert_expired;
+mod cert_id_mismatch;
+mod cert_key_missing;
+mod cert_untrusted;
 mod crypto_accelerator_keylen;
 mod disappearing_traffic;
 mod dpd_drop_embedded;
 mod dpd_timeout;
+mod eap_failure;
+mod fragmentation_mtu;
 mod ike_version_mismatch;
 mod invalid_payload_type;
 mod kernel_sa_install_failure;
@@ -17,6 +25,8 @@ mod lifetime_mismatch;
 mod logging_insufficient;
 mod mss_clamping;
 mod nat_id_mismatch;
+mod nat_t_blocked;
+mod negotiation_cap_reached;
 mod nic_driver_panic;
 mod outbound_nat_any;
 mod p1_auth_failed;
@@ -42,6 +52,7 @@ mod renegotiation_failure;
 mod tunnel_established;
 mod weak_crypto;
 mod wrong_destination_address;
+mod xauth_failure;
 mod xmlreader_status_page;
 
 #[cfg(test)]
@@ -57,6 +68,12 @@ pub static CATALOG: &[&Rule] = &[
     &nat_id_mismatch::RULE,
     &p1_id_mismatch::RULE,
     &psk_mismatch::RULE,
+    &cert_untrusted::RULE,
+    &cert_expired::RULE,
+    &cert_id_mismatch::RULE,
+    &cert_key_missing::RULE,
+    &eap_failure::RULE,
+    &xauth_failure::RULE,
     &p1_auth_failed::RULE,
     &p1_encryption_mismatch::RULE,
     &p1_hash_mismatch::RULE,
@@ -68,6 +85,8 @@ pub static CATALOG: &[&Rule] = &[
     &p2_proposal_mismatch::RULE,
     &p2_ts_mismatch::RULE,
     &peer_unreachable::RULE,
+    &fragmentation_mtu::RULE,
+    &nat_t_blocked::RULE,
     &dpd_timeout::RULE,
     &kernel_sa_install_failure::RULE,
     &renegotiation_failure::RULE,
@@ -86,6 +105,7 @@ pub static CATALOG: &[&Rule] = &[
     &nic_driver_panic::RULE,
     &xmlreader_status_page::RULE,
     &logging_insufficient::RULE,
+    &negotiation_cap_reached::RULE,
     &ike_version_mismatch::RULE,
     &disappearing_traffic::RULE,
     &mss_clamping::RULE,

@@ -30,6 +30,10 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
+    // The peer's request was refused for its IKE version, not its address.
+    if super::ike_version_mismatch::refused_other_version(neg).is_some() {
+        return None;
+    }
     if let Some(none) = neg.first(|e| matches!(e, CharonEvent::NoIkeConfig { .. })) {
         let CharonEvent::NoIkeConfig { local, remote } = &none.event else {
             return None;

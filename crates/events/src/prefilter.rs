@@ -1,0 +1,82 @@
+//! A cheap test that tells which charon messages can never mean anything to
+//! diagnosis, so that they need not be parsed.
+
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+
+/// Literals of which every message [`crate::parse_charon`] recognises
+/// contains at least one (except a traffic selector list item, a message
+/// without spaces). They are also the catalogue's signature strings that
+/// `grep -F -f` and `rg -F -f` are given in the benchmark.
+pub const SIGNATURES: &[&str] = &[
+    "packet: from ",
+    "parsed ",
+    "generating ",
+    "proposal",
+    "no acceptable ",
+    "peer config",
+    "decrypt",
+    "parsing failed",
+    "behind NAT",
+    "faking NAT",
+    "DPD",
+    "HASH",
+    "failed",
+    "traffic selectors",
+    "Aggressive Mode",
+    "DELETE for IKE_SA",
+    "Starting IKE charon daemon",
+    "CHILD_SA config",
+    "not responding",
+    "reauthenticating IKE_SA",
+    "reinitiating IKE_SA",
+    "notify",
+    "lifetime",
+    "initiating ",
+    "established between",
+    "rekeyed between",
+    " and TS ",
+    "deleting IKE_SA ",
+    "looking for ",
+    "retransmit",
+    "MAC mismatched",
+    "no shared key found",
+    "authentication of '",
+    "payload length",
+    "IDir '",
+    "no IKE config found",
+    "matching ike config",
+    "unable to install",
+    "scheduling re",
+    // certificates, EAP, XAuth, IKE versions (see charon::credentials)
+    "public key found",
+    "issuer",
+    "not trusted",
+    "certificate invalid",
+    "crl is stale",
+    "end entity cert",
+    "using certificate",
+    "using trusted certificate",
+    "private key found",
+    "EAP_NAK",
+    "XAuth secrets",
+    "unsupported IKE version",
+    "timed out after",
+];
+
+/// Whether a charon message may mean something to diagnosis: `false` only
+/// when [`crate::parse_charon`] would certainly return
+/// [`crate::CharonEvent::Unrecognized`], found in one pass over the message
+/// (Aho-Corasick over [`SIGNATURES`]) rather than by trying every wording.
+pub fn may_matter(message: &str) -> bool {
+    static MATCHER: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    // A traffic selector list item is a message without spaces.
+    if !message.trim().contains(' ') {
+        return true;
+    }
+    match MATCHER.get_or_init(|| AhoCorasick::new(SIGNATURES).ok()) {
+        Some(matcher) => matcher.is_match(message),
+        None => true,
+    }
+}

@@ -1,0 +1,146 @@
+//! Diagnosing on several threads: the thin layer between reading inputs and
+//! the (single-threaded, I/O-free) [`Diagnoser`].
+//!
+//! The engine needs each host's lines in log order, and nothing else ties
+//! hosts together until correlation at the end. So the reader hands every
+//! chunk of lines, with each line's worker decided once by the line's host
+//! ([`host_of`], cheaper than framing), to every worker; each worker
+//! diagnoses only its lines, with a [`Diagnoser`] of its own. The workers' diagnosers are then merged
+//! ([`Diagnoser::merge`], which restores the order hosts and findings
+//! appeared in) and [`Diagnoser::finish`] judges what is still open and
+//! correlates across hosts, exactly as one diagnoser reading every line
+//! would. With one thread, lines go straight from the reader to one
+//! diagnoser.
+
+use std::io::IsTerminal;
+use std::sync::mpsc::sync_channel;
+use std::sync::Arc;
+
+use ipsec_doctor_findings::{Diagnoser, Report};
+use ipsec_doctor_logs::host_of;
+
+use crate::input::{self, Chunk, InputError};
+
+/// Most threads: a line's worker is a byte.
+pub const MAX_THREADS: usize = 256;
+/// Chunks (about 1 MiB each) queued per worker: bounds memory.
+const QUEUE: usize = 4;
+/// Inputs larger than this get a progress bar on a terminal.
+const PROGRESS_ABOVE: u64 = 256 << 20;
+
+/// Reads `paths` and diagnoses them on `threads` threads.
+pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(InputError)) -> Report {
+    let bar = progress_bar(paths);
+    let progress = |n: u64| {
+        if let Some(bar) = &bar {
+            bar.inc(n);
+        }
+    };
+    let mut inputs: Vec<Arc<str>> = Vec::new();
+    let mut note_input = |chunk: &Chunk| {
+        if inputs.last() != Some(&chunk.path) {
+            inputs.push(chunk.path.clone());
+        }
+    };
+    let threads = threads.min(MAX_THREADS);
+    let report = if threads <= 1 {
+        let mut diagnoser = Diagnoser::new();
+        input::read_all(
+            paths,
+            &mut |chunk| {
+                note_input(&chunk);
+                chunk.for_each_line(|n, line| diagnoser.push_line(&chunk.path, n, line));
+            },
+            on_error,
+            &progress,
+        );
+        diagnoser.finish()
+    } else {
+        let parts = std::thread::scope(|scope| {
+            let mut senders = Vec::new();
+            let mut workers = Vec::new();
+            for me in 0..threads {
+                let (tx, rx) = sync_channel::<Arc<(Chunk, Vec<u8>)>>(QUEUE);
+                senders.push(tx);
+                workers.push(scope.spawn(move || {
+                    let mut diagnoser = Diagnoser::new();
+                    let me = me as u8;
+                    for routed in rx {
+                        let (chunk, owners) = &*routed;
+                        chunk.for_each_line_where(
+                            |i| owners.get(i) == Some(&me),
+                            |n, line| diagnoser.push_line(&chunk.path, n, line),
+                        );
+                    }
+                    diagnoser
+                }));
+            }
+            input::read_all(
+                paths,
+                &mut |chunk| {
+                    note_input(&chunk);
+                    // Which worker takes each line: decided once, here.
+                    let file_owner = owner(&chunk.path, threads);
+                    let mut owners = Vec::new();
+                    chunk.for_each_line(|_, line| {
+                        owners.push(match host_of(line) {
+                            Some(host) => owner(&host, threads),
+                            None => file_owner,
+                        });
+                    });
+                    let routed = Arc::new((chunk, owners));
+                    for tx in &senders {
+                        // A worker that is gone has panicked; join says so.
+                        let _ = tx.send(routed.clone());
+                    }
+                },
+                on_error,
+                &progress,
+            );
+            drop(senders);
+            workers
+                .into_iter()
+                .map(|w| match w.join() {
+                    Ok(d) => d,
+                    Err(panic) => std::panic::resume_unwind(panic),
+                })
+                .collect::<Vec<Diagnoser>>()
+        });
+        let order: Vec<&str> = inputs.iter().map(|p| &**p).collect();
+        Diagnoser::merge(parts, &order).finish()
+    };
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    report
+}
+
+/// Which worker diagnoses a host (or a file's lines without a host): FNV-1a.
+fn owner(key: &str, threads: usize) -> u8 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        hash = (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (hash % threads as u64) as u8
+}
+
+/// A progress bar on standard error for large inputs, when it is a terminal.
+fn progress_bar(paths: &[String]) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let total = input::total_size(paths);
+    if total < PROGRESS_ABOVE {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style);
+    }
+    Some(bar)
+}

@@ -1,0 +1,110 @@
+//! Spreading hosts over threads must not change the diagnosis: the host a
+//! line is routed by (`host_of`) is the one framing finds, and diagnosers
+//! that each read some hosts, merged, give the report one diagnoser gives.
+
+#![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
+
+use ipsec_doctor_findings::{Diagnoser, Report};
+use ipsec_doctor_logs::{frame, host_of};
+use ipsec_doctor_testkit::{lab_dir, merge_by_time, render, scenarios, LogFormat};
+
+fn json(report: &Report) -> String {
+    let mut out = Vec::new();
+    ipsec_doctor_render::json(report, &mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// One diagnoser, or `parts` diagnosers each taking the hosts that hash to
+/// it (as the binary's workers do), merged.
+fn diagnose(files: &[(&str, &str)], parts: usize) -> Report {
+    let mut ds: Vec<Diagnoser> = (0..parts).map(|_| Diagnoser::new()).collect();
+    let owner = |key: &str| key.bytes().map(usize::from).sum::<usize>() % parts;
+    for (path, text) in files {
+        for (i, line) in text.lines().enumerate() {
+            let key = host_of(line).map_or_else(|| (*path).to_owned(), |h| h.into_owned());
+            ds[owner(&key)].push_line(path, i as u64 + 1, line);
+        }
+    }
+    if parts == 1 {
+        return ds.pop().unwrap().finish();
+    }
+    let order: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
+    Diagnoser::merge(ds, &order).finish()
+}
+
+#[test]
+fn host_of_agrees_with_framing_in_every_format() {
+    let mut lines = 0;
+    for s in scenarios(&lab_dir()) {
+        for format in LogFormat::ALL {
+            for text in [&s.left, &s.right] {
+                let rendered = render(text, format, "fw-1", 7);
+                for line in rendered.lines() {
+                    lines += 1;
+                    assert_eq!(
+                        host_of(line),
+                        frame(line).and_then(|f| f.host),
+                        "{format:?}: {line}"
+                    );
+                }
+            }
+        }
+    }
+    for odd in [
+        "",
+        "   ",
+        "\u{feff}Nov 27 00:31:57 fw1 sshd: x",
+        "Nov 27 00:31:57 fw1",
+        "<30>Nov 27 00:31:57 fw2 charon: 13[IKE] x",
+        "Nov 27 00:31:57 13[IKE] x",
+        "Nov 27 00:31:57 fw1 ERROR: x",
+    ] {
+        assert_eq!(host_of(odd), frame(odd).and_then(|f| f.host), "{odd:?}");
+    }
+    assert!(lines > 10_000);
+}
+
+#[test]
+fn merged_diagnosers_give_the_single_diagnoser_report() {
+    let all = scenarios(&lab_dir());
+    let mut inputs = Vec::new();
+    for s in &all {
+        inputs.push(render(
+            &s.left,
+            LogFormat::BsdSyslog,
+            &format!("{}-left", s.name),
+            1001,
+        ));
+        inputs.push(render(
+            &s.right,
+            LogFormat::BsdSyslog,
+            &format!("{}-right", s.name),
+            1002,
+        ));
+    }
+    let central = merge_by_time(&inputs);
+    let single = json(&diagnose(&[("central.log", &central)], 1));
+    for parts in [2, 3, 7] {
+        assert_eq!(
+            single,
+            json(&diagnose(&[("central.log", &central)], parts)),
+            "{parts} parts"
+        );
+    }
+    // Files without host names: each file is one host.
+    let files: Vec<(String, String)> = all
+        .iter()
+        .take(12)
+        .flat_map(|s| {
+            [
+                (format!("{}/left.log", s.name), s.left.clone()),
+                (format!("{}/right.log", s.name), s.right.clone()),
+            ]
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    assert_eq!(json(&diagnose(&refs, 1)), json(&diagnose(&refs, 3)));
+}
