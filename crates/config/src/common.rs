@@ -1,5 +1,6 @@
 //! Helpers shared by the parsers (private).
 
+use crate::error::{ConfigError, MAX_INCLUDED_FILES, MAX_INPUT_BYTES};
 use crate::model::{IdentityKind, Origin, Tunnel};
 
 /// A pre-shared key with the identities it applies to.
@@ -167,5 +168,52 @@ mod tests {
         assert_eq!(parse_bool("yes"), Some(true));
         assert_eq!(parse_bool("No"), Some(false));
         assert_eq!(parse_bool("maybe"), None);
+    }
+}
+
+/// What one configuration may include in all: [`MAX_INCLUDED_FILES`] files
+/// and [`MAX_INPUT_BYTES`] bytes with the main file. Without it, files that
+/// each include several others, a few levels deep, multiply without end.
+#[derive(Debug)]
+pub(crate) struct IncludeBudget {
+    files: usize,
+    bytes: usize,
+}
+
+impl IncludeBudget {
+    /// A budget for a main file of `main_bytes`.
+    pub(crate) fn new(main_bytes: usize) -> IncludeBudget {
+        IncludeBudget {
+            files: 0,
+            bytes: main_bytes,
+        }
+    }
+
+    /// Counts one included file of `bytes`, named `included`, included from
+    /// `path` at `line`.
+    pub(crate) fn take(
+        &mut self,
+        path: &str,
+        line: u32,
+        included: &str,
+        bytes: usize,
+    ) -> Result<(), ConfigError> {
+        self.files += 1;
+        self.bytes = self.bytes.saturating_add(bytes);
+        if self.files > MAX_INCLUDED_FILES {
+            return Err(ConfigError::TooManyIncludes {
+                path: path.to_string(),
+                line,
+                limit: MAX_INCLUDED_FILES,
+            });
+        }
+        if self.bytes > MAX_INPUT_BYTES {
+            return Err(ConfigError::TooLarge {
+                path: included.to_string(),
+                size: self.bytes,
+                limit: MAX_INPUT_BYTES,
+            });
+        }
+        Ok(())
     }
 }

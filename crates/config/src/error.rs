@@ -7,6 +7,10 @@ use crate::proposal::ProposalError;
 /// input.
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
 
+/// Most files one configuration may include in all (counting every
+/// inclusion, so a file included twice counts twice).
+pub const MAX_INCLUDED_FILES: usize = 1024;
+
 /// Everything that can go wrong while reading a configuration.
 ///
 /// Fatal errors are returned as `Err(ConfigError)` by the parse functions.
@@ -94,6 +98,18 @@ pub enum ConfigError {
         /// The depth limit.
         depth: u32,
     },
+    /// More files were included, in all, than a configuration can sensibly
+    /// have: includes that fan out (each file including several others,
+    /// several levels deep) would otherwise multiply without end.
+    #[error("{path}:{line}: more than {limit} files included in all (includes fan out too far)")]
+    TooManyIncludes {
+        /// The file holding the include that went over the limit.
+        path: String,
+        /// Its line.
+        line: u32,
+        /// The limit.
+        limit: usize,
+    },
     /// A reference to something that does not exist, e.g. `also=` naming an
     /// unknown conn, or a phase 2 whose ikeid has no phase 1 (recoverable).
     #[error("{path}:{line}: {message}")]
@@ -133,6 +149,7 @@ impl ConfigError {
             | ConfigError::InvalidValue { path, .. }
             | ConfigError::IncludeNotFound { path, .. }
             | ConfigError::IncludeDepth { path, .. }
+            | ConfigError::TooManyIncludes { path, .. }
             | ConfigError::UnresolvedReference { path, .. }
             | ConfigError::Unsupported { path, .. }
             | ConfigError::UnknownFormat { path } => path,
@@ -148,6 +165,7 @@ impl ConfigError {
             | ConfigError::InvalidValue { line, .. }
             | ConfigError::IncludeNotFound { line, .. }
             | ConfigError::IncludeDepth { line, .. }
+            | ConfigError::TooManyIncludes { line, .. }
             | ConfigError::UnresolvedReference { line, .. } => {
                 if *line == 0 {
                     None

@@ -17,7 +17,7 @@
 //! plugin does. Not interpreted: `leftprotoport`, certificates, `ca`
 //! sections, `config setup` options, `%defaultroute` resolution.
 
-use crate::common::{decode_secret, parse_bool, resolve_psk, PskSecret};
+use crate::common::{decode_secret, parse_bool, resolve_psk, IncludeBudget, PskSecret};
 use crate::error::{check_size, ConfigError};
 use crate::model::{
     parse_duration, parse_subnet, AuthMethod, Child, ChildMode, ConfigSet, Format, Identity,
@@ -84,6 +84,7 @@ fn parse_sections(
     contents: &str,
     includes: &dyn Includes,
     depth: u32,
+    budget: &mut IncludeBudget,
     out: &mut Vec<Section>,
     diags: &mut Vec<ConfigError>,
 ) -> Result<(), ConfigError> {
@@ -135,7 +136,8 @@ fn parse_sections(
                         });
                     }
                     for (p, c) in files {
-                        parse_sections(&p, &c, includes, depth + 1, out, diags)?;
+                        budget.take(path, line, &p, c.len())?;
+                        parse_sections(&p, &c, includes, depth + 1, budget, out, diags)?;
                     }
                 }
                 "conn" | "ca" | "config" => {
@@ -205,6 +207,11 @@ fn parse_sections(
     Ok(())
 }
 
+/// Most `also=` sections merged into one conn, in all: a conn naming the
+/// same section twice, whose sections do the same, a few levels deep, would
+/// otherwise be expanded 2^32 times.
+const MAX_ALSO_EXPANSIONS: u32 = 1024;
+
 /// Resolve `also=` and `%default` into a flat key → value map.
 fn effective(
     conn: &Section,
@@ -213,18 +220,51 @@ fn effective(
     diags: &mut Vec<ConfigError>,
     map: &mut BTreeMap<String, Value>,
 ) {
-    if depth > MAX_ALSO_DEPTH {
-        diags.push(ConfigError::UnresolvedReference {
-            path: conn.origin.path.clone(),
-            line: conn.origin.line,
-            message: format!("also= chain of conn '{}' is too deep (loop?)", conn.name),
-        });
+    let mut expansion = Expansion::default();
+    effective_within(conn, conns, depth, &mut expansion, diags, map);
+}
+
+/// How far one conn's `also=` expansion went, and whether it was reported.
+#[derive(Default)]
+struct Expansion {
+    sections: u32,
+    reported: bool,
+}
+
+fn effective_within(
+    conn: &Section,
+    conns: &BTreeMap<String, &Section>,
+    depth: u32,
+    expansion: &mut Expansion,
+    diags: &mut Vec<ConfigError>,
+    map: &mut BTreeMap<String, Value>,
+) {
+    expansion.sections += 1;
+    let problem = if expansion.sections > MAX_ALSO_EXPANSIONS {
+        format!(
+            "also= of conn '{}' expand to more than {MAX_ALSO_EXPANSIONS} sections (loop?)",
+            conn.name
+        )
+    } else if depth > MAX_ALSO_DEPTH {
+        format!("also= chain of conn '{}' is too deep (loop?)", conn.name)
+    } else {
+        String::new()
+    };
+    if !problem.is_empty() {
+        if !expansion.reported {
+            expansion.reported = true;
+            diags.push(ConfigError::UnresolvedReference {
+                path: conn.origin.path.clone(),
+                line: conn.origin.line,
+                message: problem,
+            });
+        }
         return;
     }
     for (k, v) in &conn.settings {
         if k == "also" {
             match conns.get(&v.value) {
-                Some(other) => effective(other, conns, depth + 1, diags, map),
+                Some(other) => effective_within(other, conns, depth + 1, expansion, diags, map),
                 None => diags.push(ConfigError::UnresolvedReference {
                     path: v.origin.path.clone(),
                     line: v.origin.line,
@@ -462,6 +502,7 @@ fn parse_secrets(
     contents: &str,
     includes: &dyn Includes,
     depth: u32,
+    budget: &mut IncludeBudget,
     out: &mut Vec<PskSecret>,
     diags: &mut Vec<ConfigError>,
 ) -> Result<(), ConfigError> {
@@ -495,7 +536,8 @@ fn parse_secrets(
                 });
             }
             for (p, c) in files {
-                parse_secrets(&p, &c, includes, depth + 1, out, diags)?;
+                budget.take(path, line, &p, c.len())?;
+                parse_secrets(&p, &c, includes, depth + 1, budget, out, diags)?;
             }
             continue;
         }
@@ -572,10 +614,27 @@ pub fn parse_ipsec_conf_with_secrets(
     check_size(path, contents)?;
     let mut diags = Vec::new();
     let mut sections = Vec::new();
-    parse_sections(path, contents, includes, 0, &mut sections, &mut diags)?;
+    let mut budget = IncludeBudget::new(contents.len());
+    parse_sections(
+        path,
+        contents,
+        includes,
+        0,
+        &mut budget,
+        &mut sections,
+        &mut diags,
+    )?;
     let mut psks = Vec::new();
     if let Some((spath, scontents)) = secrets {
-        parse_secrets(spath, scontents, includes, 0, &mut psks, &mut diags)?;
+        parse_secrets(
+            spath,
+            scontents,
+            includes,
+            0,
+            &mut budget,
+            &mut psks,
+            &mut diags,
+        )?;
     }
     let conns: Vec<&Section> = sections.iter().filter(|s| s.kind == "conn").collect();
     let by_name: BTreeMap<String, &Section> = conns.iter().map(|s| (s.name.clone(), *s)).collect();
@@ -609,6 +668,27 @@ mod tests {
     }
 
     #[test]
+    fn also_fanning_out_is_bounded() {
+        // Each conn names the next twice: 2^32 expansions unbounded.
+        let mut conf = String::from("config setup\n");
+        for i in 0..40 {
+            conf.push_str(&format!(
+                "conn c{i}\n  also=c{n}\n  also=c{n}\n  left=192.0.2.1\n",
+                n = i + 1
+            ));
+        }
+        conf.push_str("conn c40\n  right=192.0.2.2\n  also=c0\n  also=c0\n");
+        let start = std::time::Instant::now();
+        let set = parse_ipsec_conf("i", &conf, &NoIncludes).unwrap();
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        assert!(set
+            .diagnostics
+            .iter()
+            .any(|d| d.to_string().contains("(loop?)")));
+        assert!(set.diagnostics.len() <= 41, "{}", set.diagnostics.len());
+    }
+
+    #[test]
     fn unterminated_quote() {
         let e = parse_ipsec_conf("i", "conn a\n  left=1.2.3.4\n  leftid=\"abc\n", &NoIncludes)
             .unwrap_err();
@@ -624,6 +704,7 @@ mod tests {
             "# c\n192.0.2.1 198.51.100.1 : PSK \"abc\"\n: PSK 'x'\n2001:db8::1 : PSK \"v6\"\n: RSA key.pem\n",
             &NoIncludes,
             0,
+            &mut IncludeBudget::new(0),
             &mut out,
             &mut d,
         )

@@ -80,7 +80,7 @@ pub mod pfsense;
 pub mod proposal;
 pub mod swanctl;
 
-pub use error::{ConfigError, MAX_INPUT_BYTES};
+pub use error::{ConfigError, MAX_INCLUDED_FILES, MAX_INPUT_BYTES};
 pub use model::{
     AuthMethod, Child, ChildMode, ConfigSet, Format, HostSettings, Identity, IdentityKind,
     IkeVersion, Interface, MssClamping, OpenVpnNetwork, Origin, OutboundNat, OutboundNatRule,

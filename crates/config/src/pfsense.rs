@@ -893,6 +893,80 @@ fn parse_phase2(
     c
 }
 
+/// Deepest element nesting accepted; real config.xml files nest about ten.
+const MAX_XML_DEPTH: usize = 256;
+
+/// The line where elements first nest deeper than `max`, found by a linear
+/// scan that skips comments, CDATA, processing instructions, declarations
+/// and quoted attribute values.
+fn nested_too_deep(xml: &str, max: usize) -> Option<u32> {
+    let b = xml.as_bytes();
+    let mut depth = 0usize;
+    let mut line = 1u32;
+    let mut i = 0;
+    let skip_to = |from: usize, end: &[u8]| {
+        b[from..]
+            .windows(end.len())
+            .position(|w| w == end)
+            .map_or(b.len(), |p| from + p + end.len())
+    };
+    while i < b.len() {
+        match b[i] {
+            b'\n' => {
+                line = line.saturating_add(1);
+                i += 1;
+            }
+            b'<' => {
+                let rest = &b[i..];
+                let next = if rest.starts_with(b"<!--") {
+                    skip_to(i + 4, b"-->")
+                } else if rest.starts_with(b"<![CDATA[") {
+                    skip_to(i + 9, b"]]>")
+                } else if rest.starts_with(b"<?") {
+                    skip_to(i + 2, b"?>")
+                } else if rest.starts_with(b"<!") {
+                    skip_to(i + 2, b">")
+                } else if rest.starts_with(b"</") {
+                    depth = depth.saturating_sub(1);
+                    skip_to(i + 2, b">")
+                } else {
+                    // A start tag: to its `>`, outside quoted values.
+                    let mut j = i + 1;
+                    let mut quote = None;
+                    while j < b.len() {
+                        match (b[j], quote) {
+                            (q @ (b'"' | b'\''), None) => quote = Some(q),
+                            (c, Some(q)) if c == q => quote = None,
+                            (b'>', None) => break,
+                            _ => {}
+                        }
+                        j += 1;
+                    }
+                    if j < b.len() && b[j - 1] != b'/' {
+                        depth += 1;
+                        if depth > max {
+                            return Some(line);
+                        }
+                    }
+                    j + 1
+                };
+                line = line.saturating_add(
+                    u32::try_from(
+                        b[i..next.min(b.len())]
+                            .iter()
+                            .filter(|&&c| c == b'\n')
+                            .count(),
+                    )
+                    .unwrap_or(u32::MAX),
+                );
+                i = next;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
 /// Parse a pfSense or OPNsense `config.xml`.
 ///
 /// DTDs are rejected (so entity-expansion attacks fail immediately), inputs
@@ -904,11 +978,26 @@ pub fn parse_config_xml(path: &str, contents: &str) -> Result<ConfigSet, ConfigE
         allow_dtd: false,
         nodes_limit: MAX_NODES,
     };
+    // roxmltree's tokenizer recurses once per nesting level: a document
+    // nested a few hundred thousand levels deep overflows the stack.
+    if let Some(line) = nested_too_deep(contents, MAX_XML_DEPTH) {
+        return Err(ConfigError::Xml {
+            path: path.to_string(),
+            line,
+            message: format!("elements nested more than {MAX_XML_DEPTH} levels deep"),
+        });
+    }
     let doc = Document::parse_with_options(contents, opts).map_err(|e| {
-        let pos = e.pos();
+        // roxmltree places a document cut short at 1:1; the file ends on
+        // its last line, which is where the reader should look.
+        let line = if matches!(e, roxmltree::Error::UnexpectedEndOfStream) {
+            u32::try_from(contents.lines().count().max(1)).unwrap_or(u32::MAX)
+        } else {
+            e.pos().row
+        };
         ConfigError::Xml {
             path: path.to_string(),
-            line: pos.row,
+            line,
             message: e.to_string(),
         }
     })?;
@@ -1026,6 +1115,24 @@ mod tests {
             parse_config_xml("c", x),
             Err(ConfigError::Xml { .. })
         ));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_the_recursive_parser() {
+        let deep = format!(
+            "<pfsense>\n{}{}</pfsense>",
+            "<a x='>'>".repeat(300),
+            "</a>".repeat(300)
+        );
+        let e = parse_config_xml("c", &deep).unwrap_err();
+        assert!(e.to_string().contains("nested more than 256"), "{e}");
+        assert_eq!(e.line(), Some(2));
+        let ok = format!(
+            "<pfsense><!-- <a><a> --><![CDATA[<b>]]>{}<br/>{}</pfsense>",
+            "<a>".repeat(200),
+            "</a>".repeat(200)
+        );
+        assert!(nested_too_deep(&ok, 256).is_none());
     }
 
     #[test]

@@ -23,6 +23,7 @@
 //! and `secret`). Not interpreted: pools, authorities, certificate/key
 //! sections, EAP/XAuth secrets, per-child updown and marks.
 
+use crate::common::IncludeBudget;
 use crate::common::{decode_secret, parse_bool, resolve_psk, split_list, PskSecret};
 use crate::error::{check_size, ConfigError};
 use crate::model::{
@@ -209,6 +210,8 @@ impl<'a> Lexer<'a> {
 struct Ctx<'i> {
     includes: &'i dyn Includes,
     diagnostics: Vec<ConfigError>,
+    /// Files included so far and their bytes, against fan-out.
+    included: IncludeBudget,
 }
 
 fn dir_of(path: &str) -> &str {
@@ -361,6 +364,7 @@ fn include(
     let mut out = Body::default();
     for (ipath, contents) in files {
         check_size(&ipath, &contents)?;
+        ctx.included.take(lx.path, line, &ipath, contents.len())?;
         let mut sub = Lexer::new(&ipath, &contents);
         let nodes = parse_body(&mut sub, ctx, depth, None, include_depth + 1)?;
         for n in nodes {
@@ -422,6 +426,7 @@ pub fn parse_tree(
     let mut ctx = Ctx {
         includes,
         diagnostics: Vec::new(),
+        included: IncludeBudget::new(contents.len()),
     };
     let mut lx = Lexer::new(path, contents);
     let nodes = parse_body(&mut lx, &mut ctx, 0, None, 0)?;

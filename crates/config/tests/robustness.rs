@@ -169,3 +169,43 @@ fn large_swanctl_parses_in_reasonable_time() {
         start.elapsed()
     );
 }
+
+/// Files that each include the next one ten times, sixteen levels deep,
+/// would be read 10^15 times; the include budget stops them at once.
+#[test]
+fn includes_that_fan_out_are_stopped() {
+    use ipsec_doctor_config::{ipsec_conf, swanctl, MAX_INCLUDED_FILES};
+    use std::collections::BTreeMap;
+    for swanctl_syntax in [true, false] {
+        let mut files = BTreeMap::new();
+        for i in 0..16 {
+            files.insert(
+                format!("/c/f{i}.conf"),
+                format!("include /c/f{}.conf\n", i + 1).repeat(10),
+            );
+        }
+        files.insert("/c/f16.conf".to_owned(), String::new());
+        let start = Instant::now();
+        let e = if swanctl_syntax {
+            let main = format!("connections {{\n}}\n{}", files["/c/f0.conf"]);
+            swanctl::parse_swanctl("/c/main.conf", &main, &files).unwrap_err()
+        } else {
+            let main = format!("config setup\n{}", files["/c/f0.conf"]);
+            ipsec_conf::parse_ipsec_conf("/c/main.conf", &main, &files).unwrap_err()
+        };
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(
+            matches!(e, ConfigError::TooManyIncludes { limit, .. } if limit == MAX_INCLUDED_FILES),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string().contains("more than 1024 files included"),
+            "{e}"
+        );
+        assert!(e.line().is_some());
+    }
+}
