@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 use ipsec_doctor_findings::{Diagnoser, Report, Severity};
-use ipsec_doctor_testkit::{lab_dir, merge_by_time, render, scenarios, LogFormat, Scenario};
+use ipsec_doctor_testkit::{all_scenarios, lab_dir, merge_by_time, render, LogFormat, Scenario};
 
 /// The ids a scenario's `expected` file speaks of: errors and warnings, or,
 /// for a healthy tunnel, the info findings.
@@ -38,7 +38,7 @@ fn diagnose(files: &[(&str, &str)]) -> Report {
 }
 
 fn lab() -> Vec<Scenario> {
-    let all = scenarios(&lab_dir());
+    let all = all_scenarios(&lab_dir());
     assert!(
         all.len() >= 30,
         "expected the recorded lab scenarios in fixtures/lab, found {}",

@@ -6,7 +6,7 @@
 
 use ipsec_doctor_findings::{Diagnoser, Report};
 use ipsec_doctor_logs::{frame, host_of};
-use ipsec_doctor_testkit::{lab_dir, merge_by_time, render, scenarios, LogFormat};
+use ipsec_doctor_testkit::{all_scenarios, lab_dir, merge_by_time, render, LogFormat};
 
 fn json(report: &Report) -> String {
     let mut out = Vec::new();
@@ -35,7 +35,7 @@ fn diagnose(files: &[(&str, &str)], parts: usize) -> Report {
 #[test]
 fn host_of_agrees_with_framing_in_every_format() {
     let mut lines = 0;
-    for s in scenarios(&lab_dir()) {
+    for s in all_scenarios(&lab_dir()) {
         for format in LogFormat::ALL {
             for text in [&s.left, &s.right] {
                 let rendered = render(text, format, "fw-1", 7);
@@ -66,7 +66,7 @@ fn host_of_agrees_with_framing_in_every_format() {
 
 #[test]
 fn merged_diagnosers_give_the_single_diagnoser_report() {
-    let all = scenarios(&lab_dir());
+    let all = all_scenarios(&lab_dir());
     let mut inputs = Vec::new();
     for s in &all {
         inputs.push(render(

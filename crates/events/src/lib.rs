@@ -26,6 +26,7 @@
 mod charon;
 mod kernel;
 mod notify;
+mod pluto;
 mod prefilter;
 mod proposal;
 mod racoon;
@@ -36,6 +37,7 @@ pub use charon::{
 };
 pub use kernel::{parse_kernel, KernelEvent};
 pub use notify::Notify;
+pub use pluto::{parse_pluto, PlutoEvent, PlutoLine};
 pub use prefilter::{may_matter, SIGNATURES};
 pub use proposal::{Proposal, TransformKind};
 pub use racoon::{parse_racoon, RacoonEvent, RacoonLevel, RacoonLine};

@@ -5,14 +5,15 @@ use std::sync::{Arc, OnceLock};
 
 use ipsec_doctor_events::may_matter;
 use ipsec_doctor_events::{
-    parse_charon, parse_kernel, parse_racoon, CharonEvent, Direction, KernelEvent, RacoonEvent,
-    RacoonLine,
+    parse_charon, parse_kernel, parse_pluto, parse_racoon, CharonEvent, Direction, KernelEvent,
+    RacoonEvent, RacoonLine,
 };
 use ipsec_doctor_logs::{frame, Daemon, Framed};
 
 use crate::catalog::CATALOG;
 use crate::correlate;
 use crate::negotiation::{Negotiation, Role};
+use crate::pluto::PlutoLog;
 use crate::racoon::RacoonLog;
 use crate::report::{Evidence, Finding, Report, Severity, TunnelSummary};
 use crate::rule::{Detection, Rule, Scope};
@@ -197,6 +198,7 @@ struct HostState {
     tunnels: HashMap<String, TunnelState>,
     tunnel_order: Vec<String>,
     racoon: Option<RacoonLog>,
+    pluto: Option<PlutoLog>,
     crash_traces: u32,
     history: HashMap<String, TunnelFacts>,
     history_order: Vec<String>,
@@ -331,6 +333,10 @@ impl Diagnoser {
             Daemon::Racoon => {
                 let line = parse_racoon(&framed.message);
                 self.push_racoon(&framed, path, line_no, raw, line);
+                return;
+            }
+            Daemon::Pluto => {
+                self.push_pluto(&framed, path, line_no, raw);
                 return;
             }
             Daemon::Kernel => {
@@ -500,6 +506,30 @@ impl Diagnoser {
             open.sort_by_key(|n| n.started);
             for neg in open {
                 self.judge(neg);
+            }
+        }
+        // pluto's verdicts, before correlation, so that both ends pair.
+        let pluto: Vec<Pending> = hosts
+            .iter()
+            .filter_map(|key| self.hosts.get(key)?.pluto.as_ref())
+            .flat_map(|log| {
+                log.judge()
+                    .into_iter()
+                    .filter_map(|(id, tunnel, detection)| {
+                        let rule = crate::catalog::rule_by_id(id)?;
+                        Some((
+                            rule,
+                            log.host.clone(),
+                            tunnel,
+                            log.origin.clone(),
+                            detection,
+                        ))
+                    })
+            })
+            .collect();
+        for (rule, host_name, tunnel, origin, detection) in pluto {
+            if !detection.evidence.is_empty() {
+                self.add(rule, host_name, tunnel, origin, detection);
             }
         }
         let mut tunnels = Vec::new();
@@ -966,6 +996,7 @@ impl Diagnoser {
             tunnels: HashMap::new(),
             tunnel_order: Vec::new(),
             racoon: None,
+            pluto: None,
             crash_traces: 0,
             history: HashMap::new(),
             history_order: Vec::new(),
@@ -1028,6 +1059,19 @@ impl Diagnoser {
                 });
             }
         }
+    }
+
+    /// A line of Libreswan's pluto: kept in the host's pluto log, per
+    /// connection, and judged when the input has ended.
+    fn push_pluto(&mut self, framed: &Framed<'_>, path: &str, line_no: u64, raw: &str) {
+        let path = self.intern(path);
+        self.at = Some((path.clone(), line_no));
+        let ev = self.evidence_of(&path, line_no, raw);
+        let line = parse_pluto(&framed.message);
+        let host = self.host_state(framed, &path);
+        host.pluto
+            .get_or_insert_with(|| PlutoLog::new(host.facts.host.clone(), path.clone()))
+            .record(line, ev);
     }
 
     /// A line of kernel crash output: kept per host, split into crash reports

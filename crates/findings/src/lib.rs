@@ -47,6 +47,7 @@ mod correlate;
 mod diagnoser;
 pub mod guides;
 mod negotiation;
+mod pluto;
 mod racoon;
 mod report;
 mod rule;
@@ -57,6 +58,7 @@ pub use diagnoser::{CrashLine, Diagnoser, HostFacts, Limits, Moment, MomentKind,
 /// contains one of them (see `ipsec_doctor_events::SIGNATURES`).
 pub use ipsec_doctor_events::SIGNATURES;
 pub use negotiation::{Entry, IkeVersion, Negotiation, Phase, Role};
+pub use pluto::{PlutoEntry, PlutoLog};
 pub use racoon::{RacoonEntry, RacoonLog};
 pub use report::{Evidence, Finding, Report, Severity, TunnelSummary};
 pub use rule::{Detection, Rule, Scope, TunnelDetection};

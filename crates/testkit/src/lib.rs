@@ -67,6 +67,9 @@ impl LogFormat {
 
 /// One line of a charon file log, taken apart.
 struct FileLine<'a> {
+    /// `pluto` for Libreswan's syslog lines (the lab records pluto's log as
+    /// syslog), else `charon`.
+    program: &'static str,
     timestamp: Option<Timestamp>,
     thread: Option<u16>,
     group: Option<String>,
@@ -86,7 +89,13 @@ fn parse_file_line(line: &str) -> Option<FileLine<'_>> {
     // The message borrows from `line` in file-log framing.
     let message_start = line.len() - framed.message.len();
     let message = line.get(message_start..).unwrap_or("");
+    let program = if framed.daemon == ipsec_doctor_logs::Daemon::Pluto {
+        "pluto"
+    } else {
+        "charon"
+    };
     Some(FileLine {
+        program,
         timestamp: framed.timestamp,
         thread: framed.thread,
         group: framed.group.as_ref().map(|g| g.to_string()),
@@ -102,7 +111,9 @@ fn parse_file_line(line: &str) -> Option<FileLine<'_>> {
 }
 
 /// Renders a recorded charon file log in `format`, as host `host` with
-/// process id `pid`.
+/// process id `pid`. A recorded pluto log (syslog lines) is rendered with
+/// the program `pluto` instead; charon-systemd's prefix-less journal lines
+/// become plain syslog lines for it, as pluto has no such flavour.
 pub fn render(file_log: &str, format: LogFormat, host: &str, pid: u32) -> String {
     let mut lines: Vec<String> = Vec::new();
     for raw in file_log.lines() {
@@ -123,6 +134,29 @@ pub fn render(file_log: &str, format: LogFormat, host: &str, pid: u32) -> String
         };
         let tag = l.tag.as_ref().map(|t| format!("{t} ")).unwrap_or_default();
         let msg = l.message;
+        let program = l.program;
+        if program == "pluto" {
+            lines.push(match format {
+                LogFormat::FileLog => raw.to_owned(),
+                LogFormat::BsdSyslog | LogFormat::CharonSystemd => {
+                    format!("{bsd} {host} pluto[{pid}]: {msg}")
+                }
+                LogFormat::PfSenseOld => format!("pluto: {msg}"),
+                LogFormat::Rfc5424 => format!("<30>1 {iso}Z {host} pluto {pid} - - {msg}"),
+                LogFormat::JournalShortIso => format!("{iso}+0000 {host} pluto[{pid}]: {msg}"),
+                LogFormat::JournalJson => serde_json::json!({
+                    "__REALTIME_TIMESTAMP": (unix_seconds(&ts) * 1_000_000).to_string(),
+                    "_HOSTNAME": host,
+                    "SYSLOG_IDENTIFIER": "pluto",
+                    "_PID": pid.to_string(),
+                    "MESSAGE": msg,
+                    "PRIORITY": "6",
+                })
+                .to_string(),
+                LogFormat::GuiExport => format!("{bsd}\tpluto\t{pid}\t{msg}"),
+            });
+            continue;
+        }
         let line = match format {
             LogFormat::FileLog => raw.to_owned(),
             LogFormat::BsdSyslog => format!("{bsd} {host} charon[{pid}]: {prefix}{tag}{msg}"),
@@ -215,9 +249,9 @@ fn unix_seconds(ts: &Timestamp) -> i64 {
 pub struct Scenario {
     /// The directory name, e.g. `ikev2-psk-mismatch`.
     pub name: String,
-    /// The left host's charon log.
+    /// The left host's log (charon's file log, or pluto's syslog lines).
     pub left: String,
-    /// The right host's charon log.
+    /// The right host's log.
     pub right: String,
     /// Expected ids for `left`, `right` and `both`.
     pub expected: Expected,
@@ -239,8 +273,24 @@ pub fn lab_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/lab")
 }
 
-/// Every recorded scenario with an `expected` file, sorted by name.
+/// Every recorded scenario with an `expected` file between two strongSwan
+/// daemons (both `left.swanctl.conf` and `right.swanctl.conf` recorded),
+/// sorted by name: the ones whose configurations can be compared.
 pub fn scenarios(dir: &Path) -> Vec<Scenario> {
+    all_scenarios(dir)
+        .into_iter()
+        .filter(|s| {
+            ["left.swanctl.conf", "right.swanctl.conf"]
+                .iter()
+                .all(|f| dir.join(&s.name).join(f).is_file())
+        })
+        .collect()
+}
+
+/// Every recorded scenario with an `expected` file, sorted by name,
+/// including those with a Libreswan pluto host (`*-pluto-*`, whose logs are
+/// pluto's syslog lines and whose configuration is `ipsec.conf`).
+pub fn all_scenarios(dir: &Path) -> Vec<Scenario> {
     let mut out = Vec::new();
     let Ok(entries) = fs::read_dir(dir) else {
         return out;

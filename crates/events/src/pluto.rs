@@ -1,0 +1,430 @@
+//! Libreswan's pluto messages, by the text pluto prints.
+//!
+//! pluto writes `"CONN" #N: message` (`"CONN"[2] 203.0.113.5 #N: ...` for an
+//! instance of a template connection, `"CONN": ...` for the connection
+//! itself), sometimes after `ERROR: `. `#N` is pluto's state (serial)
+//! number: one per IKE SA and one per Child SA. Both wordings are typed: 4.x
+//! (`initiator established IKE SA`, `IKE SA established {...}`, `5 second
+//! timeout exceeded after 3 retransmits`) and 3.x, which put the state name
+//! first (`STATE_MAIN_I4: ISAKMP SA established`, `max number of
+//! retransmissions (8) reached STATE_MAIN_I1`).
+
+/// One pluto message, typed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub enum PlutoEvent {
+    /// `initiating IKEv2 connection`, `initiating IKEv1 Main Mode connection`,
+    /// `initiating Quick Mode ...`, 3.x `STATE_MAIN_I1: initiate`.
+    Initiating {
+        /// A Child SA (Quick Mode, CREATE_CHILD_SA), not an IKE SA.
+        child: bool,
+    },
+    /// `responding to Main Mode`, `proposal ... chosen from remote proposals`.
+    Responding {
+        /// A Child SA (Quick Mode, ESP/AH proposal), not an IKE SA.
+        child: bool,
+    },
+    /// The IKE SA is up: `initiator established IKE SA`, `responder
+    /// established IKE SA`, `IKE SA established {...}` (IKEv1), 3.x `ISAKMP
+    /// SA established`.
+    IkeSaEstablished,
+    /// A Child SA is up: `established Child SA`, 3.x `IPsec SA established`
+    /// / `PARENT SA established`.
+    ChildSaEstablished,
+    /// The peer answered NO_PROPOSAL_CHOSEN (`received and ignored
+    /// notification payload: NO_PROPOSAL_CHOSEN`, `dropping unexpected
+    /// IKE_SA_INIT message containing NO_PROPOSAL_CHOSEN notification`,
+    /// `IKE_AUTH response rejected Child SA with NO_PROPOSAL_CHOSEN`).
+    PeerNoProposal,
+    /// `no local proposal matches remote proposals 1:IKE:ENCR=...`: this side,
+    /// as responder, accepts none of the peer's proposals.
+    NoLocalProposal {
+        /// The peer's proposals as pluto prints them.
+        remote: String,
+    },
+    /// `we require PFS but Quick I1 SA specifies no GROUP_DESCRIPTION` (or
+    /// the other way round).
+    PfsMismatch,
+    /// `IKE SA authentication request rejected by peer: AUTHENTICATION_FAILED`
+    /// (3.x: `v2N_AUTHENTICATION_FAILED`).
+    PeerAuthFailed,
+    /// The peer's AUTH/HASH does not match the one computed with this side's
+    /// key: `authentication failed: computed hash does not match hash
+    /// received from peer`, IKEv1 `received Hash Payload does not match
+    /// computed value`.
+    HashMismatch,
+    /// No PSK for an identity: `authentication failed: no PSK found for 'ID'`.
+    NoPsk {
+        /// The identity.
+        id: String,
+    },
+    /// IKEv1 initiator, Main Mode after the first encrypted message: the
+    /// peer's answer does not decrypt (`length of ISAKMP Hash Payload is
+    /// larger than can fit`, `Possible authentication failure: no acceptable
+    /// response to our first encrypted message`): the keys differ.
+    UndecryptableReply,
+    /// The peer rejected the traffic selectors (`... rejected Child SA with
+    /// TS_UNACCEPTABLE`, IKEv1 `notification payload: INVALID_ID_INFORMATION`).
+    PeerTsRejected,
+    /// This side found no connection for the peer's traffic selectors (`No
+    /// IKEv2 connection found with compatible Traffic Selectors`, IKEv1
+    /// `cannot respond to IPsec SA request because no connection is known`).
+    NoTsMatch,
+    /// `STATE_X: retransmission; will wait N seconds for response`.
+    Retransmit,
+    /// pluto gave up waiting: `N second timeout exceeded after N retransmits`
+    /// / 3.x `max number of retransmissions (N) reached STATE_X`.
+    GaveUp {
+        /// The state it was in, e.g. `STATE_V2_PARENT_I1`.
+        state: String,
+        /// Nothing came back to the first message of the exchange.
+        first_message: bool,
+    },
+    /// The kernel refused an SA: `netlink response for Add SA ...: Protocol
+    /// not supported (errno 93)`, 3.x `ERROR: netlink XFRM_MSG_NEWSA response
+    /// ...`, `setup_half_ipsec_sa() hit fail`.
+    KernelSaFailed {
+        /// The error, e.g. `Protocol not supported (errno 93)`.
+        reason: String,
+    },
+    /// One of this side's configured proposals, listed when a connection is
+    /// added: `1:IKE=AES_CBC_256-HMAC_SHA2_256-HMAC_SHA2_256_128-MODP2048`.
+    LocalProposal {
+        /// `IKE`, `ESP` or `AH`.
+        kind: String,
+        /// The transforms, e.g. `AES_CBC_256-HMAC_SHA2_256-HMAC_SHA2_256_128-MODP2048`.
+        transforms: String,
+    },
+    /// Anything else.
+    Unrecognized,
+}
+
+/// One pluto line: the connection and state it names, and its event.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PlutoLine {
+    /// The connection name (without quotes and instance number).
+    pub connection: Option<String>,
+    /// The state serial number (`#3`).
+    pub state: Option<u64>,
+    /// Whether the line began with `ERROR:`.
+    pub error: bool,
+    /// What the message means.
+    pub event: PlutoEvent,
+}
+
+/// Types one pluto message (the text after `pluto[PID]: `).
+pub fn parse_pluto(message: &str) -> PlutoLine {
+    let mut rest = message.trim();
+    let mut error = false;
+    if let Some(r) = rest.strip_prefix("ERROR: ") {
+        error = true;
+        rest = r;
+    }
+    let (connection, state, body) = split_prefix(rest);
+    if let Some(r) = body.strip_prefix("ERROR: ") {
+        error = true;
+        return PlutoLine {
+            connection,
+            state,
+            error,
+            event: parse_body(r),
+        };
+    }
+    PlutoLine {
+        connection,
+        state,
+        error,
+        event: parse_body(body),
+    }
+}
+
+/// `"conn"[1] 192.0.2.1 #3: body` -> (conn, 3, body).
+fn split_prefix(s: &str) -> (Option<String>, Option<u64>, &str) {
+    let Some(after) = s.strip_prefix('"') else {
+        return (None, None, s);
+    };
+    let Some((name, tail)) = after.split_once('"') else {
+        return (None, None, s);
+    };
+    let Some((head, body)) = tail.split_once(": ") else {
+        return (
+            Some(name.to_owned()),
+            None,
+            tail.trim_start_matches(':').trim(),
+        );
+    };
+    // head: "", "[1] 192.0.2.1", " #3", "[1] 192.0.2.1 #3"
+    let state = head
+        .rsplit_once('#')
+        .and_then(|(_, n)| n.trim().parse::<u64>().ok());
+    (Some(name.to_owned()), state, body)
+}
+
+fn parse_body(body: &str) -> PlutoEvent {
+    // 3.x puts the state name first: "STATE_MAIN_I4: ISAKMP SA established".
+    let (state_name, text) = match body.split_once(": ") {
+        Some((st, t)) if st.starts_with("STATE_") && !st.contains(' ') => (Some(st), t),
+        _ => (None, body),
+    };
+    if let Some(ev) = local_proposal(text) {
+        return ev;
+    }
+    if text.contains("retransmission; will wait") {
+        return PlutoEvent::Retransmit;
+    }
+    if let Some(ev) = gave_up(state_name, text) {
+        return ev;
+    }
+    if text.contains("netlink response for Add SA")
+        || text.contains("netlink XFRM_MSG_NEWSA response")
+        || text.contains("netlink XFRM_MSG_UPDSA response")
+    {
+        let reason = text.rsplit_once(": ").map_or("", |(_, r)| r).to_owned();
+        let reason = reason
+            .strip_prefix("included errno ")
+            .map_or(reason.clone(), str::to_owned);
+        return PlutoEvent::KernelSaFailed { reason };
+    }
+    if text.starts_with("setup_half_ipsec_sa() hit fail") {
+        return PlutoEvent::KernelSaFailed {
+            reason: String::new(),
+        };
+    }
+    if text.starts_with("initiating ") || text == "initiate" {
+        let child = text.starts_with("initiating Quick Mode")
+            || text.starts_with("initiating Child SA")
+            || text.starts_with("initiating CREATE_CHILD_SA");
+        return PlutoEvent::Initiating { child };
+    }
+    if text.starts_with("responding to ") && text.contains(" Mode") {
+        return PlutoEvent::Responding {
+            child: text.starts_with("responding to Quick Mode"),
+        };
+    }
+    if text.starts_with("proposal ") && text.contains(" chosen from remote proposals") {
+        return PlutoEvent::Responding {
+            child: !text.contains(":IKE="),
+        };
+    }
+    if text.starts_with("initiator established IKE SA")
+        || text.starts_with("responder established IKE SA")
+        || text.starts_with("IKE SA established")
+        || text.starts_with("ISAKMP SA established")
+        || text.contains("sent MR3, ISAKMP SA established")
+        || text.contains("sent MI3") && text.contains("ISAKMP SA established")
+    {
+        return PlutoEvent::IkeSaEstablished;
+    }
+    if text.contains("established Child SA")
+        || text.contains("IPsec SA established")
+        || text.contains("PARENT SA established")
+    {
+        return PlutoEvent::ChildSaEstablished;
+    }
+    if let Some(remote) = text.strip_prefix("no local proposal matches remote proposals ") {
+        return PlutoEvent::NoLocalProposal {
+            remote: remote.to_owned(),
+        };
+    }
+    if text.contains("no acceptable Oakley Transform") {
+        return PlutoEvent::NoLocalProposal {
+            remote: String::new(),
+        };
+    }
+    if text.contains("NO_PROPOSAL_CHOSEN")
+        && (text.starts_with("received and ignored notification payload")
+            || text.starts_with("dropping unexpected IKE_SA_INIT message containing")
+            || text.contains("rejected Child SA with NO_PROPOSAL_CHOSEN")
+            || text.contains("v2N_NO_PROPOSAL_CHOSEN"))
+    {
+        return PlutoEvent::PeerNoProposal;
+    }
+    if text.starts_with("we require PFS but") || text.contains("we don't want PFS") {
+        return PlutoEvent::PfsMismatch;
+    }
+    if text.contains("AUTHENTICATION_FAILED")
+        && (text.contains("rejected by peer") || text.contains("v2N_AUTHENTICATION_FAILED"))
+    {
+        return PlutoEvent::PeerAuthFailed;
+    }
+    if let Some(id) = text.strip_prefix("authentication failed: no PSK found for ") {
+        return PlutoEvent::NoPsk {
+            id: id.trim_matches('\'').to_owned(),
+        };
+    }
+    if text.starts_with("authentication failed: computed hash does not match")
+        || text.starts_with("received Hash Payload does not match computed value")
+        || text.contains("AUTH mismatch")
+    {
+        return PlutoEvent::HashMismatch;
+    }
+    if text.contains("length of ISAKMP Hash Payload is larger than can fit") {
+        return PlutoEvent::UndecryptableReply;
+    }
+    if text.contains("TS_UNACCEPTABLE") && text.contains("rejected Child SA")
+        || text.contains("v2N_TS_UNACCEPTABLE")
+        || text.starts_with("received and ignored notification payload: INVALID_ID_INFORMATION")
+    {
+        return PlutoEvent::PeerTsRejected;
+    }
+    if text.starts_with("No IKEv2 connection found with compatible Traffic Selectors")
+        || text.starts_with("cannot respond to IPsec SA request because no connection is known")
+    {
+        return PlutoEvent::NoTsMatch;
+    }
+    PlutoEvent::Unrecognized
+}
+
+/// `1:IKE=AES_CBC_256-HMAC_SHA2_256-HMAC_SHA2_256_128-MODP2048`
+fn local_proposal(text: &str) -> Option<PlutoEvent> {
+    let (num, rest) = text.trim().split_once(':')?;
+    if num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (kind, transforms) = rest.split_once('=')?;
+    if !matches!(kind, "IKE" | "ESP" | "AH") || transforms.contains(' ') {
+        return None;
+    }
+    Some(PlutoEvent::LocalProposal {
+        kind: kind.to_owned(),
+        transforms: transforms.to_owned(),
+    })
+}
+
+fn gave_up(state_name: Option<&str>, text: &str) -> Option<PlutoEvent> {
+    // 4.x: "STATE_V2_PARENT_I1: 5 second timeout exceeded after 3 retransmits.  ..."
+    // 3.x: "max number of retransmissions (8) reached STATE_MAIN_I1.  ..."
+    let state = if text.contains(" second timeout exceeded after ") {
+        state_name.unwrap_or("").to_owned()
+    } else if let Some(r) = text.strip_prefix("max number of retransmissions") {
+        r.split_once(" reached ")
+            .map(|(_, s)| s.split(['.', ' ']).next().unwrap_or("").to_owned())
+            .unwrap_or_default()
+    } else {
+        return None;
+    };
+    if text.contains("Possible authentication failure")
+        || text.contains("possible authentication failure")
+    {
+        return Some(PlutoEvent::UndecryptableReply);
+    }
+    let first_message = text.contains("No response (or no acceptable response) to our first");
+    Some(PlutoEvent::GaveUp {
+        state,
+        first_message,
+    })
+}
+
+impl PlutoLine {
+    /// Whether the line looks like pluto's (names a quoted connection).
+    pub fn names_connection(&self) -> bool {
+        self.connection.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes() {
+        let l = parse_pluto(r#""gw-gw" #1: initiating IKEv2 connection"#);
+        assert_eq!(l.connection.as_deref(), Some("gw-gw"));
+        assert_eq!(l.state, Some(1));
+        assert_eq!(l.event, PlutoEvent::Initiating { child: false });
+        let l = parse_pluto(
+            r#""rw"[3] 203.0.113.5 #12: responding to Main Mode from unknown peer 203.0.113.5"#,
+        );
+        assert_eq!(l.connection.as_deref(), Some("rw"));
+        assert_eq!(l.state, Some(12));
+        assert_eq!(l.event, PlutoEvent::Responding { child: false });
+        let l = parse_pluto(r#""gw-gw": added IKEv2 connection"#);
+        assert_eq!((l.connection.as_deref(), l.state), (Some("gw-gw"), None));
+        let l = parse_pluto("listening for IKE messages");
+        assert_eq!(l.connection, None);
+        assert_eq!(l.event, PlutoEvent::Unrecognized);
+        assert_eq!(parse_pluto(r#"""#).event, PlutoEvent::Unrecognized);
+        assert_eq!(parse_pluto(r#""x" #: "#).state, None);
+    }
+
+    #[test]
+    fn libreswan_4_lines() {
+        let k = parse_pluto(
+            r#"ERROR: "gw-gw" #2: netlink response for Add SA esp.cdd70c9c@192.0.2.74: Protocol not supported (errno 93)"#,
+        );
+        assert!(k.error);
+        assert_eq!(k.state, Some(2));
+        assert_eq!(
+            k.event,
+            PlutoEvent::KernelSaFailed {
+                reason: "Protocol not supported (errno 93)".into()
+            }
+        );
+        for (line, want) in [
+            ("initiator established IKE SA; authenticated peer using authby=secret and ID_IPV4_ADDR '192.0.2.74'", PlutoEvent::IkeSaEstablished),
+            ("IKE SA established {auth=PRESHARED_KEY cipher=AES_CBC_128 integ=HMAC_SHA2_256 group=MODP2048}", PlutoEvent::IkeSaEstablished),
+            ("initiator established Child SA using #1; IPsec tunnel [192.168.48.0-192.168.48.255:0-65535 0] -> [10.42.42.0-10.42.42.255:0-65535 0] {ESP=>0x1234 <0x5678 xfrm=AES_CBC_128-HMAC_SHA2_256_128 DPD=passive}", PlutoEvent::ChildSaEstablished),
+            ("IKE SA authentication request rejected by peer: AUTHENTICATION_FAILED", PlutoEvent::PeerAuthFailed),
+            ("authentication failed: computed hash does not match hash received from peer ID_IPV4_ADDR '192.0.2.74'", PlutoEvent::HashMismatch),
+            ("IKE_AUTH response rejected Child SA with TS_UNACCEPTABLE", PlutoEvent::PeerTsRejected),
+            ("No IKEv2 connection found with compatible Traffic Selectors", PlutoEvent::NoTsMatch),
+            ("received and ignored notification payload: NO_PROPOSAL_CHOSEN", PlutoEvent::PeerNoProposal),
+            ("received and ignored notification payload: INVALID_ID_INFORMATION", PlutoEvent::PeerTsRejected),
+            ("dropping unexpected IKE_SA_INIT message containing NO_PROPOSAL_CHOSEN notification; message payloads: N; missing payloads: SA,KE,Ni", PlutoEvent::PeerNoProposal),
+            ("43811-byte length of ISAKMP Hash Payload is larger than can fit", PlutoEvent::UndecryptableReply),
+            ("STATE_MAIN_I3: 5 second timeout exceeded after 3 retransmits.  Possible authentication failure: no acceptable response to our first encrypted message", PlutoEvent::UndecryptableReply),
+            ("STATE_V2_PARENT_I1: retransmission; will wait 1 seconds for response", PlutoEvent::Retransmit),
+            ("we require PFS but Quick I1 SA specifies no GROUP_DESCRIPTION", PlutoEvent::PfsMismatch),
+        ] {
+            assert_eq!(parse_pluto(&format!("\"gw-gw\" #1: {line}")).event, want, "{line}");
+        }
+        assert_eq!(
+            parse_pluto(r#""gw-gw" #1: STATE_V2_PARENT_I1: 5 second timeout exceeded after 3 retransmits.  No response (or no acceptable response) to our first IKEv2 message"#).event,
+            PlutoEvent::GaveUp { state: "STATE_V2_PARENT_I1".into(), first_message: true }
+        );
+        assert_eq!(
+            parse_pluto(r#""gw-gw" #1: no local proposal matches remote proposals 1:IKE:ENCR=AES_CBC_128;INTEG=HMAC_SHA2_256_128"#).event,
+            PlutoEvent::NoLocalProposal { remote: "1:IKE:ENCR=AES_CBC_128;INTEG=HMAC_SHA2_256_128".into() }
+        );
+    }
+
+    #[test]
+    fn local_proposals() {
+        assert_eq!(
+            parse_pluto(r#""gw-gw":   1:IKE=AES_CBC_256-HMAC_SHA2_256-HMAC_SHA2_256_128-MODP2048"#)
+                .event,
+            PlutoEvent::LocalProposal {
+                kind: "IKE".into(),
+                transforms: "AES_CBC_256-HMAC_SHA2_256-HMAC_SHA2_256_128-MODP2048".into()
+            }
+        );
+        assert_eq!(
+            parse_pluto(r#""gw-gw": 1:XYZ=A"#).event,
+            PlutoEvent::Unrecognized
+        );
+    }
+
+    #[test]
+    fn libreswan_3_lines() {
+        assert_eq!(
+            parse_pluto(r#""gw" #1: STATE_MAIN_I4: ISAKMP SA established {auth=PRESHARED_KEY cipher=aes_128 integ=sha group=MODP2048}"#).event,
+            PlutoEvent::IkeSaEstablished
+        );
+        assert_eq!(
+            parse_pluto(r#""gw" #2: STATE_QUICK_I2: sent QI2, IPsec SA established tunnel mode {ESP/NAT=>0x5d5f4c3d <0xc2d8b5d1 xfrm=AES_128-HMAC_SHA1 NATOA=none NATD=203.0.113.5:4500 DPD=passive}"#).event,
+            PlutoEvent::ChildSaEstablished
+        );
+        assert_eq!(
+            parse_pluto(r#""gw" #1: max number of retransmissions (8) reached STATE_MAIN_I1.  No response (or no acceptable response) to our first IKEv1 message"#).event,
+            PlutoEvent::GaveUp { state: "STATE_MAIN_I1".into(), first_message: true }
+        );
+        assert_eq!(
+            parse_pluto(r#""gw" #1: STATE_MAIN_I1: initiate"#).event,
+            PlutoEvent::Initiating { child: false }
+        );
+        assert_eq!(
+            parse_pluto(r#"ERROR: netlink XFRM_MSG_NEWSA response for flow esp.1234@192.0.2.74 included errno 93: Protocol not supported"#).event,
+            PlutoEvent::KernelSaFailed { reason: "Protocol not supported".into() }
+        );
+    }
+}

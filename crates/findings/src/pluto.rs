@@ -1,0 +1,441 @@
+//! Libreswan pluto's lines on one host. pluto names the connection and the
+//! state (`"gw-gw" #3:`) on every line about a negotiation, but a connection
+//! is retried under new state numbers (pluto "revives" it), so its lines are
+//! kept per host and connection and judged once the input has ended. The
+//! failures map to the same finding ids as charon's; each summary says that
+//! this side runs pluto.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use ipsec_doctor_events::{PlutoEvent, PlutoLine};
+
+use crate::report::Evidence;
+use crate::rule::Detection;
+
+/// Entries kept per connection.
+const MAX_ENTRIES: usize = 512;
+/// Connections kept per host.
+const MAX_CONNECTIONS: usize = 1024;
+
+/// The phrase every pluto summary ends with.
+pub(crate) const RUNS_PLUTO: &str = "(This side runs Libreswan pluto.)";
+/// The same, as the other end of the tunnel reads it.
+const PEER_RUNS_PLUTO: &str = "(The peer runs Libreswan pluto.)";
+
+/// One recognised pluto line.
+#[derive(Debug, Clone)]
+pub struct PlutoEntry {
+    /// pluto's state number.
+    pub state: Option<u64>,
+    /// What the message means.
+    pub event: PlutoEvent,
+    /// The line.
+    pub evidence: Evidence,
+}
+
+/// Everything pluto logged on one host.
+#[derive(Debug, Clone, Default)]
+pub struct PlutoLog {
+    /// Syslog host name.
+    pub host: Option<String>,
+    /// The file of the host's first pluto line.
+    pub origin: Arc<str>,
+    /// pluto lines seen.
+    pub lines: u64,
+    /// Recognised lines per connection, in log order (capped).
+    pub connections: HashMap<String, Vec<PlutoEntry>>,
+    /// Connection names in the order they first appeared.
+    pub order: Vec<String>,
+}
+
+impl PlutoLog {
+    pub(crate) fn new(host: Option<String>, origin: Arc<str>) -> PlutoLog {
+        PlutoLog {
+            host,
+            origin,
+            ..PlutoLog::default()
+        }
+    }
+
+    pub(crate) fn record(&mut self, line: PlutoLine, evidence: Evidence) {
+        self.lines += 1;
+        let Some(conn) = line.connection else { return };
+        if line.event == PlutoEvent::Unrecognized {
+            return;
+        }
+        if !self.connections.contains_key(&conn) {
+            if self.connections.len() >= MAX_CONNECTIONS {
+                return;
+            }
+            self.order.push(conn.clone());
+        }
+        let entries = self.connections.entry(conn).or_default();
+        if entries.len() < MAX_ENTRIES {
+            entries.push(PlutoEntry {
+                state: line.state,
+                event: line.event,
+                evidence,
+            });
+        }
+    }
+
+    /// One verdict per connection: `(finding id, connection, detection)`.
+    pub(crate) fn judge(&self) -> Vec<(&'static str, Option<String>, Detection)> {
+        self.order
+            .iter()
+            .filter_map(|name| {
+                let entries = self.connections.get(name)?;
+                let (id, mut detection) = judge_connection(name, entries)?;
+                if detection.peer_summary.is_none() {
+                    // As the other end reads it when both logs are paired.
+                    detection.peer_summary =
+                        Some(detection.summary.replace(RUNS_PLUTO, PEER_RUNS_PLUTO));
+                }
+                Some((id, Some(name.clone()), detection))
+            })
+            .collect()
+    }
+}
+
+/// Whether an entry is about the Child SA (Phase 2) rather than the IKE SA.
+struct Phases {
+    ike_states: HashSet<u64>,
+    up_states: HashSet<u64>,
+}
+
+impl Phases {
+    fn is_phase2(&self, e: &PlutoEntry, up_before: bool) -> bool {
+        match e.state {
+            Some(s) => self.up_states.contains(&s) || (up_before && !self.ike_states.contains(&s)),
+            None => up_before,
+        }
+    }
+}
+
+fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str, Detection)> {
+    let mut phases = Phases {
+        ike_states: HashSet::new(),
+        up_states: HashSet::new(),
+    };
+    // Per entry: was an IKE SA of this connection up when it was logged?
+    let mut up_before = Vec::with_capacity(entries.len());
+    let mut up = false;
+    for e in entries {
+        up_before.push(up);
+        match (&e.event, e.state) {
+            (
+                PlutoEvent::Initiating { child: false } | PlutoEvent::Responding { child: false },
+                Some(s),
+            ) => {
+                phases.ike_states.insert(s);
+            }
+            (PlutoEvent::IkeSaEstablished, Some(s)) => {
+                phases.ike_states.insert(s);
+                phases.up_states.insert(s);
+                up = true;
+            }
+            (PlutoEvent::IkeSaEstablished, None) => up = true,
+            _ => {}
+        }
+    }
+    let find = |pred: &dyn Fn(&PlutoEvent) -> bool| entries.iter().find(|e| pred(&e.event));
+    let find_phase = |pred: &dyn Fn(&PlutoEvent) -> bool, phase2: bool| {
+        entries
+            .iter()
+            .zip(&up_before)
+            .find(|(e, up)| pred(&e.event) && phases.is_phase2(e, **up) == phase2)
+            .map(|(e, _)| e)
+    };
+    let established = find(&|e| matches!(e, PlutoEvent::IkeSaEstablished));
+    let ev = |list: &[Option<&PlutoEntry>]| -> Vec<Evidence> {
+        let mut out: Vec<Evidence> = list.iter().flatten().map(|e| e.evidence.clone()).collect();
+        out.sort_by_key(|e| e.line);
+        out.dedup_by_key(|e| e.line);
+        out
+    };
+    let conn = format!("\"{name}\"");
+
+    // The kernel refused the SA after a successful negotiation: never a
+    // configuration fault of either side.
+    if let Some(k) = find(&|e| matches!(e, PlutoEvent::KernelSaFailed { .. })) {
+        let reason = entries.iter().find_map(|e| match &e.event {
+            PlutoEvent::KernelSaFailed { reason } if !reason.is_empty() => Some(reason.clone()),
+            _ => None,
+        });
+        let summary = format!(
+            "pluto negotiated {conn}{} but the kernel refused to install its IPsec SA{}: the peers \
+             agree, this host's kernel IPsec (XFRM/ESP support, modules) is at fault. {RUNS_PLUTO}",
+            if established.is_some() {
+                " (IKE SA established)"
+            } else {
+                ""
+            },
+            reason.map(|r| format!(" ({r})")).unwrap_or_default(),
+        );
+        return Some((
+            "kernel-sa-install-failure",
+            Detection::new(summary, ev(&[established, Some(k)])),
+        ));
+    }
+    if let Some(h) = find(&|e| matches!(e, PlutoEvent::HashMismatch)) {
+        return Some((
+            "psk-mismatch",
+            Detection::new(
+                format!(
+                    "pluto computed a different AUTH/HASH than the peer sent for {conn}: the pre-shared \
+                     keys differ. {RUNS_PLUTO}"
+                ),
+                ev(&[Some(h)]),
+            )
+            .for_peer(
+                "The peer computed a different AUTH/HASH: the pre-shared keys differ. (The peer runs \
+                 Libreswan pluto.)",
+            ),
+        ));
+    }
+    if let Some(u) = find(&|e| matches!(e, PlutoEvent::UndecryptableReply)) {
+        let last = entries
+            .iter()
+            .rev()
+            .find(|e| matches!(e.event, PlutoEvent::UndecryptableReply));
+        return Some((
+            "psk-mismatch",
+            Detection::new(
+                format!(
+                    "pluto could not decrypt the peer's Main Mode answer for {conn} (IKEv1): the keys \
+                     derived from the pre-shared key differ. {RUNS_PLUTO}"
+                ),
+                ev(&[Some(u), last]),
+            ),
+        ));
+    }
+    if let Some(n) = find(&|e| matches!(e, PlutoEvent::NoPsk { .. })) {
+        let id = match &n.event {
+            PlutoEvent::NoPsk { id } => id.clone(),
+            _ => String::new(),
+        };
+        return Some((
+            "p1-auth-failed",
+            Detection::new(
+                format!(
+                    "pluto has no pre-shared key for the identity '{id}' of {conn}: the secrets file \
+                     has no line for the IDs this connection uses. {RUNS_PLUTO}"
+                ),
+                ev(&[Some(n)]),
+            ),
+        ));
+    }
+    if let Some(a) = find(&|e| matches!(e, PlutoEvent::PeerAuthFailed)) {
+        return Some((
+            "p1-auth-failed",
+            Detection::new(
+                format!(
+                    "The peer rejected pluto's authentication for {conn} (AUTHENTICATION_FAILED); only \
+                     the peer's log says why (PSK, identity, certificate). {RUNS_PLUTO}"
+                ),
+                ev(&[Some(a)]),
+            ),
+        ));
+    }
+    let no_prop = |e: &PlutoEvent| {
+        matches!(
+            e,
+            PlutoEvent::PeerNoProposal | PlutoEvent::NoLocalProposal { .. }
+        )
+    };
+    if let Some(p) = find_phase(&no_prop, false) {
+        let detail = match &p.event {
+            PlutoEvent::NoLocalProposal { remote } if !remote.is_empty() => {
+                format!(" none of the peer's IKE proposals ({remote}) is configured here")
+            }
+            PlutoEvent::NoLocalProposal { .. } => {
+                " none of the peer's IKE proposals is configured here".to_owned()
+            }
+            _ => " the peer answered NO_PROPOSAL_CHOSEN to pluto's IKE proposals".to_owned(),
+        };
+        let gave_up = find(&|e| matches!(e, PlutoEvent::GaveUp { .. }));
+        if let PlutoEvent::NoLocalProposal { remote } = &p.event {
+            let local: Vec<&PlutoEntry> = entries
+                .iter()
+                .filter(
+                    |e| matches!(&e.event, PlutoEvent::LocalProposal { kind, .. } if kind == "IKE"),
+                )
+                .collect();
+            let mut shown = vec![Some(p)];
+            shown.extend(local.iter().take(2).map(|e| Some(*e)));
+            if let Some((id, what)) = differing_transform(remote, &local) {
+                return Some((
+                    id,
+                    Detection::new(
+                        format!(
+                            "Phase 1 proposals of {conn} do not match: the peer proposes {what}, \
+                             which no IKE proposal configured here has. {RUNS_PLUTO}"
+                        ),
+                        ev(&shown),
+                    ),
+                ));
+            }
+        }
+        return Some((
+            "p1-proposal-mismatch",
+            Detection::new(
+                format!("Phase 1 proposals of {conn} do not match:{detail}. {RUNS_PLUTO}"),
+                ev(&[Some(p), gave_up]),
+            ),
+        ));
+    }
+    if let Some(p) = find(&|e| matches!(e, PlutoEvent::PfsMismatch)) {
+        return Some((
+            "p2-pfs-mismatch",
+            Detection::new(
+                format!(
+                    "PFS settings of {conn} differ: one side wants a DH group in Phase 2, the other \
+                     sends none. {RUNS_PLUTO}"
+                ),
+                ev(&[Some(p)]),
+            ),
+        ));
+    }
+    let ts = |e: &PlutoEvent| matches!(e, PlutoEvent::PeerTsRejected | PlutoEvent::NoTsMatch);
+    if let Some(t) = find(&ts) {
+        let who = if matches!(t.event, PlutoEvent::NoTsMatch) {
+            "pluto found no connection matching the peer's traffic selectors"
+        } else {
+            "the peer rejected pluto's traffic selectors"
+        };
+        return Some((
+            "p2-ts-mismatch",
+            Detection::new(
+                format!("Phase 2 of {conn} failed: {who} (the subnets differ). {RUNS_PLUTO}"),
+                ev(&[established, Some(t)]),
+            ),
+        ));
+    }
+    let quick_gave_up = find(
+        &|e| matches!(e, PlutoEvent::GaveUp { state, .. } if state.starts_with("STATE_QUICK")),
+    );
+    if let Some(p) = find_phase(&no_prop, true).or(quick_gave_up) {
+        return Some((
+            "p2-proposal-mismatch",
+            Detection::new(
+                format!(
+                    "Phase 2 of {conn} failed: the peer accepts none of pluto's ESP/AH proposals. \
+                     {RUNS_PLUTO}"
+                ),
+                ev(&[established, Some(p), quick_gave_up]),
+            ),
+        ));
+    }
+    if established.is_none() {
+        if let Some(g) = find(&|e| {
+            matches!(
+                e,
+                PlutoEvent::GaveUp {
+                    first_message: true,
+                    ..
+                }
+            )
+        }) {
+            let first_sent = find(&|e| matches!(e, PlutoEvent::Initiating { child: false }));
+            return Some((
+                "peer-unreachable",
+                Detection::new(
+                    format!(
+                        "pluto got no answer from the peer of {conn}: its first IKE message was \
+                         retransmitted until it gave up. {RUNS_PLUTO}"
+                    ),
+                    ev(&[first_sent, Some(g)]),
+                ),
+            ));
+        }
+    }
+    let child = find(&|e| matches!(e, PlutoEvent::ChildSaEstablished));
+    if let (Some(ike), Some(child)) = (established, child) {
+        return Some((
+            "tunnel-established",
+            Detection::new(
+                format!("{conn} is up: IKE SA and IPsec SA established. {RUNS_PLUTO}"),
+                ev(&[Some(ike), Some(child)]),
+            ),
+        ));
+    }
+    None
+}
+
+/// Which kind of transform of the peer's proposals (`1:IKE:ENCR=AES_CBC_128;
+/// INTEG=...;PRF=...;DH=MODP2048`) none of this side's proposals has: the
+/// specific finding id and the peer's values.
+fn differing_transform(remote: &str, local: &[&PlutoEntry]) -> Option<(&'static str, String)> {
+    let tokens: HashSet<&str> = local
+        .iter()
+        .filter_map(|e| match &e.event {
+            PlutoEvent::LocalProposal { transforms, .. } => Some(transforms.as_str()),
+            _ => None,
+        })
+        .flat_map(|t| t.split('-'))
+        .collect();
+    if tokens.is_empty() {
+        return None;
+    }
+    let values = |key: &str| -> Vec<&str> {
+        remote
+            .split([';', ' ', ':'])
+            .filter_map(|kv| kv.split_once('='))
+            .filter(|(k, _)| *k == key)
+            .flat_map(|(_, v)| v.split(['[', ',']).next())
+            .collect()
+    };
+    for (key, id) in [
+        ("ENCR", "p1-encryption-mismatch"),
+        ("DH", "p1-dh-group-mismatch"),
+        ("INTEG", "p1-hash-mismatch"),
+        ("PRF", "p1-hash-mismatch"),
+    ] {
+        let vals = values(key);
+        if !vals.is_empty() && !vals.iter().any(|v| tokens.contains(v)) {
+            return Some((id, format!("{key}={}", vals.join(","))));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::testing::{diagnose, ids};
+
+    #[test]
+    fn libreswan_3_main_mode_without_answer_is_peer_unreachable() {
+        let report = diagnose(
+            "pluto.log",
+            "Nov 27 02:33:55 gw pluto[1234]: \"site\" #1: initiating Main Mode\n\
+             Nov 27 02:33:55 gw pluto[1234]: \"site\" #1: STATE_MAIN_I1: initiate\n\
+             Nov 27 02:34:55 gw pluto[1234]: \"site\" #1: max number of retransmissions (8) reached STATE_MAIN_I1.  No response (or no acceptable response) to our first IKEv1 message\n",
+        );
+        assert_eq!(ids(&report), ["peer-unreachable"]);
+        assert!(report.findings[0].summary.contains("Libreswan pluto"));
+        assert_eq!(report.findings[0].evidence.len(), 2);
+    }
+
+    #[test]
+    fn libreswan_3_established_tunnel() {
+        let report = diagnose(
+            "pluto.log",
+            "Nov 27 02:33:55 gw pluto[1234]: \"site\" #1: STATE_MAIN_I4: ISAKMP SA established {auth=PRESHARED_KEY cipher=aes_128 integ=sha group=MODP2048}\n\
+             Nov 27 02:33:56 gw pluto[1234]: \"site\" #2: STATE_QUICK_I2: sent QI2, IPsec SA established tunnel mode {ESP=>0x5d5f4c3d <0xc2d8b5d1 xfrm=AES_128-HMAC_SHA1 NATOA=none NATD=none DPD=passive}\n",
+        );
+        assert_eq!(ids(&report), ["tunnel-established"]);
+    }
+
+    #[test]
+    fn kernel_refusal_after_negotiation_is_never_a_config_fault() {
+        let report = diagnose(
+            "pluto.log",
+            "Nov 27 02:33:55 gw pluto[1234]: \"site\" #1: initiator established IKE SA; authenticated peer using authby=secret and ID_IPV4_ADDR '192.0.2.74'\n\
+             Nov 27 02:33:55 gw pluto[1234]: ERROR: \"site\" #2: netlink response for Add SA esp.cdd70c9c@192.0.2.74: Protocol not supported (errno 93)\n\
+             Nov 27 02:33:55 gw pluto[1234]: \"site\" #2: CHILD SA encountered fatal error: INVALID_SYNTAX\n",
+        );
+        assert_eq!(ids(&report), ["kernel-sa-install-failure"]);
+        assert!(report.findings[0].summary.contains("errno 93"));
+    }
+}
