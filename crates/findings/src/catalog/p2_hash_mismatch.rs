@@ -25,47 +25,9 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
 
 #[cfg(test)]
 mod tests {
-    use crate::catalog::testing::{diagnose, diagnose_files, ids};
-
-    const INITIATOR: &str =
-        include_str!("../../tests/fixtures/seed/p2-hash-mismatch/initiator.log");
-    const RESPONDER: &str =
-        include_str!("../../tests/fixtures/seed/p2-hash-mismatch/responder.log");
-
-    #[test]
-    fn seed_responder_names_the_difference() {
-        let report = diagnose("r.log", RESPONDER);
-        assert_eq!(ids(&report), ["p2-hash-mismatch"]);
-        assert!(
-            report.findings[0].summary.contains(
-                "Offered Phase 2 Hash Algorithm: HMAC_SHA2_512_256; accepted here: HMAC_SHA1_96"
-            ),
-            "{}",
-            report.findings[0].summary
-        );
-    }
-
-    #[test]
-    fn seed_initiator_alone_is_generic() {
-        assert_eq!(
-            ids(&diagnose("i.log", INITIATOR))[0],
-            "p2-proposal-mismatch"
-        );
-    }
-
-    #[test]
-    fn seed_both_sides_make_the_initiator_specific() {
-        let report = diagnose_files(&[("i.log", INITIATOR), ("r.log", RESPONDER)]);
-        let errors: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| f.severity == crate::Severity::Error)
-            .collect();
-        assert_eq!(errors.len(), 2, "{:?}", ids(&report));
-        assert!(
-            errors.iter().all(|f| f.id == "p2-hash-mismatch"),
-            "{:?}",
-            ids(&report)
-        );
-    }
+    crate::catalog::testing::seed_proposal_tests!(
+        "p2-hash-mismatch",
+        "p2-proposal-mismatch",
+        "Offered Phase 2 Hash Algorithm: HMAC_SHA2_512_256; accepted here: HMAC_SHA1_96"
+    );
 }
