@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 use ipsec_doctor_findings::{Diagnoser, Report, Severity};
-use ipsec_doctor_testkit::{all_scenarios, lab_dir, merge_by_time, render, LogFormat, Scenario};
+use ipsec_doctor_testkit::{all_scenarios, central_syslog, lab_dir, render, LogFormat, Scenario};
 
 /// The ids a scenario's `expected` file speaks of: errors and warnings, or,
 /// for a healthy tunnel, the info findings.
@@ -140,22 +140,7 @@ fn lab_in_newest_first_gui_export_is_read_backwards() {
 #[test]
 fn central_syslog_with_every_scenario_host_at_once() {
     let scenarios = lab();
-    let mut inputs = Vec::new();
-    for s in &scenarios {
-        inputs.push(render(
-            &s.left,
-            LogFormat::BsdSyslog,
-            &format!("{}-left", s.name),
-            1001,
-        ));
-        inputs.push(render(
-            &s.right,
-            LogFormat::BsdSyslog,
-            &format!("{}-right", s.name),
-            1002,
-        ));
-    }
-    let central = merge_by_time(&inputs);
+    let central = central_syslog(&scenarios);
     let report = diagnose(&[("central.log", &central)]);
     let mut failures = Vec::new();
     for s in &scenarios {

@@ -6,7 +6,7 @@
 
 use ipsec_doctor_findings::{Diagnoser, Report};
 use ipsec_doctor_logs::{frame, host_of};
-use ipsec_doctor_testkit::{all_scenarios, lab_dir, merge_by_time, render, LogFormat};
+use ipsec_doctor_testkit::{all_scenarios, central_syslog, lab_dir, render, LogFormat};
 
 fn json(report: &Report) -> String {
     let mut out = Vec::new();
@@ -67,22 +67,7 @@ fn host_of_agrees_with_framing_in_every_format() {
 #[test]
 fn merged_diagnosers_give_the_single_diagnoser_report() {
     let all = all_scenarios(&lab_dir());
-    let mut inputs = Vec::new();
-    for s in &all {
-        inputs.push(render(
-            &s.left,
-            LogFormat::BsdSyslog,
-            &format!("{}-left", s.name),
-            1001,
-        ));
-        inputs.push(render(
-            &s.right,
-            LogFormat::BsdSyslog,
-            &format!("{}-right", s.name),
-            1002,
-        ));
-    }
-    let central = merge_by_time(&inputs);
+    let central = central_syslog(&all);
     let single = json(&diagnose(&[("central.log", &central)], 1));
     for parts in [2, 3, 7] {
         assert_eq!(

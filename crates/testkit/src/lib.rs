@@ -203,6 +203,27 @@ pub fn render(file_log: &str, format: LogFormat, host: &str, pid: u32) -> String
     out
 }
 
+/// One central syslog file holding every scenario's two hosts, named
+/// `<scenario>-left` and `<scenario>-right`, interleaved by time.
+pub fn central_syslog(scenarios: &[Scenario]) -> String {
+    let mut inputs = Vec::new();
+    for s in scenarios {
+        inputs.push(render(
+            &s.left,
+            LogFormat::BsdSyslog,
+            &format!("{}-left", s.name),
+            1001,
+        ));
+        inputs.push(render(
+            &s.right,
+            LogFormat::BsdSyslog,
+            &format!("{}-right", s.name),
+            1002,
+        ));
+    }
+    merge_by_time(&inputs)
+}
+
 /// Interleaves several hosts' rendered lines by time, as a central syslog
 /// server writes them; ties keep each input's order.
 pub fn merge_by_time(inputs: &[String]) -> String {
