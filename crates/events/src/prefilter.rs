@@ -13,7 +13,12 @@ pub const SIGNATURES: &[&str] = &[
     "packet: from ",
     "parsed ",
     "generating ",
-    "proposal",
+    // Not "proposal": charon's "selecting proposal:" and "proposal matches"
+    // are a sixth of a busy log and mean nothing here.
+    "proposals:",
+    "selected proposal:",
+    "proposal found",
+    "proposals unacceptable",
     "no acceptable ",
     "peer config",
     "decrypt",
@@ -33,7 +38,11 @@ pub const SIGNATURES: &[&str] = &[
     "reinitiating IKE_SA",
     "notify",
     "lifetime",
-    "initiating ",
+    // Not "initiating ": "reinitiating already active tasks" is frequent.
+    "initiating IKE_SA",
+    "initiating Main Mode",
+    "initiating Aggressive Mode",
+    "is initiating a",
     "established between",
     "rekeyed between",
     " and TS ",

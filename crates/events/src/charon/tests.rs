@@ -1,7 +1,14 @@
 use super::*;
 
+/// Parses, and checks the prefilter's contract on the way: whatever is
+/// recognised passes `may_matter`, so the sieve never skips it.
 fn p(m: &str) -> CharonEvent {
-    parse_charon(m)
+    let event = parse_charon(m);
+    assert!(
+        event == CharonEvent::Unrecognized || crate::may_matter(m),
+        "recognised but the prefilter would skip it: {m}"
+    );
+    event
 }
 
 #[test]
