@@ -4,12 +4,15 @@
 //! file, except for log views exported newest-first from a web GUI, which are
 //! detected from their timestamps and read backwards (they are small).
 
+use std::borrow::Cow;
 use std::fmt;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
+use ipsec_doctor_findings::Sieve;
 use ipsec_doctor_logs::{detect_order, frame, LineOrder};
 
 /// Longest line kept; the rest of a longer line is skipped, so a 50 MB line
@@ -53,44 +56,39 @@ pub struct Chunk {
 }
 
 impl Chunk {
-    /// Calls `f(line_no, line)` for each line, without its terminator, cut
-    /// to [`MAX_LINE`] bytes, invalid UTF-8 replaced.
-    pub fn for_each_line(&self, f: impl FnMut(u64, &str)) {
-        self.for_each_line_where(|_| true, f);
+    /// The lines `sieve` keeps (see [`Sieve`]), each as `(line_no, bytes)`,
+    /// before decoding: a worker decodes those it diagnoses.
+    pub fn kept_lines(&self, sieve: &mut Sieve, mut f: impl FnMut(u64, Range<usize>)) {
+        sieve.lines(&self.data, |index, range| f(self.line_no(index), range));
     }
 
-    /// [`Chunk::for_each_line`] for the lines whose index in the chunk
-    /// (from 0) `keep` accepts.
-    pub fn for_each_line_where(&self, keep: impl Fn(usize) -> bool, mut f: impl FnMut(u64, &str)) {
-        let mut line_no = self.first_line;
-        let mut index = 0;
-        let mut start = 0;
-        let data = &self.data[..];
-        let mut each = |line: &[u8]| {
-            if keep(index) {
-                let mut line = &line[..line.len().min(MAX_LINE)];
-                if let [head @ .., b'\r'] = line {
-                    line = head;
-                }
-                match std::str::from_utf8(line) {
-                    Ok(text) => f(line_no, text),
-                    Err(_) => f(line_no, &String::from_utf8_lossy(line)),
-                }
-            }
-            index += 1;
-            line_no = if self.descending {
-                line_no.saturating_sub(1)
-            } else {
-                line_no + 1
-            };
-        };
-        for end in memchr::memchr_iter(b'\n', data) {
-            each(&data[start..end]);
-            start = end + 1;
+    /// The line at `range` (from [`Chunk::kept_lines`]), decoded as
+    /// every line is: without its terminator, cut to [`MAX_LINE`] bytes,
+    /// invalid UTF-8 replaced.
+    pub fn line(&self, range: Range<usize>) -> Cow<'_, str> {
+        self.data.get(range).map_or(Cow::Borrowed(""), decode)
+    }
+
+    fn line_no(&self, index: usize) -> u64 {
+        let index = index as u64;
+        if self.descending {
+            self.first_line.saturating_sub(index)
+        } else {
+            self.first_line + index
         }
-        if start < data.len() {
-            each(&data[start..]);
-        }
+    }
+}
+
+/// A line without its terminator, cut to [`MAX_LINE`] bytes, invalid UTF-8
+/// replaced.
+fn decode(line: &[u8]) -> Cow<'_, str> {
+    let mut line = &line[..line.len().min(MAX_LINE)];
+    if let [head @ .., b'\r'] = line {
+        line = head;
+    }
+    match std::str::from_utf8(line) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(line),
     }
 }
 

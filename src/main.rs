@@ -121,12 +121,20 @@ fn render(
     color: ColorChoice,
     input_errors: bool,
 ) -> anyhow::Result<u8> {
-    let mut out = stdout(color);
     match format {
-        Format::Text => ipsec_doctor_render::text(report, &mut out)?,
-        Format::Json => ipsec_doctor_render::json(report, &mut out)?,
+        Format::Text => {
+            let mut out = stdout(color);
+            ipsec_doctor_render::text(report, &mut out)?;
+            out.flush()?;
+        }
+        Format::Json => {
+            // No colour to strip, and serde_json escapes control characters;
+            // buffered, since stdout alone flushes at every line.
+            let mut out = io::BufWriter::new(io::stdout().lock());
+            ipsec_doctor_render::json(report, &mut out)?;
+            out.flush()?;
+        }
     }
-    out.flush()?;
     Ok(if input_errors {
         EXIT_TROUBLE
     } else if report.has_errors() {

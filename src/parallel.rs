@@ -1,22 +1,25 @@
 //! Diagnosing on several threads: the thin layer between reading inputs and
 //! the (single-threaded, I/O-free) [`Diagnoser`].
 //!
-//! The engine needs each host's lines in log order, and nothing else ties
-//! hosts together until correlation at the end. So the reader hands every
-//! chunk of lines, with each line's worker decided once by the line's host
-//! ([`host_of`], cheaper than framing), to every worker; each worker
-//! diagnoses only its lines, with a [`Diagnoser`] of its own. The workers' diagnosers are then merged
-//! ([`Diagnoser::merge`], which restores the order hosts and findings
-//! appeared in) and [`Diagnoser::finish`] judges what is still open and
-//! correlates across hosts, exactly as one diagnoser reading every line
-//! would. With one thread, lines go straight from the reader to one
+//! The reader passes each chunk of lines through the [`Sieve`], which keeps
+//! the few lines diagnosis needs without framing the rest. The engine needs
+//! each host's lines in log order, and nothing else ties hosts together
+//! until correlation at the end. So the reader decides each kept line's
+//! worker once, by the line's host ([`host_of`], cheaper than framing), and
+//! hands the chunk with that list to every worker; each worker diagnoses
+//! only its lines, with a [`Diagnoser`] of its own. The workers' diagnosers
+//! are then merged ([`Diagnoser::merge`], which restores the order hosts and
+//! findings appeared in) and [`Diagnoser::finish`] judges what is still open
+//! and correlates across hosts, exactly as one diagnoser reading every line
+//! would. With one thread, kept lines go straight from the reader to one
 //! diagnoser.
 
 use std::io::IsTerminal;
+use std::ops::Range;
 use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 
-use ipsec_doctor_findings::{Diagnoser, Report};
+use ipsec_doctor_findings::{Diagnoser, Report, Sieve};
 use ipsec_doctor_logs::host_of;
 
 use crate::input::{self, Chunk, InputError};
@@ -37,19 +40,17 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
         }
     };
     let mut inputs: Vec<Arc<str>> = Vec::new();
-    let mut note_input = |chunk: &Chunk| {
-        if inputs.last() != Some(&chunk.path) {
-            inputs.push(chunk.path.clone());
-        }
-    };
+    let mut sieve = Sieve::new();
     let threads = threads.min(MAX_THREADS);
     let report = if threads <= 1 {
         let mut diagnoser = Diagnoser::new();
         input::read_all(
             paths,
             &mut |chunk| {
-                note_input(&chunk);
-                chunk.for_each_line(|n, line| diagnoser.push_line(&chunk.path, n, line));
+                start_chunk(&mut inputs, &mut sieve, &chunk);
+                chunk.kept_lines(&mut sieve, |n, range| {
+                    diagnoser.push_line(&chunk.path, n, &chunk.line(range));
+                });
             },
             on_error,
             &progress,
@@ -60,17 +61,17 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
             let mut senders = Vec::new();
             let mut workers = Vec::new();
             for me in 0..threads {
-                let (tx, rx) = sync_channel::<Arc<(Chunk, Vec<u8>)>>(QUEUE);
+                let (tx, rx) = sync_channel::<Arc<(Chunk, Vec<Kept>)>>(QUEUE);
                 senders.push(tx);
                 workers.push(scope.spawn(move || {
                     let mut diagnoser = Diagnoser::new();
                     let me = me as u8;
                     for routed in rx {
-                        let (chunk, owners) = &*routed;
-                        chunk.for_each_line_where(
-                            |i| owners.get(i) == Some(&me),
-                            |n, line| diagnoser.push_line(&chunk.path, n, line),
-                        );
+                        let (chunk, kept) = &*routed;
+                        for line in kept.iter().filter(|k| k.owner == me) {
+                            let text = chunk.line(line.range.clone());
+                            diagnoser.push_line(&chunk.path, line.line_no, &text);
+                        }
                     }
                     diagnoser
                 }));
@@ -78,17 +79,23 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
             input::read_all(
                 paths,
                 &mut |chunk| {
-                    note_input(&chunk);
-                    // Which worker takes each line: decided once, here.
+                    start_chunk(&mut inputs, &mut sieve, &chunk);
+                    // Which lines matter, and which worker takes each:
+                    // decided once, here.
                     let file_owner = owner(&chunk.path, threads);
-                    let mut owners = Vec::new();
-                    chunk.for_each_line(|_, line| {
-                        owners.push(match host_of(line) {
+                    let mut kept = Vec::new();
+                    chunk.kept_lines(&mut sieve, |line_no, range| {
+                        let owner = match host_of(&chunk.line(range.clone())) {
                             Some(host) => owner(&host, threads),
                             None => file_owner,
+                        };
+                        kept.push(Kept {
+                            range,
+                            line_no,
+                            owner,
                         });
                     });
-                    let routed = Arc::new((chunk, owners));
+                    let routed = Arc::new((chunk, kept));
                     for tx in &senders {
                         // A worker that is gone has panicked; join says so.
                         let _ = tx.send(routed.clone());
@@ -113,6 +120,21 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
         bar.finish_and_clear();
     }
     report
+}
+
+/// Notes each new input (for the merge's order) and restarts the sieve.
+fn start_chunk(inputs: &mut Vec<Arc<str>>, sieve: &mut Sieve, chunk: &Chunk) {
+    if inputs.last() != Some(&chunk.path) {
+        inputs.push(chunk.path.clone());
+        sieve.start_input();
+    }
+}
+
+/// A line the sieve kept, and the worker that diagnoses it.
+struct Kept {
+    range: Range<usize>,
+    line_no: u64,
+    owner: u8,
 }
 
 /// Which worker diagnoses a host (or a file's lines without a host): FNV-1a.

@@ -1,6 +1,9 @@
 //! Routes lines to negotiations and negotiations to the catalogue.
 
-use std::collections::HashMap;
+/// hashbrown's map: seeded like std's (host and tunnel names come from the
+/// logs) but with a faster hash (foldhash), and `entry_ref` looks a host up
+/// without allocating its key.
+use hashbrown::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use ipsec_doctor_events::may_matter;
@@ -243,11 +246,11 @@ impl Diagnoser {
     pub fn with_limits(limits: Limits) -> Diagnoser {
         Diagnoser {
             limits,
-            hosts: HashMap::new(),
+            hosts: HashMap::default(),
             host_order: Vec::new(),
-            paths: HashMap::new(),
+            paths: HashMap::default(),
             findings: Vec::new(),
-            finding_index: HashMap::new(),
+            finding_index: HashMap::default(),
             sequence: 0,
             at: None,
             added_at: Vec::new(),
@@ -371,10 +374,9 @@ impl Diagnoser {
         if !interesting {
             return;
         }
-        // The bulk of a charon log means nothing to diagnosis: count it for
-        // the host (charon lines, CFG detail) without typing or keeping it.
+        // The bulk of a charon log means nothing to diagnosis and is not
+        // even counted, so that a reader may skip it unseen (crate::sieve).
         if framed.daemon.is_charon() && !may_matter(&framed.message) && !xmlreader() {
-            self.count_charon_line(&framed, path, line_no, raw);
             return;
         }
         let path = self.intern(path);
@@ -639,7 +641,7 @@ impl Diagnoser {
         }
         // Host rules add findings only for their own host, so the ids each
         // host had before them can be indexed once.
-        let mut ids_by_host: HashMap<String, Vec<&'static str>> = HashMap::new();
+        let mut ids_by_host: HashMap<String, Vec<&'static str>> = HashMap::default();
         for f in &self.findings {
             ids_by_host
                 .entry(host_key_of(f.host.as_deref(), &f.origin))
@@ -701,8 +703,8 @@ impl Diagnoser {
         };
         // The worst severity of each host and of each tunnel, in one pass.
         type HostId<'f> = (Option<&'f str>, &'f str);
-        let mut worst_of_host: HashMap<HostId<'_>, Severity> = HashMap::new();
-        let mut worst_of_tunnel: HashMap<(HostId<'_>, Option<&str>), Severity> = HashMap::new();
+        let mut worst_of_host: HashMap<HostId<'_>, Severity> = HashMap::default();
+        let mut worst_of_tunnel: HashMap<(HostId<'_>, Option<&str>), Severity> = HashMap::default();
         for g in &findings {
             let host = (g.host.as_deref(), &*g.origin);
             for worst in [
@@ -732,7 +734,7 @@ impl Diagnoser {
         let mut order: Vec<usize> = (0..findings.len()).collect();
         order.sort_by(|&a, &b| keyed[a].cmp(&keyed[b]));
         let findings: Vec<Finding> = order.into_iter().map(|i| findings[i].clone()).collect();
-        let mut ids_by_tunnel: HashMap<HostTunnel<'_>, Vec<&'static str>> = HashMap::new();
+        let mut ids_by_tunnel: HashMap<HostTunnel<'_>, Vec<&'static str>> = HashMap::default();
         for f in &findings {
             ids_by_tunnel
                 .entry((f.host.as_deref(), &*f.origin, f.tunnel.as_deref()))
@@ -749,6 +751,7 @@ impl Diagnoser {
                 .cloned()
                 .unwrap_or_default();
         }
+        drop(ids_by_tunnel);
         Report { findings, tunnels }
     }
 
@@ -913,45 +916,6 @@ impl Diagnoser {
     /// A charon line that [`may_matter`] says cannot be recognised: what the
     /// full path would record for it, without allocating when the host is
     /// known.
-    fn count_charon_line(&mut self, framed: &Framed<'_>, path: &str, line_no: u64, raw: &str) {
-        self.sequence += 1;
-        let cfg = framed.group.as_deref() == Some("CFG");
-        let mut key = std::mem::take(&mut self.key_buf);
-        key.clear();
-        match framed.host.as_deref() {
-            Some(h) => {
-                key.push_str("host:");
-                key.push_str(h);
-            }
-            None => {
-                key.push_str("file:");
-                key.push_str(path);
-            }
-        }
-        let known = match self.hosts.get_mut(key.as_str()) {
-            Some(host) if host.facts.first_charon_line.is_some() => {
-                host.lines += 1;
-                host.facts.charon_lines += 1;
-                host.facts.cfg_detail |= cfg;
-                true
-            }
-            _ => false,
-        };
-        self.key_buf = key;
-        if known {
-            return;
-        }
-        let path = self.intern(path);
-        let ev = self.evidence_of(&path, line_no, raw);
-        let host = self.host_state(framed, &path);
-        host.lines += 1;
-        host.facts.charon_lines += 1;
-        host.facts.cfg_detail |= cfg;
-        if host.facts.first_charon_line.is_none() {
-            host.facts.first_charon_line = Some(ev);
-        }
-    }
-
     fn intern(&mut self, path: &str) -> Arc<str> {
         if let Some(p) = &self.last_path {
             if &**p == path {
@@ -977,32 +941,37 @@ impl Diagnoser {
     }
 
     fn host_mut(&mut self, framed: &Framed<'_>, path: &Arc<str>) -> &mut HostState {
-        let host_name = framed.host.as_deref().map(str::to_owned);
-        let key = host_key_of(host_name.as_deref(), path);
-        let line_no = self.line_no;
-        if !self.hosts.contains_key(&key) {
+        let mut key = std::mem::take(&mut self.key_buf);
+        write_host_key(&mut key, framed.host.as_deref(), path);
+        if !self.hosts.contains_key(key.as_str()) {
             self.host_order.push(key.clone());
         }
-        self.hosts.entry(key).or_insert_with(|| HostState {
-            facts: HostFacts {
-                host: host_name,
-                origin: path.clone(),
-                ..HostFacts::default()
-            },
-            open: HashMap::new(),
-            thread_key: HashMap::new(),
-            current_untagged: None,
-            lines: 0,
-            tunnels: HashMap::new(),
-            tunnel_order: Vec::new(),
-            racoon: None,
-            pluto: None,
-            crash_traces: 0,
-            history: HashMap::new(),
-            history_order: Vec::new(),
-            sent_to_ike_port: HashMap::new(),
-            first_at: Some((path.clone(), line_no)),
-        })
+        let line_no = self.line_no;
+        let host = self
+            .hosts
+            .entry_ref(key.as_str())
+            .or_insert_with(|| HostState {
+                facts: HostFacts {
+                    host: framed.host.as_deref().map(str::to_owned),
+                    origin: path.clone(),
+                    ..HostFacts::default()
+                },
+                open: HashMap::default(),
+                thread_key: HashMap::default(),
+                current_untagged: None,
+                lines: 0,
+                tunnels: HashMap::default(),
+                tunnel_order: Vec::new(),
+                racoon: None,
+                pluto: None,
+                crash_traces: 0,
+                history: HashMap::default(),
+                history_order: Vec::new(),
+                sent_to_ike_port: HashMap::default(),
+                first_at: Some((path.clone(), line_no)),
+            });
+        self.key_buf = key;
+        host
     }
 
     fn evidence_of(&self, path: &Arc<str>, line_no: u64, raw: &str) -> Evidence {
@@ -1288,9 +1257,22 @@ fn shows_cfg_detail(event: &CharonEvent) -> bool {
 
 /// Hosts are named by syslog; lines without a host name belong to their file.
 pub(crate) fn host_key_of(host: Option<&str>, origin: &str) -> String {
+    let mut key = String::new();
+    write_host_key(&mut key, host, origin);
+    key
+}
+
+fn write_host_key(key: &mut String, host: Option<&str>, origin: &str) {
+    key.clear();
     match host {
-        Some(h) => format!("host:{h}"),
-        None => format!("file:{origin}"),
+        Some(h) => {
+            key.push_str("host:");
+            key.push_str(h);
+        }
+        None => {
+            key.push_str("file:");
+            key.push_str(origin);
+        }
     }
 }
 

@@ -51,6 +51,7 @@ mod pluto;
 mod racoon;
 mod report;
 mod rule;
+mod sieve;
 
 pub use catalog::{rule_by_id, CATALOG};
 pub use diagnoser::{CrashLine, Diagnoser, HostFacts, Limits, Moment, MomentKind, TunnelFacts};
@@ -62,3 +63,4 @@ pub use pluto::{PlutoEntry, PlutoLog};
 pub use racoon::{RacoonEntry, RacoonLog};
 pub use report::{Evidence, Finding, Report, Severity, TunnelSummary};
 pub use rule::{Detection, Rule, Scope, TunnelDetection};
+pub use sieve::Sieve;

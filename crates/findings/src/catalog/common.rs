@@ -69,23 +69,21 @@ pub(crate) fn proposal_failure(neg: &Negotiation, phase: Phase) -> Option<Propos
     let mut entries: Vec<&Entry> = Vec::new();
     let mut named: Vec<Attribute> = Vec::new();
     for (i, entry) in neg.entries.iter().enumerate() {
-        let entry_phase = phase_near(neg, i);
-        let failure = match &entry.event {
-            CharonEvent::NoProposalFound => true,
-            CharonEvent::NoMatchingChildProposal => true,
-            CharonEvent::NoAcceptableTransform(kind) => {
-                if let Some(a) = Attribute::of_kind(*kind) {
-                    if !named.contains(&a) && entry_phase == phase {
-                        named.push(a);
-                    }
-                }
-                true
-            }
-            _ => false,
+        // The phase is worked out only for failures: most negotiations have none.
+        let kind = match &entry.event {
+            CharonEvent::NoProposalFound | CharonEvent::NoMatchingChildProposal => None,
+            CharonEvent::NoAcceptableTransform(kind) => Some(*kind),
+            _ => continue,
         };
-        if failure && entry_phase == phase {
-            entries.push(entry);
+        if phase_near(neg, i) != phase {
+            continue;
         }
+        if let Some(a) = kind.and_then(Attribute::of_kind) {
+            if !named.contains(&a) {
+                named.push(a);
+            }
+        }
+        entries.push(entry);
     }
     if let Some((i, entry)) = neg.received_notify(&Notify::NoProposalChosen) {
         if neg.phase_at(i) == phase {
