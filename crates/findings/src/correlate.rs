@@ -28,14 +28,14 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
     let upgrades: Vec<(usize, usize)> = findings
         .iter()
         .enumerate()
-        .filter(|(_, g)| g.id == g.family && is_generic(g.id))
+        .filter(|(_, g)| (g.id == g.family && is_generic(g.id)) || g.cause_in_peer_log)
         .filter_map(|(gi, g)| {
             let g_host = &host_keys[gi];
             let (g_local, g_remote) = addresses(g);
             let candidates: Vec<usize> = findings
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| explains(g.id, s))
+                .filter(|(_, s)| explains(g, s))
                 .filter(|(si, _)| host_keys[*si] != *g_host)
                 .map(|(si, _)| si)
                 .collect();
@@ -179,14 +179,47 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
     }
 }
 
-/// Whether the peer's finding `s` explains this side's generic finding `generic`.
-fn explains(generic: &str, s: &Finding) -> bool {
-    (s.family == generic && s.id != s.family)
+/// Whether the peer's finding `s` explains this side's finding `g`.
+fn explains(g: &Finding, s: &Finding) -> bool {
+    let generic = g.id;
+    (s.family == generic && s.id != s.family && is_generic(generic))
+        // Libreswan answers TS_UNACCEPTABLE when its kernel refuses the SA;
+        // only the refusal of the same moment is explained so.
+        || (g.cause_in_peer_log
+            && matches!(generic, "p2-ts-mismatch" | "p2-no-response")
+            && s.explains_peer_refusal
+            && same_moment(g, s))
         // An IKEv1 initiator that cannot install the SA answers NO_PROPOSAL_CHOSEN.
         || (generic == "p2-proposal-mismatch" && s.id == "kernel-sa-install-failure")
         // A responder without a Phase 1 for the address it was reached at answers NO_PROPOSAL_CHOSEN.
         || (generic == "p1-proposal-mismatch" && s.id == "wrong-destination-address")
 }
+
+/// Whether the first lines of two findings were logged within
+/// [`SAME_MOMENT_SECONDS`] of each other. Where a line has no time (pasted
+/// excerpts), only the pairing's other checks decide.
+fn same_moment(a: &Finding, b: &Finding) -> bool {
+    let time = |f: &Finding| {
+        let line = f.evidence.first()?;
+        ipsec_doctor_logs::frame(&line.text)?.timestamp
+    };
+    let (Some(ta), Some(tb)) = (time(a), time(b)) else {
+        return true;
+    };
+    // A year on one side only (journal against BSD syslog): compare without.
+    let key = |t: &ipsec_doctor_logs::Timestamp| {
+        let mut t = *t;
+        if ta.year.is_none() || tb.year.is_none() {
+            t.year = None;
+        }
+        t.sort_key()
+    };
+    key(&ta).abs_diff(key(&tb)) <= SAME_MOMENT_SECONDS
+}
+
+/// Two hosts' clocks and two logs' timestamps differ by this much at most
+/// for their lines to be about one exchange.
+const SAME_MOMENT_SECONDS: u64 = 120;
 
 fn is_generic(id: &str) -> bool {
     matches!(

@@ -910,12 +910,11 @@ impl Diagnoser {
             occurrences: 1,
             origin,
             peer_summary: detection.peer_summary,
+            cause_in_peer_log: detection.cause_in_peer_log,
+            explains_peer_refusal: detection.explains_peer_refusal,
         });
     }
 
-    /// A charon line that [`may_matter`] says cannot be recognised: what the
-    /// full path would record for it, without allocating when the host is
-    /// known.
     fn intern(&mut self, path: &str) -> Arc<str> {
         if let Some(p) = &self.last_path {
             if &**p == path {

@@ -171,11 +171,20 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             } else {
                 ""
             },
+            reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default(),
+        );
+        let for_peer = format!(
+            "The peer's pluto negotiated {conn} but its kernel refused to install the IPsec SA{}, so \
+             it refused this side's request (Libreswan answers TS_UNACCEPTABLE or nothing): the \
+             configurations agree; the peer's kernel IPsec (XFRM/ESP support, modules) is at fault. \
+             {PEER_RUNS_PLUTO}",
             reason.map(|r| format!(" ({r})")).unwrap_or_default(),
         );
         return Some((
             "kernel-sa-install-failure",
-            Detection::new(summary, ev(&[established, Some(k)])),
+            Detection::new(summary, ev(&[established, Some(k)]))
+                .for_peer(for_peer)
+                .explains_peer_refusal(),
         ));
     }
     if let Some(h) = find(&|e| matches!(e, PlutoEvent::HashMismatch)) {

@@ -73,6 +73,14 @@ pub struct Finding {
     /// The summary as the other end of the tunnel should read it.
     #[serde(skip)]
     pub peer_summary: Option<String>,
+    /// This side saw only the peer's refusal: correlation may replace the
+    /// finding with the cause the peer's log shows.
+    #[serde(skip)]
+    pub cause_in_peer_log: bool,
+    /// A cause that made this host refuse the peer's request with a notify
+    /// that names another cause (see [`crate::Detection`]).
+    #[serde(skip)]
+    pub explains_peer_refusal: bool,
 }
 
 /// One tunnel as seen from one host.

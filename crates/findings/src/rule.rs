@@ -88,6 +88,12 @@ pub struct Detection {
     /// The same case told from the other end of the tunnel, for when the
     /// peer's log only shows a generic failure and this detection explains it.
     pub peer_summary: Option<String>,
+    /// This side saw only the peer's refusal, which the peer's log may
+    /// explain otherwise than the refusal's wording says.
+    pub cause_in_peer_log: bool,
+    /// A cause that makes this daemon refuse the peer's request with a
+    /// misleading notify (Libreswan: TS_UNACCEPTABLE on a kernel failure).
+    pub explains_peer_refusal: bool,
 }
 
 impl Detection {
@@ -98,7 +104,21 @@ impl Detection {
             evidence,
             fix: Vec::new(),
             peer_summary: None,
+            cause_in_peer_log: false,
+            explains_peer_refusal: false,
         }
+    }
+
+    /// Marks a cause that explains the peer's reading of a refusal.
+    pub fn explains_peer_refusal(mut self) -> Detection {
+        self.explains_peer_refusal = true;
+        self
+    }
+
+    /// Marks a detection made only from the peer's refusal.
+    pub fn cause_in_peer_log(mut self) -> Detection {
+        self.cause_in_peer_log = true;
+        self
     }
 
     /// Adds the summary as the other end of the tunnel should read it.

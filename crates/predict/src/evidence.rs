@@ -73,5 +73,7 @@ pub(crate) fn finding(
         occurrences: 1,
         origin: Arc::from(origin),
         peer_summary: None,
+        cause_in_peer_log: false,
+        explains_peer_refusal: false,
     })
 }

@@ -23,7 +23,17 @@ const DIM: Style = Style::new().dimmed();
 /// Writes the report for people: grouped by host and tunnel, worst first.
 pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if report.findings.is_empty() {
-        writeln!(out, "No IPsec negotiations found in the input.")?;
+        if report.tunnels.is_empty() {
+            writeln!(out, "No IPsec negotiations found in the input.")?;
+        } else {
+            let negotiations: u64 = report.tunnels.iter().map(|t| t.negotiations).sum();
+            writeln!(
+                out,
+                "No findings: {} negotiation(s) in {} tunnel(s).",
+                negotiations,
+                report.tunnels.len()
+            )?;
+        }
         return Ok(());
     }
     let mut current_host: Option<(Option<&str>, &str)> = None;

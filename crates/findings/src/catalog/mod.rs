@@ -37,6 +37,7 @@ mod p1_id_mismatch;
 mod p1_proposal_mismatch;
 mod p2_encryption_mismatch;
 mod p2_hash_mismatch;
+mod p2_no_response;
 mod p2_pfs_mismatch;
 mod p2_proposal_mismatch;
 mod p2_ts_mismatch;
@@ -84,6 +85,7 @@ pub static CATALOG: &[&Rule] = &[
     &p2_pfs_mismatch::RULE,
     &p2_proposal_mismatch::RULE,
     &p2_ts_mismatch::RULE,
+    &p2_no_response::RULE,
     &peer_unreachable::RULE,
     &fragmentation_mtu::RULE,
     &nat_t_blocked::RULE,

@@ -76,9 +76,21 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         ));
     }
     summary.push_str(". Make each end's local network the other end's remote network.");
+    let only_refused = responder_side.is_none();
+    if only_refused && neg.received_notify(&Notify::TsUnacceptable).is_some() {
+        summary.push_str(
+            " (Libreswan also answers TS_UNACCEPTABLE when its kernel refuses the IPsec SA: if the \
+             networks match, the peer's log tells.)",
+        );
+    }
     lines.extend(neg.sent_notify(&Notify::InvalidIdInformation));
     lines.extend(neg.sent_notify(&Notify::TsUnacceptable));
-    Some(Detection::new(summary, evidence(lines)))
+    let detection = Detection::new(summary, evidence(lines));
+    Some(if only_refused {
+        detection.cause_in_peer_log()
+    } else {
+        detection
+    })
 }
 
 fn or_unknown(list: &[String]) -> String {

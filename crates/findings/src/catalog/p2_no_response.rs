@@ -1,0 +1,143 @@
+//! `p2-no-response`: Phase 1 is up, the peer never answers Phase 2.
+
+use ipsec_doctor_events::{CharonEvent, Direction};
+
+use super::common::evidence;
+use crate::negotiation::Negotiation;
+use crate::report::Severity;
+use crate::rule::{Detection, Rule, Scope};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "p2-no-response",
+    family: "p2-no-response",
+    severity: Severity::Error,
+    title: "Phase 2 request never answered",
+    explanation: "Phase 1 (the IKE SA) came up, then this side's Phase 2 request (IKEv1 Quick Mode, IKEv2 \
+        CREATE_CHILD_SA) was retransmitted until charon gave up, without any answer: the peer is reachable \
+        (it answered Phase 1) but drops the Phase 2 request silently. strongSwan answers a Phase 2 it \
+        refuses with a notify (NO_PROPOSAL_CHOSEN, INVALID_ID_INFORMATION, TS_UNACCEPTABLE); a silent \
+        peer is typically Libreswan or racoon whose kernel refused to install the negotiated IPsec SA, or \
+        a peer that failed on the request for a reason only its own log shows. The cause is in the peer's \
+        log.",
+    fix: &[
+        "Collect the peer's IPsec log for the same minute and run ipsec-doctor diagnose on both logs \
+         together: a kernel refusal on the peer shows as kernel-sa-install-failure there.",
+        "On a Libreswan or Linux peer: check that the kernel has IPsec (modprobe esp4 esp6 xfrm_user; ip \
+         xfrm state) and the peer's log (journalctl -u ipsec) for \"netlink response for Add SA\".",
+        "Meanwhile compare the Phase 2 settings on both ends (networks, encryption, hash, PFS group): a \
+         peer that does not notify may also drop a Phase 2 it cannot match.",
+    ],
+    see_also: &["kernel-sa-install-failure", "p2-proposal-mismatch"],
+    scope: Scope::Negotiation(detect),
+};
+
+/// Exchanges that carry a Phase 2 request.
+fn is_phase2_exchange(exchange: &str) -> bool {
+    matches!(exchange, "QUICK_MODE" | "CREATE_CHILD_SA")
+}
+
+fn detect(neg: &Negotiation) -> Option<Detection> {
+    let up = neg.ike_established_at()?;
+    let entries = &neg.entries;
+    // A give-up after Phase 1 came up whose request, the last one sent
+    // before it, was a Phase 2 request that nothing answered.
+    let (sent_at, gave_up_at) = entries
+        .iter()
+        .enumerate()
+        .skip(up)
+        .filter(|(_, e)| matches!(e.event, CharonEvent::GivingUp { .. }))
+        .find_map(|(gi, _)| {
+            let si = (up..gi).rev().find(|&i| {
+                matches!(
+                    &entries[i].event,
+                    CharonEvent::Message {
+                        direction: Direction::Sent,
+                        request: true,
+                        ..
+                    }
+                )
+            })?;
+            let phase2_request = matches!(&entries[si].event,
+                CharonEvent::Message { exchange, .. } if is_phase2_exchange(exchange));
+            let answered = entries[si..gi].iter().any(|e| {
+                matches!(&e.event, CharonEvent::Message {
+                    direction: Direction::Received,
+                    exchange,
+                    ..
+                } if is_phase2_exchange(exchange))
+            });
+            (phase2_request && !answered).then_some((si, gi))
+        })?;
+    let child_later = entries[sent_at..]
+        .iter()
+        .any(|e| matches!(e.event, CharonEvent::ChildSaEstablished { .. }));
+    if child_later {
+        return None;
+    }
+    let (sent, gave_up) = (&entries[sent_at], &entries[gave_up_at]);
+    let retransmits = match gave_up.event {
+        CharonEvent::GivingUp { retransmits } => retransmits,
+        _ => 0,
+    };
+    let exchange = match &sent.event {
+        CharonEvent::Message { exchange, .. } => exchange.as_str(),
+        _ => "Phase 2",
+    };
+    let mut lines = vec![sent];
+    lines.extend(
+        entries[sent_at..gave_up_at]
+            .iter()
+            .find(|e| matches!(e.event, CharonEvent::Retransmit { .. })),
+    );
+    lines.push(gave_up);
+    Some(
+        Detection::new(
+            format!(
+                "Phase 1 with {} is up, but this side's {exchange} request was retransmitted {retransmits} \
+                 time(s) without an answer and charon gave up: the peer drops Phase 2 silently. The cause \
+                 is in the peer's log (a Libreswan peer does so when its kernel refuses the IPsec SA).",
+                neg.remote.as_deref().unwrap_or("the peer"),
+            ),
+            evidence(lines),
+        )
+        .cause_in_peer_log(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::testing::{diagnose, ids};
+
+    const UNANSWERED: &str = include_str!("../../tests/fixtures/system/quick-mode-unanswered.log");
+
+    #[test]
+    fn unanswered_quick_mode_after_main_mode_is_reported() {
+        let report = diagnose("right.log", UNANSWERED);
+        assert_eq!(ids(&report), ["p2-no-response"]);
+        let s = &report.findings[0].summary;
+        assert!(
+            s.contains("QUICK_MODE request was retransmitted 2 time(s)"),
+            "{s}"
+        );
+        assert_eq!(report.findings[0].evidence.len(), 3);
+    }
+
+    #[test]
+    fn an_answered_quick_mode_is_not() {
+        let answered = UNANSWERED.replace(
+            "sending retransmit 1 of request message ID 716047486, seq 4",
+            "parsed QUICK_MODE response 716047486 [ HASH SA No ID ID ]",
+        );
+        assert!(!ids(&diagnose("right.log", &answered)).contains(&"p2-no-response"));
+    }
+
+    #[test]
+    fn an_unanswered_phase_1_is_peer_unreachable_instead() {
+        let log = "\
+Nov 27 10:00:00 13[IKE] <gw|1> initiating Main Mode IKE_SA gw[1] to 192.0.2.74
+Nov 27 10:00:00 13[ENC] <gw|1> generating ID_PROT request 0 [ SA V V V V V ]
+Nov 27 10:00:04 14[IKE] <gw|1> sending retransmit 1 of request message ID 0, seq 1
+Nov 27 10:00:08 15[IKE] <gw|1> giving up after 2 retransmits";
+        assert_eq!(ids(&diagnose("i.log", log)), ["peer-unreachable"]);
+    }
+}
