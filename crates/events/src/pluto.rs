@@ -95,6 +95,24 @@ pub enum PlutoEvent {
         /// The transforms, e.g. `AES_CBC_256-HMAC_SHA2_256-HMAC_SHA2_256_128-MODP2048`.
         transforms: String,
     },
+    /// NSS refused the peer's certificate: `NSS: ERROR: IPsec certificate
+    /// CN=...,O=...,C=CH invalid: SEC_ERROR_UNKNOWN_ISSUER: Peer's
+    /// Certificate issuer is not recognized.`
+    CertInvalid {
+        /// The certificate's subject as NSS prints it.
+        subject: String,
+        /// NSS's error code, e.g. `SEC_ERROR_EXPIRED_CERTIFICATE`.
+        code: String,
+        /// NSS's words for it.
+        reason: String,
+    },
+    /// The peer's certificate does not name the identity it claims: `X509:
+    /// authentication failed; peer certificate subjectAltName extension does
+    /// not match ID_FQDN 'right.lab.example'`.
+    CertIdMismatch {
+        /// The identity, e.g. `right.lab.example`.
+        id: String,
+    },
     /// Anything else.
     Unrecognized,
 }
@@ -267,12 +285,34 @@ fn parse_body(body: &str) -> PlutoEvent {
     {
         return PlutoEvent::PeerTsRejected;
     }
+    if let Some(event) = certificate(text) {
+        return event;
+    }
     if text.starts_with("No IKEv2 connection found with compatible Traffic Selectors")
         || text.starts_with("cannot respond to IPsec SA request because no connection is known")
     {
         return PlutoEvent::NoTsMatch;
     }
     PlutoEvent::Unrecognized
+}
+
+fn certificate(text: &str) -> Option<PlutoEvent> {
+    if let Some(r) = text.strip_prefix("NSS: ERROR: IPsec certificate ") {
+        let (subject, tail) = r.split_once(" invalid: ")?;
+        let (code, reason) = tail.split_once(": ").unwrap_or((tail, ""));
+        return Some(PlutoEvent::CertInvalid {
+            subject: subject.to_owned(),
+            code: code.to_owned(),
+            reason: reason.trim_end_matches('.').to_owned(),
+        });
+    }
+    let (_, claimed) =
+        text.split_once("peer certificate subjectAltName extension does not match ")?;
+    // `ID_FQDN 'right.lab.example'`
+    let id = claimed
+        .split_once('\'')
+        .map_or(claimed, |(_, id)| id.trim_end_matches('\''));
+    Some(PlutoEvent::CertIdMismatch { id: id.to_owned() })
 }
 
 /// `1:IKE=AES_CBC_256-HMAC_SHA2_256-HMAC_SHA2_256_128-MODP2048`
@@ -425,6 +465,23 @@ mod tests {
         assert_eq!(
             parse_pluto(r#"ERROR: netlink XFRM_MSG_NEWSA response for flow esp.1234@192.0.2.74 included errno 93: Protocol not supported"#).event,
             PlutoEvent::KernelSaFailed { reason: "Protocol not supported".into() }
+        );
+    }
+
+    #[test]
+    fn libreswan_4_certificate_failures_seen_in_the_lab() {
+        let p = |m: &str| parse_pluto(m).event;
+        assert_eq!(
+            p("\"gw-gw\" #1: NSS: ERROR: IPsec certificate CN=right.lab.example,O=ipsec-doctor lab,C=CH invalid: SEC_ERROR_UNKNOWN_ISSUER: Peer's Certificate issuer is not recognized."),
+            PlutoEvent::CertInvalid {
+                subject: "CN=right.lab.example,O=ipsec-doctor lab,C=CH".into(),
+                code: "SEC_ERROR_UNKNOWN_ISSUER".into(),
+                reason: "Peer's Certificate issuer is not recognized".into(),
+            }
+        );
+        assert_eq!(
+            p("\"gw-gw\" #1: X509: authentication failed; peer certificate subjectAltName extension does not match ID_FQDN 'right.lab.example'"),
+            PlutoEvent::CertIdMismatch { id: "right.lab.example".into() }
         );
     }
 }

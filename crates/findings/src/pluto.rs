@@ -113,6 +113,62 @@ impl Phases {
     }
 }
 
+/// The peer's certificate refused by NSS or not naming the peer's identity.
+fn certificate_failure(conn: &str, entries: &[PlutoEntry]) -> Option<(&'static str, Detection)> {
+    let (entry, id, summary, for_peer) = entries.iter().find_map(|e| match &e.event {
+        PlutoEvent::CertInvalid {
+            subject,
+            code,
+            reason,
+        } => {
+            let expired = code.contains("EXPIRED") || code.contains("INVALID_TIME");
+            let (id, what) = if expired {
+                (
+                    "cert-expired",
+                    "is outside its validity period (NSS does not log the dates: `openssl x509 -noout \
+                     -dates` on the peer's certificate shows them)",
+                )
+            } else {
+                (
+                    "cert-untrusted",
+                    "does not lead to a CA in pluto's NSS database: import the issuing CA there \
+                     (certutil -A -d sql:/var/lib/ipsec/nss -n NAME -t 'CT,,' -a -i ca.pem)",
+                )
+            };
+            Some((
+                e,
+                id,
+                format!(
+                    "pluto refused the peer's certificate \"{subject}\" for {conn}: {reason} ({code}); the \
+                     certificate {what}. {RUNS_PLUTO}"
+                ),
+                format!(
+                    "The peer refused this side's certificate \"{subject}\": {reason} ({code}). \
+                     {PEER_RUNS_PLUTO}"
+                ),
+            ))
+        }
+        PlutoEvent::CertIdMismatch { id } => Some((
+            e,
+            "cert-id-mismatch",
+            format!(
+                "The peer authenticates as '{id}' for {conn}, but its certificate has no subjectAltName \
+                 '{id}': issue a certificate naming that identity, or set rightid= to a name the \
+                 certificate has. {RUNS_PLUTO}"
+            ),
+            format!(
+                "The peer expects this side as '{id}', but this side's certificate has no subjectAltName \
+                 '{id}'. {PEER_RUNS_PLUTO}"
+            ),
+        )),
+        _ => None,
+    })?;
+    Some((
+        id,
+        Detection::new(summary, vec![entry.evidence.clone()]).for_peer(for_peer),
+    ))
+}
+
 fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str, Detection)> {
     let mut phases = Phases {
         ike_states: HashSet::new(),
@@ -186,6 +242,9 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                 .for_peer(for_peer)
                 .explains_peer_refusal(),
         ));
+    }
+    if let Some(found) = certificate_failure(&conn, entries) {
+        return Some(found);
     }
     if let Some(h) = find(&|e| matches!(e, PlutoEvent::HashMismatch)) {
         return Some((
