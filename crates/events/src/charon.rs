@@ -623,7 +623,11 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
             mode: ExchangeMode::Ikev2,
         });
     }
-    if let Some((remote, mode)) = m.split_once(" is initiating a ") {
+    if let Some((remote, mode)) = m
+        .ends_with(" Mode IKE_SA")
+        .then(|| m.split_once(" is initiating a "))
+        .flatten()
+    {
         let mode = match mode {
             "Main Mode IKE_SA" => ExchangeMode::Main,
             "Aggressive Mode IKE_SA" => ExchangeMode::Aggressive,
@@ -720,7 +724,12 @@ fn credentials(m: &str) -> Option<CharonEvent> {
             subject: quoted(subject).to_owned(),
         });
     }
-    if let Some((which, rest)) = m.split_once(" certificate invalid (valid from ") {
+    // (The cheap test first: most messages get this far.)
+    if let Some((which, rest)) = m
+        .ends_with(')')
+        .then(|| m.split_once(" certificate invalid (valid from "))
+        .flatten()
+    {
         let (not_before, not_after) = rest.strip_suffix(')')?.split_once(" to ")?;
         return Some(E::CertificateInvalid {
             which: which.to_owned(),

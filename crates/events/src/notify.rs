@@ -31,7 +31,12 @@ pub enum Notify {
 impl Notify {
     /// Parses a long or short charon notify name.
     pub fn from_name(name: &str) -> Notify {
-        match name {
+        Notify::known(name).unwrap_or_else(|| Notify::Other(name.to_owned()))
+    }
+
+    /// The error notify `name` stands for, `None` for any other.
+    fn known(name: &str) -> Option<Notify> {
+        Some(match name {
             "NO_PROPOSAL_CHOSEN" | "NO_PROP" => Notify::NoProposalChosen,
             "AUTHENTICATION_FAILED" | "AUTH_FAILED" => Notify::AuthenticationFailed,
             "INVALID_ID_INFORMATION" | "INVAL_ID" => Notify::InvalidIdInformation,
@@ -40,7 +45,16 @@ impl Notify {
             "INVALID_SYNTAX" | "INVAL_SYN" => Notify::InvalidSyntax,
             "INVALID_MAJOR_VERSION" | "INVAL_MAJOR" => Notify::InvalidMajorVersion,
             "INVALID_PAYLOAD_TYPE" | "INVAL_PAYLOAD" => Notify::InvalidPayloadType,
-            other => Notify::Other(other.to_owned()),
+            _ => return None,
+        })
+    }
+
+    /// Whether `name` (full or abbreviated, as charon prints it) names this
+    /// notify: `from_name(name) == *self`, without allocating.
+    pub fn is_named(&self, name: &str) -> bool {
+        match (self, Notify::known(name)) {
+            (Notify::Other(other), None) => other == name,
+            (_, known) => known.as_ref() == Some(self),
         }
     }
 
@@ -63,5 +77,33 @@ impl fmt::Display for Notify {
             Notify::InvalidPayloadType => "INVALID_PAYLOAD_TYPE",
             Notify::Other(name) => name,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Notify;
+
+    #[test]
+    fn is_named_agrees_with_from_name() {
+        let names = [
+            "NO_PROP",
+            "NO_PROPOSAL_CHOSEN",
+            "AUTH_FAILED",
+            "TS_UNACCEPT",
+            "INVAL_MAJOR",
+            "NATD_S_IP",
+            "",
+        ];
+        for a in names {
+            for b in names {
+                let notify = Notify::from_name(a);
+                assert_eq!(
+                    notify.is_named(b),
+                    notify == Notify::from_name(b),
+                    "{a} / {b}"
+                );
+            }
+        }
     }
 }

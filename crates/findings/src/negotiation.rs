@@ -288,9 +288,7 @@ impl Negotiation {
                     direction: Direction::Received,
                     payloads,
                     ..
-                } => payloads
-                    .iter()
-                    .any(|p| notify_in_payload(p) == Some(notify.clone())),
+                } => payloads.iter().any(|p| payload_is(p, notify)),
                 _ => false,
             })
     }
@@ -302,9 +300,7 @@ impl Negotiation {
                 direction: Direction::Sent,
                 payloads,
                 ..
-            } => payloads
-                .iter()
-                .any(|p| notify_in_payload(p).as_ref() == Some(notify)),
+            } => payloads.iter().any(|p| payload_is(p, notify)),
             _ => false,
         })
     }
@@ -332,9 +328,12 @@ impl Negotiation {
 }
 
 /// `N(NO_PROP)` → the notify.
-fn notify_in_payload(payload: &str) -> Option<Notify> {
-    let name = payload.strip_prefix("N(")?.strip_suffix(')')?;
-    Some(Notify::from_name(name))
+/// Whether a payload of a message line (`N(NO_PROP)`) is `notify`.
+fn payload_is(payload: &str, notify: &Notify) -> bool {
+    payload
+        .strip_prefix("N(")
+        .and_then(|p| p.strip_suffix(')'))
+        .is_some_and(|name| notify.is_named(name))
 }
 
 fn push_unique(list: &mut Vec<String>, item: &str) {

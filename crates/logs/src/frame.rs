@@ -316,9 +316,10 @@ fn frame_charon_body(text: &str, daemon: Daemon) -> Option<Framed<'_>> {
 /// `<con2000|1> ` or `<5> ` (an IKE SA with no name).
 fn strip_ike_sa_tag(text: &str) -> Option<(IkeSaTag<'_>, &str)> {
     let inner = text.strip_prefix('<')?;
-    let close = inner
-        .find("> ")
-        .or_else(|| inner.ends_with('>').then(|| inner.len() - 1))?;
+    // The first `> `, or a `>` that ends the text.
+    let bytes = inner.as_bytes();
+    let close =
+        memchr::memchr_iter(b'>', bytes).find(|&i| bytes.get(i + 1).is_none_or(|&b| b == b' '))?;
     let tag = &inner[..close];
     let rest = inner.get(close + 1..).unwrap_or("").trim_start();
     match tag.rsplit_once('|') {
@@ -347,7 +348,8 @@ fn strip_ike_sa_tag(text: &str) -> Option<(IkeSaTag<'_>, &str)> {
 
 fn split_token(text: &str) -> (&str, &str) {
     let text = text.trim_start();
-    match text.find([' ', '\t']) {
+    // Space and tab are ASCII: the split is on a character boundary.
+    match memchr::memchr2(b' ', b'\t', text.as_bytes()) {
         Some(end) => (&text[..end], &text[end..]),
         None => (text, ""),
     }
