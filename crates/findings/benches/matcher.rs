@@ -1,9 +1,9 @@
-//! The matcher: the signature prefilter, message typing, and the whole
-//! engine on the lab's logs as one central syslog.
+//! The matcher: the signature prefilter, message typing, the sieve, and
+//! the whole engine on the lab's logs as one central syslog.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion, Throughput};
 use ipsec_doctor_events::{may_matter, parse_charon};
-use ipsec_doctor_findings::Diagnoser;
+use ipsec_doctor_findings::{Diagnoser, Sieve};
 use ipsec_doctor_testkit::{lab_dir, merge_by_time, render, scenarios, LogFormat};
 
 const MESSAGES: [&str; 4] = [
@@ -54,6 +54,14 @@ fn bench(c: &mut Criterion) {
                 d.push_line("central.log", i as u64 + 1, line);
             }
             black_box(d.finish())
+        })
+    });
+    group.bench_function("sieve-lab-central-syslog", |b| {
+        b.iter(|| {
+            // Every line is charon's here: the sieve's worst case.
+            let mut kept = 0;
+            Sieve::new().lines(central.as_bytes(), |_, _| kept += 1);
+            black_box(kept)
         })
     });
     group.finish();
