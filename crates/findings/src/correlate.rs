@@ -189,8 +189,11 @@ fn explains(g: &Finding, s: &Finding) -> bool {
             && matches!(generic, "p2-ts-mismatch" | "p2-no-response")
             && s.explains_peer_refusal
             && same_moment(g, s))
-        // An IKEv1 initiator that cannot install the SA answers NO_PROPOSAL_CHOSEN.
-        || (generic == "p2-proposal-mismatch" && s.id == "kernel-sa-install-failure")
+        // An IKEv1 initiator that cannot install the SA answers
+        // NO_PROPOSAL_CHOSEN, in the same exchange.
+        || (generic == "p2-proposal-mismatch"
+            && s.id == "kernel-sa-install-failure"
+            && same_moment(g, s))
         // A responder without a Phase 1 for the address it was reached at answers NO_PROPOSAL_CHOSEN.
         || (generic == "p1-proposal-mismatch" && s.id == "wrong-destination-address")
 }

@@ -332,7 +332,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                 .collect();
             let mut shown = vec![Some(p)];
             shown.extend(local.iter().take(2).map(|e| Some(*e)));
-            if let Some((id, what)) = differing_transform(remote, &local) {
+            if let Some((id, what)) = differing_transform(remote, &local, false) {
                 return Some((
                     id,
                     Detection::new(
@@ -341,7 +341,8 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                              which no IKE proposal configured here has. {RUNS_PLUTO}"
                         ),
                         ev(&shown),
-                    ),
+                    )
+                    .for_peer(proposal_for_peer("IKE", &what, &local)),
                 ));
             }
         }
@@ -384,6 +385,37 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
         &|e| matches!(e, PlutoEvent::GaveUp { state, .. } if state.starts_with("STATE_QUICK")),
     );
     if let Some(p) = find_phase(&no_prop, true).or(quick_gave_up) {
+        if let PlutoEvent::NoLocalProposal { remote } = &p.event {
+            let local: Vec<&PlutoEntry> = entries
+                .iter()
+                .filter(
+                    |e| matches!(&e.event, PlutoEvent::LocalProposal { kind, .. } if kind != "IKE"),
+                )
+                .collect();
+            let mut shown = vec![established, Some(p)];
+            shown.extend(local.iter().take(2).map(|e| Some(*e)));
+            let detection = match differing_transform(remote, &local, true) {
+                Some((id, what)) => (
+                    id,
+                    format!(
+                        "Phase 2 proposals of {conn} do not match: the peer proposes {what}, which no \
+                         ESP/AH proposal configured here has. {RUNS_PLUTO}"
+                    ),
+                ),
+                None => (
+                    "p2-proposal-mismatch",
+                    format!(
+                        "Phase 2 of {conn} failed: none of the peer's ESP/AH proposals ({remote}) is \
+                         configured here. {RUNS_PLUTO}"
+                    ),
+                ),
+            };
+            let mut found = Detection::new(detection.1, ev(&shown));
+            if let Some((_, what)) = differing_transform(remote, &local, true) {
+                found = found.for_peer(proposal_for_peer("ESP/AH", &what, &local));
+            }
+            return Some((detection.0, found));
+        }
         return Some((
             "p2-proposal-mismatch",
             Detection::new(
@@ -434,7 +466,33 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
 /// Which kind of transform of the peer's proposals (`1:IKE:ENCR=AES_CBC_128;
 /// INTEG=...;PRF=...;DH=MODP2048`) none of this side's proposals has: the
 /// specific finding id and the peer's values.
-fn differing_transform(remote: &str, local: &[&PlutoEntry]) -> Option<(&'static str, String)> {
+/// A proposal mismatch found by pluto as responder, as the initiator reads it.
+fn proposal_for_peer(kind: &str, what: &str, local: &[&PlutoEntry]) -> String {
+    let theirs: Vec<&str> = local
+        .iter()
+        .filter_map(|e| match &e.event {
+            PlutoEvent::LocalProposal { transforms, .. } => Some(transforms.as_str()),
+            _ => None,
+        })
+        .collect();
+    format!(
+        "This side proposes {what}, which none of the peer's {kind} proposals has (the peer's: {}). \
+         {PEER_RUNS_PLUTO}",
+        if theirs.is_empty() {
+            "not logged".to_owned()
+        } else {
+            theirs.join(", ")
+        }
+    )
+}
+
+/// The first attribute of the peer's proposals (`ENCR=AES_CBC_128`) that no
+/// local proposal has, with the finding it means in that phase.
+fn differing_transform(
+    remote: &str,
+    local: &[&PlutoEntry],
+    phase2: bool,
+) -> Option<(&'static str, String)> {
     let tokens: HashSet<&str> = local
         .iter()
         .filter_map(|e| match &e.event {
@@ -454,12 +512,21 @@ fn differing_transform(remote: &str, local: &[&PlutoEntry]) -> Option<(&'static 
             .flat_map(|(_, v)| v.split(['[', ',']).next())
             .collect()
     };
-    for (key, id) in [
-        ("ENCR", "p1-encryption-mismatch"),
-        ("DH", "p1-dh-group-mismatch"),
-        ("INTEG", "p1-hash-mismatch"),
-        ("PRF", "p1-hash-mismatch"),
-    ] {
+    let keys: &[(&str, &'static str)] = if phase2 {
+        &[
+            ("ENCR", "p2-encryption-mismatch"),
+            ("INTEG", "p2-hash-mismatch"),
+            ("DH", "p2-pfs-mismatch"),
+        ]
+    } else {
+        &[
+            ("ENCR", "p1-encryption-mismatch"),
+            ("DH", "p1-dh-group-mismatch"),
+            ("INTEG", "p1-hash-mismatch"),
+            ("PRF", "p1-hash-mismatch"),
+        ]
+    };
+    for &(key, id) in keys {
         let vals = values(key);
         if !vals.is_empty() && !vals.iter().any(|v| tokens.contains(v)) {
             return Some((id, format!("{key}={}", vals.join(","))));
