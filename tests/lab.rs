@@ -186,3 +186,25 @@ fn healthy_scenarios_raise_no_alarm_in_any_format() {
         }
     }
 }
+
+#[test]
+fn every_scenario_expects_what_its_recorded_fixture_expects() {
+    // lab/run copies lab/scenarios/NAME/expected into the fixture; lab/check
+    // in CI reads the scenario's. Editing one without the other is drift.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut checked = 0;
+    for entry in std::fs::read_dir(root.join("lab/scenarios")).unwrap() {
+        let dir = entry.unwrap().path();
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let scenario = std::fs::read_to_string(dir.join("expected")).unwrap();
+        let fixture =
+            std::fs::read_to_string(root.join("fixtures/lab").join(&name).join("expected"))
+                .unwrap_or_else(|_| panic!("{name}: no recorded fixture"));
+        assert_eq!(
+            scenario, fixture,
+            "{name}: lab/scenarios and fixtures/lab disagree"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 60, "only {checked} scenarios");
+}
