@@ -208,3 +208,26 @@ fn every_scenario_expects_what_its_recorded_fixture_expects() {
     }
     assert!(checked >= 60, "only {checked} scenarios");
 }
+
+#[test]
+fn findings_on_a_libreswan_host_say_it_runs_pluto_even_when_told_from_charon() {
+    let mut checked = 0;
+    for s in lab().into_iter().filter(|s| s.name.contains("-pluto-")) {
+        let report = diagnose(&[("left.log", &s.left), ("right.log", &s.right)]);
+        for f in report
+            .findings
+            .iter()
+            .filter(|f| f.host.as_deref() == Some("left"))
+        {
+            checked += 1;
+            assert!(
+                f.summary.contains("runs Libreswan pluto"),
+                "{}: {} on pluto's side does not say so: {}",
+                s.name,
+                f.id,
+                f.summary
+            );
+        }
+    }
+    assert!(checked >= 15, "only {checked} findings on pluto hosts");
+}

@@ -1,6 +1,8 @@
 //! Both ends of a tunnel: the side that only saw `NO_PROPOSAL_CHOSEN` or
 //! `AUTHENTICATION_FAILED` learns the cause from the other side's log.
 
+use ipsec_doctor_logs::Daemon;
+
 use crate::diagnoser::host_key_of;
 use crate::report::{Finding, TunnelSummary};
 use crate::rule::Detection;
@@ -89,6 +91,13 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
             Some(told_for_us) => format!("{told_for_us} (from the peer's log, {peer})"),
             None => format!("The peer's log ({peer}) shows: {}", specific.summary),
         };
+        // pluto's own summary said which daemon this side runs; charon's
+        // words for the peer do not.
+        if generic.daemon == Some(Daemon::Pluto) && specific.daemon == Some(Daemon::Charon) {
+            generic
+                .summary
+                .push_str(" (This side runs Libreswan pluto, the peer strongSwan charon.)");
+        }
         generic.family = specific.family;
         // The case-specific steps speak from the peer's side; keep the rule's own.
         generic.fix = crate::catalog::rule_by_id(specific.id)

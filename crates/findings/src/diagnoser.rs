@@ -531,7 +531,7 @@ impl Diagnoser {
             .collect();
         for (rule, host_name, tunnel, origin, detection) in pluto {
             if !detection.evidence.is_empty() {
-                self.add(rule, host_name, tunnel, origin, detection);
+                self.add(rule, host_name, tunnel, origin, detection.by(Daemon::Pluto));
             }
         }
         let mut tunnels = Vec::new();
@@ -869,7 +869,7 @@ impl Diagnoser {
                 neg.host.clone(),
                 tunnel.clone(),
                 neg.origin.clone(),
-                detection,
+                detection.by(Daemon::Charon),
             );
         }
     }
@@ -912,6 +912,7 @@ impl Diagnoser {
             peer_summary: detection.peer_summary,
             cause_in_peer_log: detection.cause_in_peer_log,
             explains_peer_refusal: detection.explains_peer_refusal,
+            daemon: detection.daemon,
         });
     }
 

@@ -81,6 +81,9 @@ pub struct Finding {
     /// that names another cause (see [`crate::Detection`]).
     #[serde(skip)]
     pub explains_peer_refusal: bool,
+    /// The daemon whose log shows it (charon, pluto), where known.
+    #[serde(skip)]
+    pub daemon: Option<ipsec_doctor_logs::Daemon>,
 }
 
 /// One tunnel as seen from one host.

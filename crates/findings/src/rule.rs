@@ -4,6 +4,7 @@ use crate::diagnoser::{HostFacts, TunnelFacts};
 use crate::negotiation::Negotiation;
 use crate::racoon::RacoonLog;
 use crate::report::{Evidence, Severity};
+use ipsec_doctor_logs::Daemon;
 
 /// A detection with the tunnel it is about (`None`: the host as a whole).
 pub type TunnelDetection = (Option<String>, Detection);
@@ -94,6 +95,8 @@ pub struct Detection {
     /// A cause that makes this daemon refuse the peer's request with a
     /// misleading notify (Libreswan: TS_UNACCEPTABLE on a kernel failure).
     pub explains_peer_refusal: bool,
+    /// The daemon whose log shows it, where one daemon's lines were judged.
+    pub daemon: Option<Daemon>,
 }
 
 impl Detection {
@@ -106,7 +109,14 @@ impl Detection {
             peer_summary: None,
             cause_in_peer_log: false,
             explains_peer_refusal: false,
+            daemon: None,
         }
+    }
+
+    /// Names the daemon whose log shows it.
+    pub fn by(mut self, daemon: Daemon) -> Detection {
+        self.daemon = Some(daemon);
+        self
     }
 
     /// Marks a cause that explains the peer's reading of a refusal.

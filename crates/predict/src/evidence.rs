@@ -75,5 +75,6 @@ pub(crate) fn finding(
         peer_summary: None,
         cause_in_peer_log: false,
         explains_peer_refusal: false,
+        daemon: None,
     })
 }
