@@ -14,11 +14,12 @@ use std::time::{Duration, Instant};
 /// A fuzz target: its name and its body.
 type Target = (&'static str, fn(&[u8]));
 
-const TARGETS: [Target; 7] = [
+const TARGETS: [Target; 8] = [
     ("frame", targets::frame),
     ("charon", targets::charon),
     ("racoon", targets::racoon),
     ("diagnose", targets::diagnose),
+    ("sieve", targets::sieve),
     ("swanctl", targets::swanctl),
     ("ipsec_conf", targets::ipsec_conf),
     ("pfsense", targets::pfsense),

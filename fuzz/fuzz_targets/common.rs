@@ -149,6 +149,62 @@ pub fn diagnose(data: &[u8]) {
     check_report(&report);
 }
 
+/// The sieve (crates/findings/src/sieve.rs): where every line names its
+/// program in a shape whose message is written as is (the sieve's
+/// precondition), diagnosing only the lines it keeps, in buffers of any
+/// size, gives the report of every line.
+pub fn sieve(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let lines: Vec<&str> = text.split('\n').map(|l| l.trim_end_matches('\r')).collect();
+    let tagged = lines
+        .iter()
+        .all(|line| match ipsec_doctor_logs::frame(line) {
+            None => true,
+            Some(f) => {
+                matches!(
+                    f.format,
+                    Format::BsdSyslog
+                        | Format::Rfc5424
+                        | Format::CharonFile
+                        | Format::ProgramPrefix
+                ) && f.daemon != ipsec_doctor_logs::Daemon::Unknown
+            }
+        });
+    if !tagged {
+        return;
+    }
+    let mut whole = Diagnoser::new();
+    for (n, line) in lines.iter().enumerate() {
+        whole.push_line("a.log", n as u64 + 1, line);
+    }
+    let whole = serde_json::to_string(&whole.finish()).expect("serialises");
+    let bytes = text.as_bytes();
+    // Buffers of whole lines, about as large as the input's first byte says.
+    let size = usize::from(bytes.first().copied().unwrap_or(0)).max(1) * 16;
+    let mut sieved = Diagnoser::new();
+    let mut sieve = ipsec_doctor_findings::Sieve::new();
+    let (mut start, mut first_line) = (0, 1u64);
+    while start < bytes.len() {
+        let mut end = (start + size).min(bytes.len());
+        while end < bytes.len() && bytes[end - 1] != b'\n' {
+            end += 1;
+        }
+        let chunk = &bytes[start..end];
+        sieve.lines(chunk, |index, range| {
+            let line = std::str::from_utf8(&chunk[range]).expect("whole lines of UTF-8");
+            sieved.push_line(
+                "a.log",
+                first_line + index as u64,
+                line.trim_end_matches('\r'),
+            );
+        });
+        first_line += chunk.iter().filter(|&&b| b == b'\n').count() as u64;
+        start = end;
+    }
+    let sieved = serde_json::to_string(&sieved.finish()).expect("serialises");
+    assert_eq!(whole, sieved, "the sieve changed the report");
+}
+
 /// swanctl.conf parser with includes (which may include each other), then
 /// `check` and `compare` on the result.
 pub fn swanctl(data: &[u8]) {

@@ -4,6 +4,8 @@
 /// logs) but with a faster hash (foldhash), and `entry_ref` looks a host up
 /// without allocating its key.
 use hashbrown::HashMap;
+
+use crate::sieve::TS_WINDOW;
 use std::sync::{Arc, OnceLock};
 
 use ipsec_doctor_events::may_matter;
@@ -209,6 +211,9 @@ struct HostState {
     sent_to_ike_port: HashMap<String, Evidence>,
     /// The line that brought the host, for [`Diagnoser::merge`].
     first_at: Option<(Arc<str>, u64)>,
+    /// The last traffic selector header or item: an item counts only within
+    /// [`TS_WINDOW`] lines of it (as [`crate::Sieve`] keeps them).
+    ts_anchor: Option<(Arc<str>, u64)>,
 }
 
 /// The diagnosis engine. Feed it lines, then call [`Diagnoser::finish`].
@@ -380,6 +385,24 @@ impl Diagnoser {
             return;
         }
         let path = self.intern(path);
+        let xmlreader_warning =
+            raw.contains("xmlreader.inc") && raw.contains("Illegal string offset");
+        let event = if xmlreader_warning {
+            CharonEvent::Unrecognized
+        } else {
+            parse_charon(&framed.message)
+        };
+        // A message without spaces means something only as an item of a
+        // traffic selector list that has just been printed; otherwise it is
+        // not even counted, like the lines without a literal.
+        let counts = match &event {
+            CharonEvent::Unrecognized => xmlreader_warning || framed.message.trim().contains(' '),
+            CharonEvent::TsListItem(_) => self.ts_list_open(&framed, &path, line_no),
+            _ => true,
+        };
+        if !counts {
+            return;
+        }
         self.at = Some((path.clone(), line_no));
         let evidence = || Evidence {
             path: path.clone(),
@@ -389,13 +412,12 @@ impl Diagnoser {
                 self.limits.max_evidence_len,
             ),
         };
-        if raw.contains("xmlreader.inc") && raw.contains("Illegal string offset") {
+        if xmlreader_warning {
             let ev = evidence();
             let host = self.host_state(&framed, &path);
             host.facts.xmlreader_warning.push(ev);
             return;
         }
-        let event = parse_charon(&framed.message);
         let known_charon = framed.daemon.is_charon();
         let recognised = match &event {
             CharonEvent::Unrecognized => false,
@@ -419,6 +441,14 @@ impl Diagnoser {
         }
         if framed.group.as_deref() == Some("CFG") || shows_cfg_detail(&event) {
             host.facts.cfg_detail = true;
+        }
+        if known_charon
+            && matches!(
+                event,
+                CharonEvent::TsListHeader { .. } | CharonEvent::TsListItem(_)
+            )
+        {
+            host.ts_anchor = Some((path.clone(), line_no));
         }
         if !recognised {
             return;
@@ -936,6 +966,16 @@ impl Diagnoser {
         p
     }
 
+    /// Whether a traffic selector item on this line may belong to a list:
+    /// within [`TS_WINDOW`] lines of the host's last header or item.
+    fn ts_list_open(&self, framed: &Framed<'_>, path: &Arc<str>, line_no: u64) -> bool {
+        let key = host_key_of(framed.host.as_deref(), path);
+        self.hosts
+            .get(key.as_str())
+            .and_then(|host| host.ts_anchor.as_ref())
+            .is_some_and(|(p, line)| p == path && line_no.abs_diff(*line) <= TS_WINDOW as u64)
+    }
+
     fn host_state(&mut self, framed: &Framed<'_>, path: &Arc<str>) -> &mut HostState {
         self.host_mut(framed, path)
     }
@@ -969,6 +1009,7 @@ impl Diagnoser {
                 history_order: Vec::new(),
                 sent_to_ike_port: HashMap::default(),
                 first_at: Some((path.clone(), line_no)),
+                ts_anchor: None,
             });
         self.key_buf = key;
         host

@@ -13,8 +13,13 @@
 //! Whether a log's lines carry program names is decided once per input from
 //! its first lines. Logs without them (racoon's own log file, pasted
 //! excerpts, crash dumps, journal JSON, web GUI exports) are small and go
-//! through whole. The result is the same either way; `tests/sieve.rs` checks
-//! that on every fixture.
+//! through whole. The result is the same either way: the engine itself
+//! counts a traffic selector item only within [`TS_WINDOW`] lines of its
+//! host's previous header or item, and ignores other messages without
+//! spaces; `tests/sieve.rs` checks the equivalence on every fixture and the
+//! `sieve` fuzz target on arbitrary logs whose lines all name their program.
+//! (A file that starts as syslog and later holds lines without a program
+//! name, such as a pasted racoon log, is sieved as syslog.)
 //!
 //! [`Diagnoser`]: crate::Diagnoser
 //! [`may_matter`]: ipsec_doctor_events::may_matter
@@ -35,7 +40,7 @@ const TS_HEADER: &str = "traffic selectors";
 /// Lines in a row after a traffic selector header or item that are not
 /// items (other hosts' lines a busy syslog server wrote in between) before
 /// the list is over.
-const TS_WINDOW: usize = 32;
+pub(crate) const TS_WINDOW: usize = 32;
 /// Lines framed at the start of an input to tell its shape.
 const SAMPLE: usize = 64;
 
