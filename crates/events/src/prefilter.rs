@@ -10,19 +10,21 @@ use aho_corasick::AhoCorasick;
 /// without spaces). They are also the catalogue's signature strings that
 /// `grep -F -f` and `rg -F -f` are given in the benchmark.
 pub const SIGNATURES: &[&str] = &[
+    // Few and distinct: the sieve's SIMD search slows down sharply with
+    // the number of literals (62: 70-90 ms per 100 MB, 53: 47-53 ms), so a
+    // literal that another contains is left out ("initiating IKE_SA" also
+    // finds "reinitiating IKE_SA", "failed" "parsing failed").
     "packet: from ",
     "parsed ",
     "generating ",
     // Not "proposal": charon's "selecting proposal:" and "proposal matches"
     // are a sixth of a busy log and mean nothing here.
-    "proposals:",
+    "proposals",
     "selected proposal:",
     "proposal found",
-    "proposals unacceptable",
     "no acceptable ",
     "peer config",
     "decrypt",
-    "parsing failed",
     "behind NAT",
     "faking NAT",
     "DPD",
@@ -35,22 +37,18 @@ pub const SIGNATURES: &[&str] = &[
     "CHILD_SA config",
     "not responding",
     "reauthenticating IKE_SA",
-    "reinitiating IKE_SA",
     "notify",
     "lifetime",
     // Not "initiating ": "reinitiating already active tasks" is frequent.
     "initiating IKE_SA",
     "initiating Main Mode",
-    "initiating Aggressive Mode",
     "is initiating a",
-    "established between",
-    "rekeyed between",
+    "ed between",
     " and TS ",
     "deleting IKE_SA ",
     "looking for ",
     "retransmit",
     "MAC mismatched",
-    "no shared key found",
     "authentication of '",
     "payload length",
     "IDir '",
@@ -58,16 +56,13 @@ pub const SIGNATURES: &[&str] = &[
     "matching ike config",
     "unable to install",
     "scheduling re",
-    // certificates, EAP, XAuth, IKE versions (see charon::credentials)
-    "public key found",
+    // certificates, keys, EAP, XAuth, IKE versions (see charon::credentials)
+    "key found",
     "issuer",
     "not trusted",
-    "certificate invalid",
+    "certificate",
     "crl is stale",
-    "end entity cert",
-    "using certificate",
-    "using trusted certificate",
-    "private key found",
+    "entity cert",
     "EAP_NAK",
     "XAuth secrets",
     "unsupported IKE version",
