@@ -46,8 +46,12 @@ pub enum PlutoEvent {
     /// the other way round).
     PfsMismatch,
     /// `IKE SA authentication request rejected by peer: AUTHENTICATION_FAILED`
-    /// (3.x: `v2N_AUTHENTICATION_FAILED`).
+    /// (3.x: `v2N_AUTHENTICATION_FAILED`; IKEv1: `received and ignored
+    /// notification payload: AUTHENTICATION_FAILED`).
     PeerAuthFailed,
+    /// `IKEv1 Aggressive Mode with PSK is vulnerable to dictionary attacks
+    /// ...`: this connection uses Aggressive Mode with a pre-shared key.
+    AggressivePsk,
     /// The peer's AUTH/HASH does not match the one computed with this side's
     /// key: `authentication failed: computed hash does not match hash
     /// received from peer`, IKEv1 `received Hash Payload does not match
@@ -261,9 +265,14 @@ fn parse_body(body: &str) -> PlutoEvent {
         return PlutoEvent::PfsMismatch;
     }
     if text.contains("AUTHENTICATION_FAILED")
-        && (text.contains("rejected by peer") || text.contains("v2N_AUTHENTICATION_FAILED"))
+        && (text.contains("rejected by peer")
+            || text.contains("v2N_AUTHENTICATION_FAILED")
+            || text.starts_with("received and ignored notification payload: AUTHENTICATION_FAILED"))
     {
         return PlutoEvent::PeerAuthFailed;
+    }
+    if text.starts_with("IKEv1 Aggressive Mode with PSK is vulnerable") {
+        return PlutoEvent::AggressivePsk;
     }
     if let Some(id) = text.strip_prefix("authentication failed: no PSK found for ") {
         return PlutoEvent::NoPsk {
@@ -482,6 +491,19 @@ mod tests {
         assert_eq!(
             p("\"gw-gw\" #1: X509: authentication failed; peer certificate subjectAltName extension does not match ID_FQDN 'right.lab.example'"),
             PlutoEvent::CertIdMismatch { id: "right.lab.example".into() }
+        );
+    }
+
+    #[test]
+    fn libreswan_4_aggressive_mode_refused() {
+        let p = |m: &str| parse_pluto(m).event;
+        assert_eq!(
+            p("\"gw-gw\" #1: IKEv1 Aggressive Mode with PSK is vulnerable to dictionary attacks and is cracked on large scale by TLA's"),
+            PlutoEvent::AggressivePsk
+        );
+        assert_eq!(
+            p("\"gw-gw\" #1: received and ignored notification payload: AUTHENTICATION_FAILED"),
+            PlutoEvent::PeerAuthFailed
         );
     }
 }

@@ -295,6 +295,23 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
         ));
     }
     if let Some(a) = find(&|e| matches!(e, PlutoEvent::PeerAuthFailed)) {
+        // As the seed reads charon's Aggressive initiator: the peer is most
+        // likely in Main Mode (a PSK or ID mismatch looks the same here).
+        if let Some(aggr) = find(&|e| matches!(e, PlutoEvent::AggressivePsk)) {
+            return Some((
+                "aggressive-main-mismatch",
+                Detection::new(
+                    format!(
+                        "pluto initiated {conn} in Aggressive Mode with a pre-shared key and the peer \
+                         answered AUTHENTICATION_FAILED before Phase 1 completed: the peer is most likely \
+                         set to Main Mode or refuses Aggressive Mode PSK. (A pre-shared key or identifier \
+                         mismatch in Aggressive Mode looks the same from here; the peer's log decides.) \
+                         {RUNS_PLUTO}"
+                    ),
+                    ev(&[Some(aggr), Some(a)]),
+                ),
+            ));
+        }
         return Some((
             "p1-auth-failed",
             Detection::new(
