@@ -12,7 +12,7 @@
 //! [`ipsec_doctor_findings::Report`] with the same finding ids as log
 //! diagnosis, so a prediction and a diagnosis of the same fault read the same.
 //!
-//! [`compare`] predicts one tunnel between two configurations; [`check`]
+//! [`compare()`] predicts one tunnel between two configurations; [`check()`]
 //! looks at one box's configuration alone for the troubleshooting guide's
 //! configuration faults (overlapping networks, outbound NAT, VIPs, crypto
 //! accelerators, MSS clamping, weak algorithms).

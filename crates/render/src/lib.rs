@@ -1,6 +1,6 @@
 //! Renderers for ipsec-doctor reports.
 //!
-//! [`text`] writes the human report: grouped by host, then tunnel, worst
+//! [`text()`] writes the human report: grouped by host, then tunnel, worst
 //! first, with each finding's summary, evidence lines as `path:line: text`
 //! and fix steps. It always writes ANSI styles; the caller decides whether a
 //! terminal sees them (the CLI wraps its output in `anstream`, which strips
@@ -8,7 +8,7 @@
 //! [`json`] writes the machine contract.
 //!
 //! Log text is untrusted: peer identities and proposal strings come from the
-//! network. Everything taken from a log goes through [`escape`] before it
+//! network. Everything taken from a log goes through [`escape()`] before it
 //! reaches the text output, so no line can move the cursor, set a terminal
 //! title or forge a line of the report. JSON escaping is serde_json's.
 
