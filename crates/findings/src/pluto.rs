@@ -204,12 +204,6 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             .map(|(e, _)| e)
     };
     let established = find(&|e| matches!(e, PlutoEvent::IkeSaEstablished));
-    let ev = |list: &[Option<&PlutoEntry>]| -> Vec<Evidence> {
-        let mut out: Vec<Evidence> = list.iter().flatten().map(|e| e.evidence.clone()).collect();
-        out.sort_by_key(|e| e.line);
-        out.dedup_by_key(|e| e.line);
-        out
-    };
     let conn = format!("\"{name}\"");
 
     // The kernel refused the SA after a successful negotiation: never a
@@ -238,7 +232,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
         );
         return Some((
             "kernel-sa-install-failure",
-            Detection::new(summary, ev(&[established, Some(k)]))
+            Detection::new(summary, evidence(&[established, Some(k)]))
                 .for_peer(for_peer)
                 .explains_peer_refusal(),
         ));
@@ -254,7 +248,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                     "pluto computed a different AUTH/HASH than the peer sent for {conn}: the pre-shared \
                      keys differ. {RUNS_PLUTO}"
                 ),
-                ev(&[Some(h)]),
+                evidence(&[Some(h)]),
             )
             .for_peer(
                 "The peer computed a different AUTH/HASH: the pre-shared keys differ. (The peer runs \
@@ -274,7 +268,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                     "pluto could not decrypt the peer's Main Mode answer for {conn} (IKEv1): the keys \
                      derived from the pre-shared key differ. {RUNS_PLUTO}"
                 ),
-                ev(&[Some(u), last]),
+                evidence(&[Some(u), last]),
             ),
         ));
     }
@@ -290,7 +284,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                     "pluto has no pre-shared key for the identity '{id}' of {conn}: the secrets file \
                      has no line for the IDs this connection uses. {RUNS_PLUTO}"
                 ),
-                ev(&[Some(n)]),
+                evidence(&[Some(n)]),
             ),
         ));
     }
@@ -308,7 +302,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                          mismatch in Aggressive Mode looks the same from here; the peer's log decides.) \
                          {RUNS_PLUTO}"
                     ),
-                    ev(&[Some(aggr), Some(a)]),
+                    evidence(&[Some(aggr), Some(a)]),
                 ),
             ));
         }
@@ -319,7 +313,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                     "The peer rejected pluto's authentication for {conn} (AUTHENTICATION_FAILED); only \
                      the peer's log says why (PSK, identity, certificate). {RUNS_PLUTO}"
                 ),
-                ev(&[Some(a)]),
+                evidence(&[Some(a)]),
             ),
         ));
     }
@@ -341,33 +335,15 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
         };
         let gave_up = find(&|e| matches!(e, PlutoEvent::GaveUp { .. }));
         if let PlutoEvent::NoLocalProposal { remote } = &p.event {
-            let local: Vec<&PlutoEntry> = entries
-                .iter()
-                .filter(
-                    |e| matches!(&e.event, PlutoEvent::LocalProposal { kind, .. } if kind == "IKE"),
-                )
-                .collect();
-            let mut shown = vec![Some(p)];
-            shown.extend(local.iter().take(2).map(|e| Some(*e)));
-            if let Some((id, what)) = differing_transform(remote, &local, false) {
-                return Some((
-                    id,
-                    Detection::new(
-                        format!(
-                            "Phase 1 proposals of {conn} do not match: the peer proposes {what}, \
-                             which no IKE proposal configured here has. {RUNS_PLUTO}"
-                        ),
-                        ev(&shown),
-                    )
-                    .for_peer(proposal_for_peer("IKE", &what, &local)),
-                ));
+            if let Some(found) = attribute_mismatch(&conn, entries, remote, false, &[Some(p)]) {
+                return Some(found);
             }
         }
         return Some((
             "p1-proposal-mismatch",
             Detection::new(
                 format!("Phase 1 proposals of {conn} do not match:{detail}. {RUNS_PLUTO}"),
-                ev(&[Some(p), gave_up]),
+                evidence(&[Some(p), gave_up]),
             ),
         ));
     }
@@ -379,7 +355,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                     "PFS settings of {conn} differ: one side wants a DH group in Phase 2, the other \
                      sends none. {RUNS_PLUTO}"
                 ),
-                ev(&[Some(p)]),
+                evidence(&[Some(p)]),
             ),
         ));
     }
@@ -394,7 +370,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             "p2-ts-mismatch",
             Detection::new(
                 format!("Phase 2 of {conn} failed: {who} (the subnets differ). {RUNS_PLUTO}"),
-                ev(&[established, Some(t)]),
+                evidence(&[established, Some(t)]),
             ),
         ));
     }
@@ -403,35 +379,22 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
     );
     if let Some(p) = find_phase(&no_prop, true).or(quick_gave_up) {
         if let PlutoEvent::NoLocalProposal { remote } = &p.event {
-            let local: Vec<&PlutoEntry> = entries
-                .iter()
-                .filter(
-                    |e| matches!(&e.event, PlutoEvent::LocalProposal { kind, .. } if kind != "IKE"),
-                )
-                .collect();
-            let mut shown = vec![established, Some(p)];
-            shown.extend(local.iter().take(2).map(|e| Some(*e)));
-            let detection = match differing_transform(remote, &local, true) {
-                Some((id, what)) => (
-                    id,
-                    format!(
-                        "Phase 2 proposals of {conn} do not match: the peer proposes {what}, which no \
-                         ESP/AH proposal configured here has. {RUNS_PLUTO}"
-                    ),
-                ),
-                None => (
-                    "p2-proposal-mismatch",
+            let context = [established, Some(p)];
+            if let Some(found) = attribute_mismatch(&conn, entries, remote, true, &context) {
+                return Some(found);
+            }
+            let mut shown = context.to_vec();
+            shown.extend(local_proposals(entries, true).into_iter().take(2).map(Some));
+            return Some((
+                "p2-proposal-mismatch",
+                Detection::new(
                     format!(
                         "Phase 2 of {conn} failed: none of the peer's ESP/AH proposals ({remote}) is \
                          configured here. {RUNS_PLUTO}"
                     ),
+                    evidence(&shown),
                 ),
-            };
-            let mut found = Detection::new(detection.1, ev(&shown));
-            if let Some((_, what)) = differing_transform(remote, &local, true) {
-                found = found.for_peer(proposal_for_peer("ESP/AH", &what, &local));
-            }
-            return Some((detection.0, found));
+            ));
         }
         return Some((
             "p2-proposal-mismatch",
@@ -440,7 +403,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                     "Phase 2 of {conn} failed: the peer accepts none of pluto's ESP/AH proposals. \
                      {RUNS_PLUTO}"
                 ),
-                ev(&[established, Some(p), quick_gave_up]),
+                evidence(&[established, Some(p), quick_gave_up]),
             ),
         ));
     }
@@ -462,7 +425,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                         "pluto got no answer from the peer of {conn}: its first IKE message was \
                          retransmitted until it gave up. {RUNS_PLUTO}"
                     ),
-                    ev(&[first_sent, Some(g)]),
+                    evidence(&[first_sent, Some(g)]),
                 ),
             ));
         }
@@ -473,7 +436,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             "tunnel-established",
             Detection::new(
                 format!("{conn} is up: IKE SA and IPsec SA established. {RUNS_PLUTO}"),
-                ev(&[Some(ike), Some(child)]),
+                evidence(&[Some(ike), Some(child)]),
             ),
         ));
     }
@@ -483,6 +446,57 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
 /// Which kind of transform of the peer's proposals (`1:IKE:ENCR=AES_CBC_128;
 /// INTEG=...;PRF=...;DH=MODP2048`) none of this side's proposals has: the
 /// specific finding id and the peer's values.
+/// The lines, each once, in log order.
+fn evidence(list: &[Option<&PlutoEntry>]) -> Vec<Evidence> {
+    let mut out: Vec<Evidence> = list.iter().flatten().map(|e| e.evidence.clone()).collect();
+    out.sort_by_key(|e| e.line);
+    out.dedup_by_key(|e| e.line);
+    out
+}
+
+/// This connection's own proposals as pluto listed them: IKE, or (Phase 2)
+/// ESP/AH.
+fn local_proposals(entries: &[PlutoEntry], phase2: bool) -> Vec<&PlutoEntry> {
+    entries
+        .iter()
+        .filter(|e| {
+            matches!(&e.event, PlutoEvent::LocalProposal { kind, .. } if (kind == "IKE") != phase2)
+        })
+        .collect()
+}
+
+/// pluto as responder matched none of the peer's proposals (`remote`): the
+/// attribute none of its own proposals of that phase has, as the specific
+/// finding, with `context` and two of its proposals as evidence.
+fn attribute_mismatch<'a>(
+    conn: &str,
+    entries: &'a [PlutoEntry],
+    remote: &str,
+    phase2: bool,
+    context: &[Option<&'a PlutoEntry>],
+) -> Option<(&'static str, Detection)> {
+    let local = local_proposals(entries, phase2);
+    let (id, what) = differing_transform(remote, &local, phase2)?;
+    let (phase, kinds) = if phase2 {
+        ("Phase 2", "ESP/AH")
+    } else {
+        ("Phase 1", "IKE")
+    };
+    let mut shown = context.to_vec();
+    shown.extend(local.iter().take(2).map(|e| Some(*e)));
+    Some((
+        id,
+        Detection::new(
+            format!(
+                "{phase} proposals of {conn} do not match: the peer proposes {what}, which no {kinds} \
+                 proposal configured here has. {RUNS_PLUTO}"
+            ),
+            evidence(&shown),
+        )
+        .for_peer(proposal_for_peer(kinds, &what, &local)),
+    ))
+}
+
 /// A proposal mismatch found by pluto as responder, as the initiator reads it.
 fn proposal_for_peer(kind: &str, what: &str, local: &[&PlutoEntry]) -> String {
     let theirs: Vec<&str> = local
