@@ -261,9 +261,7 @@ impl Negotiation {
         let before = &self.entries[..index.min(self.entries.len())];
         let phase_two = before.iter().any(|e| match &e.event {
             CharonEvent::IkeSaEstablished { .. } => true,
-            CharonEvent::Message { exchange, .. } => {
-                matches!(exchange.as_str(), "QUICK_MODE" | "CREATE_CHILD_SA")
-            }
+            CharonEvent::Message { exchange, .. } => is_phase2_exchange(exchange),
             CharonEvent::Proposals { proposals, .. } => {
                 proposals.iter().any(|p| p.protocol != "IKE")
             }
@@ -328,6 +326,11 @@ impl Negotiation {
 }
 
 /// `N(NO_PROP)` → the notify.
+/// Whether an exchange carries a Phase 2 (Child SA) negotiation.
+pub(crate) fn is_phase2_exchange(exchange: &str) -> bool {
+    matches!(exchange, "QUICK_MODE" | "CREATE_CHILD_SA")
+}
+
 /// Whether a payload of a message line (`N(NO_PROP)`) is `notify`.
 fn payload_is(payload: &str, notify: &Notify) -> bool {
     payload

@@ -3,7 +3,7 @@
 use ipsec_doctor_events::{CharonEvent, Direction};
 
 use super::common::evidence;
-use crate::negotiation::Negotiation;
+use crate::negotiation::{is_phase2_exchange, Negotiation};
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
 
@@ -30,11 +30,6 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["kernel-sa-install-failure", "p2-proposal-mismatch"],
     scope: Scope::Negotiation(detect),
 };
-
-/// Exchanges that carry a Phase 2 request.
-fn is_phase2_exchange(exchange: &str) -> bool {
-    matches!(exchange, "QUICK_MODE" | "CREATE_CHILD_SA")
-}
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
     let up = neg.ike_established_at()?;
