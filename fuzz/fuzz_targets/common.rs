@@ -59,6 +59,26 @@ pub fn files(data: &[u8]) -> (String, std::collections::BTreeMap<String, String>
     (main, others)
 }
 
+/// A parser's result: its diagnostics and error render, and a parsed
+/// configuration goes through `check` and `compare`.
+fn parsed(
+    path: &str,
+    text: &str,
+    result: Result<ipsec_doctor_config::ConfigSet, ipsec_doctor_config::ConfigError>,
+) {
+    match result {
+        Ok(set) => {
+            for d in &set.diagnostics {
+                let _ = d.to_string();
+            }
+            predict(path, text, &set);
+        }
+        Err(e) => {
+            let _ = (e.to_string(), e.path(), e.line());
+        }
+    }
+}
+
 /// `check` on one configuration and `compare` of it with itself.
 pub fn predict(path: &str, text: &str, config: &ipsec_doctor_config::ConfigSet) {
     let side = || ipsec_doctor_predict::Side { path, text, config };
@@ -211,17 +231,11 @@ pub fn swanctl(data: &[u8]) {
     let (main, includes) = files(data);
     let _ = ipsec_doctor_config::detect_format(&main);
     let path = "/etc/fuzz/main.conf";
-    match ipsec_doctor_config::swanctl::parse_swanctl(path, &main, &includes) {
-        Ok(set) => {
-            for d in &set.diagnostics {
-                let _ = d.to_string();
-            }
-            predict(path, &main, &set);
-        }
-        Err(e) => {
-            let _ = (e.to_string(), e.path(), e.line());
-        }
-    }
+    parsed(
+        path,
+        &main,
+        ipsec_doctor_config::swanctl::parse_swanctl(path, &main, &includes),
+    );
 }
 
 /// ipsec.conf parser (with `also=`, `%default`, includes and an
@@ -237,17 +251,7 @@ pub fn ipsec_conf(data: &[u8]) {
         secrets.as_deref().map(|s| ("/etc/fuzz/ipsec.secrets", s)),
         &includes,
     );
-    match result {
-        Ok(set) => {
-            for d in &set.diagnostics {
-                let _ = d.to_string();
-            }
-            predict(path, &main, &set);
-        }
-        Err(e) => {
-            let _ = (e.to_string(), e.path(), e.line());
-        }
-    }
+    parsed(path, &main, result);
 }
 
 /// pfSense/OPNsense config.xml parser, then `check` and `compare`.
@@ -255,15 +259,9 @@ pub fn pfsense(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let _ = ipsec_doctor_config::detect_format(&text);
     let path = "/conf/config.xml";
-    match ipsec_doctor_config::pfsense::parse_config_xml(path, &text) {
-        Ok(set) => {
-            for d in &set.diagnostics {
-                let _ = d.to_string();
-            }
-            predict(path, &text, &set);
-        }
-        Err(e) => {
-            let _ = (e.to_string(), e.path(), e.line());
-        }
-    }
+    parsed(
+        path,
+        &text,
+        ipsec_doctor_config::pfsense::parse_config_xml(path, &text),
+    );
 }
