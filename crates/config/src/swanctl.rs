@@ -462,35 +462,33 @@ fn section<'n>(nodes: &'n [Node], name: &str) -> Option<&'n [Node]> {
 }
 
 fn duration(nodes: &[Node], key: &str, diags: &mut Vec<ConfigError>) -> Option<u32> {
-    let (v, o) = get(nodes, key)?;
-    match parse_duration(v) {
-        Some(d) => Some(d),
-        None => {
-            diags.push(ConfigError::InvalidValue {
-                path: o.path.clone(),
-                line: o.line,
-                key: key.to_string(),
-                message: format!("'{v}' is not a duration"),
-            });
-            None
-        }
-    }
+    typed(nodes, key, diags, parse_duration, "a duration")
 }
 
 fn boolean(nodes: &[Node], key: &str, diags: &mut Vec<ConfigError>) -> Option<bool> {
+    typed(nodes, key, diags, parse_bool, "a boolean")
+}
+
+/// The value of `key` read by `parse`; a value it refuses is reported as
+/// not being `what` and read as absent.
+fn typed<T>(
+    nodes: &[Node],
+    key: &str,
+    diags: &mut Vec<ConfigError>,
+    parse: impl Fn(&str) -> Option<T>,
+    what: &str,
+) -> Option<T> {
     let (v, o) = get(nodes, key)?;
-    match parse_bool(v) {
-        Some(b) => Some(b),
-        None => {
-            diags.push(ConfigError::InvalidValue {
-                path: o.path.clone(),
-                line: o.line,
-                key: key.to_string(),
-                message: format!("'{v}' is not a boolean"),
-            });
-            None
-        }
+    let value = parse(v);
+    if value.is_none() {
+        diags.push(ConfigError::InvalidValue {
+            path: o.path.clone(),
+            line: o.line,
+            key: key.to_string(),
+            message: format!("'{v}' is not {what}"),
+        });
     }
+    value
 }
 
 fn proposals(
