@@ -2,8 +2,12 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
+
+use common::ids;
 
 const EXAMPLE: &str = "examples/pfsense-central-syslog.log";
 const SEED: &str = "crates/findings/tests/fixtures/seed";
@@ -27,17 +31,6 @@ fn stdout(o: &Output) -> String {
 
 fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).expect("valid JSON")
-}
-
-fn ids(v: &serde_json::Value) -> Vec<String> {
-    let mut ids: Vec<String> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap().to_owned())
-        .collect();
-    ids.dedup();
-    ids
 }
 
 #[test]

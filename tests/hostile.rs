@@ -7,9 +7,13 @@
 
 #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+
+use common::ids;
 use std::time::{Duration, Instant};
 
 const LAB: &str = "fixtures/lab";
@@ -47,17 +51,6 @@ fn json(o: &Output) -> serde_json::Value {
             text(&o.stderr)
         )
     })
-}
-
-fn ids(v: &serde_json::Value) -> Vec<String> {
-    let mut ids: Vec<String> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_str().unwrap().to_owned())
-        .collect();
-    ids.dedup();
-    ids
 }
 
 fn psk_log() -> String {

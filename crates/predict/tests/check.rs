@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
 
 use ipsec_doctor_config::{parse, NoIncludes};
-use ipsec_doctor_findings::{Report, Severity};
+use ipsec_doctor_findings::{Finding, Report, Severity};
 use ipsec_doctor_predict::{check, compare, Side};
 
 fn fixture(name: &str) -> (String, String) {
@@ -25,6 +25,15 @@ fn check_fixture(name: &str) -> Report {
     })
 }
 
+/// The report's finding with this id; the test fails without one.
+fn finding<'r>(report: &'r Report, id: &str) -> &'r Finding {
+    report
+        .findings
+        .iter()
+        .find(|f| f.id == id)
+        .unwrap_or_else(|| panic!("no {id} in {:?}", ids(report)))
+}
+
 fn ids(report: &Report) -> Vec<&'static str> {
     report.findings.iter().map(|f| f.id).collect()
 }
@@ -32,11 +41,7 @@ fn ids(report: &Report) -> Vec<&'static str> {
 #[test]
 fn openvpn_tunnel_network_overlapping_a_phase2_remote_network() {
     let r = check_fixture("pfsense_openvpn_overlap.xml");
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.id == "disappearing-traffic")
-        .expect("disappearing-traffic");
+    let f = finding(&r, "disappearing-traffic");
     assert_eq!(f.severity, Severity::Error);
     assert!(f.summary.contains("OpenVPN"), "{}", f.summary);
     assert!(
@@ -54,33 +59,21 @@ fn outbound_nat_rule_with_source_any() {
 #[test]
 fn phase1_on_an_interface_with_a_carp_vip() {
     let r = check_fixture("pfsense_carp_vip.xml");
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.id == "wrong-destination-address")
-        .expect("wrong-destination-address");
+    let f = finding(&r, "wrong-destination-address");
     assert!(f.summary.contains("carp"), "{}", f.summary);
 }
 
 #[test]
 fn glxsb_accelerator_with_aes_256() {
     let r = check_fixture("pfsense_glxsb_aes256.xml");
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.id == "crypto-accelerator-keylen")
-        .expect("crypto-accelerator-keylen");
+    let f = finding(&r, "crypto-accelerator-keylen");
     assert!(f.summary.contains("AES_CBC_256"), "{}", f.summary);
 }
 
 #[test]
 fn weak_algorithms_and_aggressive_psk() {
     let r = check_fixture("pfsense_weak_legacy.xml");
-    let f = r
-        .findings
-        .iter()
-        .find(|f| f.id == "weak-crypto")
-        .expect("weak-crypto");
+    let f = finding(&r, "weak-crypto");
     assert_eq!(f.severity, Severity::Warning);
     for weak in ["3DES_CBC", "MODP_1024"] {
         assert!(f.summary.contains(weak), "{weak} not named: {}", f.summary);
