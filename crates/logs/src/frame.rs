@@ -122,13 +122,7 @@ impl<'a> Framed<'a> {
 
 /// Takes one line apart. Returns `None` only for blank lines.
 pub fn frame(line: &str) -> Option<Framed<'_>> {
-    let line = line.trim_end_matches(['\r', '\n']);
-    // A BOM, and the NUL runs a syslog file gets when the host lost power.
-    let line = line.trim_start_matches(['\u{feff}', '\0']);
-    let trimmed = line.trim_start();
-    if trimmed.trim_end().is_empty() {
-        return None;
-    }
+    let trimmed = trim_line(line)?;
     if trimmed.starts_with('{') {
         if let Some(framed) = frame_journal_json(trimmed) {
             return Some(framed);
@@ -142,7 +136,7 @@ pub fn frame(line: &str) -> Option<Framed<'_>> {
         }
         return Some(frame_syslog_like(rest));
     }
-    if trimmed.contains('\t') {
+    if memchr::memchr(b'\t', trimmed.as_bytes()).is_some() {
         if let Some(framed) = frame_gui_export(trimmed) {
             return Some(framed);
         }
@@ -150,20 +144,30 @@ pub fn frame(line: &str) -> Option<Framed<'_>> {
     Some(frame_syslog_like(trimmed))
 }
 
+/// The line without its terminator and leading blanks, or `None` if blank.
+fn trim_line(line: &str) -> Option<&str> {
+    let line = match line.as_bytes().last() {
+        Some(b'\r' | b'\n') => line.trim_end_matches(['\r', '\n']),
+        _ => line,
+    };
+    // Nearly every line starts with a printable ASCII character: nothing
+    // to trim, and not blank.
+    if line.as_bytes().first().is_some_and(u8::is_ascii_graphic) {
+        return Some(line);
+    }
+    // A BOM, and the NUL runs a syslog file gets when the host lost power.
+    let trimmed = line.trim_start_matches(['\u{feff}', '\0']).trim_start();
+    (!trimmed.trim_end().is_empty()).then_some(trimmed)
+}
+
 /// The syslog host name [`frame`] finds on a line (`frame(line)?.host`),
 /// without the rest of framing. It is cheaper for the common shapes (BSD
 /// syslog, charon's file log, program prefixes), so that a caller can spread
 /// a log's hosts over threads before framing the lines of each.
 pub fn host_of(line: &str) -> Option<Cow<'_, str>> {
-    let trimmed = line
-        .trim_end_matches(['\r', '\n'])
-        .trim_start_matches(['\u{feff}', '\0'])
-        .trim_start();
+    let trimmed = trim_line(line)?;
     if trimmed.starts_with(['{', '<']) || memchr::memchr(b'\t', trimmed.as_bytes()).is_some() {
         return frame(line).and_then(|f| f.host);
-    }
-    if trimmed.trim_end().is_empty() {
-        return None;
     }
     syslog_like_host(trimmed).map(Cow::Borrowed)
 }
@@ -261,27 +265,21 @@ fn frame_program_message<'a>(
 /// charon.
 fn frame_charon_body(text: &str, daemon: Daemon) -> Option<Framed<'_>> {
     let text = text.trim_start();
-    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
-    let after_digits = &text[digits..];
-    let group_and_rest = after_digits.strip_prefix('[').and_then(|inner| {
-        let close = inner.find(']')?;
-        let group = &inner[..close];
-        let ok = (2..=6).contains(&group.len())
-            && group
-                .bytes()
-                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
-        ok.then(|| (group, &inner[close + 1..]))
-    });
-    let Some((group, rest)) = group_and_rest else {
+    let bytes = text.as_bytes();
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    let Some(group_len) = charon_group_len(&bytes[digits..]) else {
         return daemon
             .is_charon()
             .then(|| Framed::bare(Format::Bare, text.trim_end()));
     };
+    // `[`, the group, `]`: all ASCII, so these are character boundaries.
+    let group = &text[digits + 1..digits + 1 + group_len];
+    let rest = &text[digits + group_len + 2..];
     if !rest.is_empty() && !rest.starts_with(' ') {
         return None;
     }
     let thread = if digits > 0 {
-        text[..digits].parse().ok()
+        decimal(&text[..digits]).and_then(|n| u16::try_from(n).ok())
     } else {
         None
     };
@@ -290,6 +288,7 @@ fn frame_charon_body(text: &str, daemon: Daemon) -> Option<Framed<'_>> {
         Some((tag, message)) => (Some(tag), message),
         None => (None, rest),
     };
+    let group_name = group.trim_end_matches(|c: char| c.is_ascii_digit());
     Some(Framed {
         format: if digits > 0 {
             Format::CharonFile
@@ -305,12 +304,26 @@ fn frame_charon_body(text: &str, daemon: Daemon) -> Option<Framed<'_>> {
         },
         pid: None,
         thread,
-        group: Some(Cow::Borrowed(
-            group.trim_end_matches(|c: char| c.is_ascii_digit()),
-        )),
+        group: Some(Cow::Borrowed(group_name)),
         ike_sa,
         message: Cow::Borrowed(message.trim_end()),
     })
+}
+
+/// The length of charon's log group in `[IKE]` at the start of `bytes`: two
+/// to six capitals or digits between brackets.
+fn charon_group_len(bytes: &[u8]) -> Option<usize> {
+    let inner = bytes.strip_prefix(b"[")?;
+    // The first `]` closes the group; anything else before it spoils it.
+    for (i, &b) in inner.iter().take(7).enumerate() {
+        if b == b']' {
+            return (2..=6).contains(&i).then_some(i);
+        }
+        if !(b.is_ascii_uppercase() || b.is_ascii_digit()) {
+            return None;
+        }
+    }
+    None
 }
 
 /// `<con2000|1> ` or `<5> ` (an IKE SA with no name).
@@ -322,9 +335,9 @@ fn strip_ike_sa_tag(text: &str) -> Option<(IkeSaTag<'_>, &str)> {
         memchr::memchr_iter(b'>', bytes).find(|&i| bytes.get(i + 1).is_none_or(|&b| b == b' '))?;
     let tag = &inner[..close];
     let rest = inner.get(close + 1..).unwrap_or("").trim_start();
-    match tag.rsplit_once('|') {
+    match memchr::memrchr(b'|', tag.as_bytes()).map(|bar| (&tag[..bar], &tag[bar + 1..])) {
         Some((name, id)) => {
-            let unique_id = id.parse().ok()?;
+            let unique_id = decimal(id)?;
             Some((
                 IkeSaTag {
                     name: Cow::Borrowed(name),
@@ -334,7 +347,7 @@ fn strip_ike_sa_tag(text: &str) -> Option<(IkeSaTag<'_>, &str)> {
             ))
         }
         None => {
-            let unique_id = tag.parse().ok()?;
+            let unique_id = decimal(tag)?;
             Some((
                 IkeSaTag {
                     name: Cow::Borrowed(""),
@@ -348,29 +361,54 @@ fn strip_ike_sa_tag(text: &str) -> Option<(IkeSaTag<'_>, &str)> {
 
 fn split_token(text: &str) -> (&str, &str) {
     let text = text.trim_start();
-    // Space and tab are ASCII: the split is on a character boundary.
-    match memchr::memchr2(b' ', b'\t', text.as_bytes()) {
+    // Tokens are short (a host, a program): a plain loop beats a SIMD
+    // search's set-up. Space and tab are ASCII: a character boundary.
+    match text.bytes().position(|b| b == b' ' || b == b'\t') {
         Some(end) => (&text[..end], &text[end..]),
         None => (text, ""),
     }
 }
 
+/// `str::parse::<u32>` (an optional `+`, then digits), without its generic
+/// machinery: ids and pids are parsed on every line.
+fn decimal(text: &str) -> Option<u32> {
+    let digits = text.strip_prefix('+').unwrap_or(text).as_bytes();
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |value, &b| {
+        let digit = b.checked_sub(b'0').filter(|d| *d <= 9)?;
+        value.checked_mul(10)?.checked_add(u32::from(digit))
+    })
+}
+
 /// `charon[4242]:` or `charon:`: a program name followed by a colon.
 fn program_tag(token: &str) -> Option<(&str, Option<u32>)> {
     let body = token.strip_suffix(':')?;
-    let (name, pid) = match body.split_once('[') {
-        Some((name, pid)) => (name, Some(pid.strip_suffix(']')?.parse().ok()?)),
+    let (name, pid) = match memchr::memchr(b'[', body.as_bytes()) {
+        Some(open) => (
+            &body[..open],
+            Some(decimal(body[open + 1..].strip_suffix(']')?)?),
+        ),
         None => (body, None),
     };
-    let plausible = !name.is_empty()
-        && name.len() <= 48
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/'))
-        && name.bytes().any(|b| b.is_ascii_alphabetic());
-    // `ERROR:` and `INFO:` are racoon's levels, not programs.
-    let shouting = name.bytes().all(|b| !b.is_ascii_lowercase());
-    (plausible && !shouting).then(|| (name.rsplit('/').next().unwrap_or(name), pid))
+    if name.is_empty() || name.len() > 48 {
+        return None;
+    }
+    let (mut letter, mut lowercase) = (false, false);
+    for &b in name.as_bytes() {
+        if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/')) {
+            return None;
+        }
+        letter |= b.is_ascii_alphabetic();
+        lowercase |= b.is_ascii_lowercase();
+    }
+    // `ERROR:` and `INFO:` (no lowercase) are racoon's levels, not programs.
+    if !letter || !lowercase {
+        return None;
+    }
+    let base = memchr::memrchr(b'/', name.as_bytes()).map_or(name, |slash| &name[slash + 1..]);
+    Some((base, pid))
 }
 
 /// RFC 5424 after `<PRI>1 `: `TIMESTAMP HOST APP PROCID MSGID SD MSG`.

@@ -80,7 +80,10 @@ pub(crate) fn parse_prefix(text: &str) -> Option<(Timestamp, &str)> {
 
 fn parse_bsd(text: &str) -> Option<(Timestamp, &str)> {
     let b = text.as_bytes();
-    let month = MONTHS.iter().position(|m| text.get(..3) == Some(*m))? as u8 + 1;
+    let month = MONTHS
+        .iter()
+        .position(|m| b.get(..3) == Some(m.as_bytes()))? as u8
+        + 1;
     if b.get(3) != Some(&b' ') {
         return None;
     }
