@@ -12,7 +12,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use ipsec_doctor_findings::Sieve;
+use ipsec_doctor_findings::{KeptLine, Sieve};
 use ipsec_doctor_logs::{detect_order, frame, LineOrder};
 
 /// Longest line kept; the rest of a longer line is skipped, so a 50 MB line
@@ -56,10 +56,10 @@ pub struct Chunk {
 }
 
 impl Chunk {
-    /// The lines `sieve` keeps (see [`Sieve`]), each as `(line_no, bytes)`,
+    /// The lines `sieve` keeps (see [`Sieve`]), each with its line number,
     /// before decoding: a worker decodes those it diagnoses.
-    pub fn kept_lines(&self, sieve: &mut Sieve, mut f: impl FnMut(u64, Range<usize>)) {
-        sieve.lines(&self.data, |index, range| f(self.line_no(index), range));
+    pub fn kept_lines(&self, sieve: &mut Sieve, mut f: impl FnMut(u64, KeptLine)) {
+        sieve.lines(&self.data, |kept| f(self.line_no(kept.index), kept));
     }
 
     /// The line at `range` (from [`Chunk::kept_lines`]), decoded as

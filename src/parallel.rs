@@ -19,7 +19,7 @@ use std::ops::Range;
 use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 
-use ipsec_doctor_findings::{Diagnoser, Report, Sieve};
+use ipsec_doctor_findings::{Diagnoser, Literal, Report, Sieve};
 use ipsec_doctor_logs::host_of;
 
 use crate::input::{self, Chunk, InputError};
@@ -48,8 +48,9 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
             paths,
             &mut |chunk| {
                 start_chunk(&mut inputs, &mut sieve, &chunk);
-                chunk.kept_lines(&mut sieve, |n, range| {
-                    diagnoser.push_line(&chunk.path, n, &chunk.line(range));
+                chunk.kept_lines(&mut sieve, |n, kept| {
+                    let text = chunk.line(kept.range);
+                    diagnoser.push_kept_line(&chunk.path, n, &text, kept.literal);
                 });
             },
             on_error,
@@ -70,7 +71,12 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
                         let (chunk, kept) = &*routed;
                         for line in kept.iter().filter(|k| k.owner == me) {
                             let text = chunk.line(line.range.clone());
-                            diagnoser.push_line(&chunk.path, line.line_no, &text);
+                            diagnoser.push_kept_line(
+                                &chunk.path,
+                                line.line_no,
+                                &text,
+                                line.literal,
+                            );
                         }
                     }
                     diagnoser
@@ -84,13 +90,14 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
                     // decided once, here.
                     let file_owner = owner(&chunk.path, threads);
                     let mut kept = Vec::new();
-                    chunk.kept_lines(&mut sieve, |line_no, range| {
-                        let owner = match host_of(&chunk.line(range.clone())) {
+                    chunk.kept_lines(&mut sieve, |line_no, line| {
+                        let owner = match host_of(&chunk.line(line.range.clone())) {
                             Some(host) => owner(&host, threads),
                             None => file_owner,
                         };
                         kept.push(Kept {
-                            range,
+                            range: line.range,
+                            literal: line.literal,
                             line_no,
                             owner,
                         });
@@ -133,6 +140,7 @@ fn start_chunk(inputs: &mut Vec<Arc<str>>, sieve: &mut Sieve, chunk: &Chunk) {
 /// A line the sieve kept, and the worker that diagnoses it.
 struct Kept {
     range: Range<usize>,
+    literal: Option<Literal>,
     line_no: u64,
     owner: u8,
 }

@@ -210,12 +210,13 @@ pub fn sieve(data: &[u8]) {
             end += 1;
         }
         let chunk = &bytes[start..end];
-        sieve.lines(chunk, |index, range| {
-            let line = std::str::from_utf8(&chunk[range]).expect("whole lines of UTF-8");
-            sieved.push_line(
+        sieve.lines(chunk, |kept| {
+            let line = std::str::from_utf8(&chunk[kept.range]).expect("whole lines of UTF-8");
+            sieved.push_kept_line(
                 "a.log",
-                first_line + index as u64,
+                first_line + kept.index as u64,
                 line.trim_end_matches('\r'),
+                kept.literal,
             );
         });
         first_line += chunk.iter().filter(|&&b| b == b'\n').count() as u64;

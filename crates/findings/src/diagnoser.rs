@@ -5,7 +5,7 @@
 /// without allocating its key.
 use hashbrown::HashMap;
 
-use crate::sieve::TS_WINDOW;
+use crate::sieve::{Literal, TS_WINDOW};
 use std::sync::{Arc, OnceLock};
 
 use ipsec_doctor_events::may_matter;
@@ -335,6 +335,19 @@ impl Diagnoser {
     /// Takes one line of `path` (1-based `line_no`). Lines of several files
     /// may be interleaved; lines of one host must come in log order.
     pub fn push_line(&mut self, path: &str, line_no: u64, raw: &str) {
+        self.push_kept_line(path, line_no, raw, None);
+    }
+
+    /// [`Diagnoser::push_line`] for a line the [`crate::Sieve`] kept, with
+    /// the literal it found there ([`crate::KeptLine::literal`]); the
+    /// result is the same, and found sooner.
+    pub fn push_kept_line(
+        &mut self,
+        path: &str,
+        line_no: u64,
+        raw: &str,
+        literal: Option<Literal>,
+    ) {
         self.line_no = line_no;
         let Some(framed) = frame(raw) else { return };
         match framed.daemon {
@@ -381,7 +394,11 @@ impl Diagnoser {
         }
         // The bulk of a charon log means nothing to diagnosis and is not
         // even counted, so that a reader may skip it unseen (crate::sieve).
-        if framed.daemon.is_charon() && !may_matter(&framed.message) && !xmlreader() {
+        if framed.daemon.is_charon()
+            && !literal.is_some_and(|l| literal_in_message(raw, &framed.message, l))
+            && !may_matter(&framed.message)
+            && !xmlreader()
+        {
             return;
         }
         let path = self.intern(path);
@@ -1332,6 +1349,22 @@ fn clip(text: &str, max: usize) -> String {
         end -= 1;
     }
     format!("{}…", &text[..end])
+}
+
+/// Whether `literal`, found in `raw`, lies within `message`, framed out of
+/// `raw`: then [`may_matter`] is true without searching. The literal's
+/// bytes are checked, since `raw` may be a decoded copy of the line the sieve
+/// saw; a message that is not a slice of `raw` (journal JSON) never holds it.
+fn literal_in_message(raw: &str, message: &str, literal: Literal) -> bool {
+    let end = literal.at + literal.text.len();
+    if raw.as_bytes().get(literal.at..end) != Some(literal.text.as_bytes()) {
+        return false;
+    }
+    // Where `message` starts in `raw`, if it is a slice of it: two live
+    // strings share memory only then.
+    let start = (message.as_ptr() as usize).wrapping_sub(raw.as_ptr() as usize);
+    let message_end = start.saturating_add(message.len());
+    message_end <= raw.len() && start <= literal.at && end <= message_end
 }
 
 #[cfg(test)]

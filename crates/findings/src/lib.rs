@@ -63,4 +63,4 @@ pub use pluto::{PlutoEntry, PlutoLog};
 pub use racoon::{RacoonEntry, RacoonLog};
 pub use report::{Evidence, Finding, Report, Severity, TunnelSummary};
 pub use rule::{Detection, Rule, Scope, TunnelDetection};
-pub use sieve::Sieve;
+pub use sieve::{KeptLine, Literal, Sieve};

@@ -55,6 +55,30 @@ enum Mode {
     Everything,
 }
 
+/// A line [`Sieve::lines`] keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptLine {
+    /// The line's number in the buffer, counting from 0.
+    pub index: usize,
+    /// The line's bytes in the buffer, without its `\n`.
+    pub range: Range<usize>,
+    /// The first of [`SIGNATURES`] on the line, where the line was kept for
+    /// one: handed on to [`Diagnoser::push_kept_line`], it spares the
+    /// engine searching the message again.
+    ///
+    /// [`Diagnoser::push_kept_line`]: crate::Diagnoser::push_kept_line
+    pub literal: Option<Literal>,
+}
+
+/// One of [`SIGNATURES`], found on a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Literal {
+    /// Its byte offset in the line.
+    pub at: usize,
+    /// The literal.
+    pub text: &'static str,
+}
+
 /// Picks the lines of one input at a time that diagnosis needs. Call
 /// [`Sieve::start_input`] before each input.
 #[derive(Debug)]
@@ -84,11 +108,10 @@ impl Sieve {
         *self = Sieve::new();
     }
 
-    /// Calls `keep(index, range)` for each line of `data` that diagnosis may
-    /// need, in order: `index` counts the buffer's lines from 0, `range` is
-    /// the line's bytes without its `\n`. `data` holds whole lines of the
-    /// current input, the last one perhaps without its `\n`.
-    pub fn lines(&mut self, data: &[u8], mut keep: impl FnMut(usize, Range<usize>)) {
+    /// Calls `keep` for each line of `data` that diagnosis may need, in
+    /// order. `data` holds whole lines of the current input, the last one
+    /// perhaps without its `\n`.
+    pub fn lines(&mut self, data: &[u8], mut keep: impl FnMut(KeptLine)) {
         if self.mode == Mode::Undecided {
             self.mode = decide(data);
         }
@@ -98,19 +121,14 @@ impl Sieve {
         }
     }
 
-    fn literal_lines(
-        &mut self,
-        matcher: &Matcher,
-        data: &[u8],
-        keep: &mut impl FnMut(usize, Range<usize>),
-    ) {
+    fn literal_lines(&mut self, matcher: &Matcher, data: &[u8], keep: &mut impl FnMut(KeptLine)) {
         // `index` is the number of the line starting at `counted`.
         let mut index = 0;
         let mut counted = 0;
         let mut pos = 0;
         while pos < data.len() {
             let found = matcher.find(data, pos);
-            let found_line = found.map_or(data.len(), |at| {
+            let found_line = found.map_or(data.len(), |(at, _)| {
                 memchr::memrchr(b'\n', &data[pos..at]).map_or(pos, |i| pos + i + 1)
             });
             // While a traffic selector list may go on, the lines before the
@@ -120,19 +138,23 @@ impl Sieve {
                 if looks_like_ts_item(&data[pos..end]) {
                     index += newlines(&data[counted..pos]);
                     counted = pos;
-                    self.keep_line(data, index, pos..end, keep);
+                    self.keep_line(data, index, pos..end, None, keep);
                 } else {
                     self.carry -= 1;
                 }
                 pos = end + 1;
             }
-            if found.is_none() {
+            let Some((at, literal)) = found else {
                 break;
-            }
+            };
             let end = line_end(data, found_line);
             index += newlines(&data[counted..found_line]);
             counted = found_line;
-            self.keep_line(data, index, found_line..end, keep);
+            let literal = literal.map(|text| Literal {
+                at: at - found_line,
+                text,
+            });
+            self.keep_line(data, index, found_line..end, literal, keep);
             pos = end + 1;
         }
     }
@@ -142,7 +164,8 @@ impl Sieve {
         data: &[u8],
         index: usize,
         line: Range<usize>,
-        keep: &mut impl FnMut(usize, Range<usize>),
+        literal: Option<Literal>,
+        keep: &mut impl FnMut(KeptLine),
     ) {
         let text = &data[line.clone()];
         if ts_header_finder().find(text).is_some() || (self.carry > 0 && looks_like_ts_item(text)) {
@@ -150,16 +173,24 @@ impl Sieve {
         } else {
             self.carry = self.carry.saturating_sub(1);
         }
-        keep(index, line);
+        keep(KeptLine {
+            index,
+            range: line,
+            literal,
+        });
     }
 }
 
-fn every_line(data: &[u8], keep: &mut impl FnMut(usize, Range<usize>)) {
+fn every_line(data: &[u8], keep: &mut impl FnMut(KeptLine)) {
     let mut start = 0;
     let mut index = 0;
     while start < data.len() {
         let end = line_end(data, start);
-        keep(index, start..end);
+        keep(KeptLine {
+            index,
+            range: start..end,
+            literal: None,
+        });
         index += 1;
         start = end + 1;
     }
@@ -215,13 +246,14 @@ enum Matcher {
 }
 
 impl Matcher {
-    /// Where the first literal at or after `from` ends.
-    fn find(&self, data: &[u8], from: usize) -> Option<usize> {
+    /// Where the first literal at or after `from` starts, and which of
+    /// [`SIGNATURES`] it is (`None` for one of [`PROGRAMS`]).
+    fn find(&self, data: &[u8], from: usize) -> Option<(usize, Option<&'static str>)> {
         match self {
             Matcher::Packed(s) => s.find_in(data, aho_corasick::Span::from(from..data.len())),
             Matcher::Automaton(a) => a.find(aho_corasick::Input::new(data).span(from..data.len())),
         }
-        .map(|m| m.end())
+        .map(|m| (m.start(), SIGNATURES.get(m.pattern().as_usize()).copied()))
     }
 }
 
@@ -249,7 +281,9 @@ mod tests {
 
     fn kept(sieve: &mut Sieve, text: &str) -> Vec<(usize, String)> {
         let mut out = Vec::new();
-        sieve.lines(text.as_bytes(), |i, r| out.push((i, text[r].to_owned())));
+        sieve.lines(text.as_bytes(), |k| {
+            out.push((k.index, text[k.range].to_owned()))
+        });
         out
     }
 
@@ -274,6 +308,21 @@ mod tests {
                    Nov 27 00:00:01 fw1 charon[2]: 05[CFG]  10.2.0.0/24\n";
         let mut sieve = Sieve::new();
         assert_eq!(kept(&mut sieve, log).len(), 4);
+    }
+
+    #[test]
+    fn a_kept_line_says_which_literal_kept_it_and_where() {
+        let log = "Nov 27 00:00:01 fw1 sshd[1]: hello\n\
+                   Nov 27 00:00:02 fw1 charon[2]: 05[IKE] sending DPD request\n\
+                   Nov 27 00:00:03 fw1 racoon[4]: INFO: unsupported PF_KEY message REGISTER\n";
+        let mut lines = Vec::new();
+        Sieve::new().lines(log.as_bytes(), |k| lines.push(k));
+        let dpd = &log[lines[0].range.clone()];
+        let literal = lines[0].literal.expect("a literal");
+        assert_eq!(literal.text, "DPD");
+        assert_eq!(&dpd[literal.at..literal.at + 3], "DPD");
+        // Kept for its program, not for a catalogue literal.
+        assert_eq!(lines[1].literal, None);
     }
 
     #[test]

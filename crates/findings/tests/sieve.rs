@@ -37,10 +37,11 @@ fn sieved(inputs: &[(String, String)], chunk: usize) -> (String, usize) {
                 end += 1;
             }
             let data = &bytes[start..end];
-            sieve.lines(data, |index, range| {
+            sieve.lines(data, |line| {
                 kept += 1;
-                let line = std::str::from_utf8(&data[range]).unwrap();
-                d.push_line(path, first_line + index as u64, line.trim_end_matches('\r'));
+                let text = std::str::from_utf8(&data[line.range]).unwrap();
+                let line_no = first_line + line.index as u64;
+                d.push_kept_line(path, line_no, text.trim_end_matches('\r'), line.literal);
             });
             first_line += data.iter().filter(|&&b| b == b'\n').count() as u64;
             start = end;
