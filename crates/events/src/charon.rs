@@ -137,7 +137,7 @@ pub enum CharonEvent {
         /// Request or response.
         request: bool,
         /// The payload list, notifies as `N(NO_PROP)`.
-        payloads: Vec<String>,
+        payloads: Payloads,
     },
     /// `sending packet: from A[500] to B[500] (236 bytes)` / `received packet: ...`.
     Packet {
@@ -378,6 +378,37 @@ pub enum EapFailureKind {
     RadiusRejected,
     /// The method failed without saying why.
     Failed,
+}
+
+/// The payloads of an IKE message as charon lists them (`SA KE No
+/// N(NAT_D)`), kept as one string: charon prints such a list for every
+/// message, and a string per payload made them costly to keep.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Payloads(String);
+
+impl Payloads {
+    /// From charon's list between the brackets, separated by blanks.
+    pub fn from_list(list: &str) -> Payloads {
+        let mut joined = String::with_capacity(list.len());
+        for payload in list.split_whitespace() {
+            if !joined.is_empty() {
+                joined.push(' ');
+            }
+            joined.push_str(payload);
+        }
+        Payloads(joined)
+    }
+
+    /// Each payload, e.g. `SA`, `N(NO_PROP)`.
+    pub fn iter(&self) -> std::str::SplitAsciiWhitespace<'_> {
+        self.0.split_ascii_whitespace()
+    }
+}
+
+impl serde::Serialize for Payloads {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
 }
 
 /// The size of a `sending packet: ... (1236 bytes)` / `received packet`
@@ -961,13 +992,7 @@ fn message_line(direction: Direction, rest: &str) -> Option<CharonEvent> {
     let _id = words.next()?;
     let payloads = words
         .next()
-        .map(|p| {
-            p.trim_start_matches('[')
-                .trim_end_matches(']')
-                .split_whitespace()
-                .map(str::to_owned)
-                .collect()
-        })
+        .map(|p| Payloads::from_list(p.trim_start_matches('[').trim_end_matches(']')))
         .unwrap_or_default();
     Some(CharonEvent::Message {
         direction,

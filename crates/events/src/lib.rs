@@ -33,7 +33,7 @@ mod racoon;
 
 pub use charon::{
     packet_bytes, parse_charon, CharonEvent, Direction, EapFailureKind, Endpoint, ExchangeMode,
-    IdEndpoint, ProposalList, SaName,
+    IdEndpoint, Payloads, ProposalList, SaName,
 };
 pub use kernel::{parse_kernel, KernelEvent};
 pub use notify::Notify;

@@ -79,36 +79,46 @@ impl TransformKind {
 }
 
 /// One proposal: a protocol and its transforms, in the order charon printed them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+///
+/// Kept as the one string charon wrote (`IKE:AES_CBC_128/HMAC_SHA1_96/...`):
+/// busy logs print several proposals per line, and a string per transform
+/// made parsing them an allocator benchmark.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Proposal {
-    /// `IKE`, `ESP` or `AH`.
-    pub protocol: String,
-    /// Transform names, e.g. `AES_CBC_128`, `HMAC_SHA1_96`, `MODP_1024`.
-    pub transforms: Vec<String>,
+    text: String,
+    /// Where the `:` after the protocol is.
+    colon: usize,
 }
 
 impl Proposal {
     /// Parses `IKE:AES_CBC_128/HMAC_SHA1_96/...`. Returns `None` for text that
     /// is not a proposal.
     pub fn parse(text: &str) -> Option<Proposal> {
-        let (protocol, transforms) = text.trim().split_once(':')?;
+        let text = text.trim();
+        let (protocol, transforms) = text.split_once(':')?;
         let valid = |s: &str| {
             !s.is_empty()
                 && s.len() <= 64
                 && s.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
         };
-        if !valid(protocol) {
-            return None;
-        }
-        let transforms: Vec<String> = transforms.split('/').map(str::to_owned).collect();
-        if !transforms.iter().all(|t| valid(t)) {
+        if !valid(protocol) || !transforms.split('/').all(valid) {
             return None;
         }
         Some(Proposal {
-            protocol: protocol.to_owned(),
-            transforms,
+            text: text.to_owned(),
+            colon: protocol.len(),
         })
+    }
+
+    /// `IKE`, `ESP` or `AH`.
+    pub fn protocol(&self) -> &str {
+        &self.text[..self.colon]
+    }
+
+    /// Transform names, e.g. `AES_CBC_128`, `HMAC_SHA1_96`, `MODP_1024`.
+    pub fn transforms(&self) -> std::str::Split<'_, char> {
+        self.text[self.colon + 1..].split('/')
     }
 
     /// Parses charon's `%#P` list: proposals separated by `, `.
@@ -118,9 +128,7 @@ impl Proposal {
 
     /// The transforms of one kind.
     pub fn of_kind(&self, kind: TransformKind) -> Vec<&str> {
-        self.transforms
-            .iter()
-            .map(String::as_str)
+        self.transforms()
             .filter(|t| TransformKind::of(t) == kind)
             .collect()
     }
@@ -138,7 +146,17 @@ impl Proposal {
 
 impl fmt::Display for Proposal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.protocol, self.transforms.join("/"))
+        f.write_str(&self.text)
+    }
+}
+
+impl serde::Serialize for Proposal {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("Proposal", 2)?;
+        out.serialize_field("protocol", self.protocol())?;
+        out.serialize_field("transforms", &self.transforms().collect::<Vec<_>>())?;
+        out.end()
     }
 }
 
@@ -172,6 +190,11 @@ mod tests {
         );
         assert_eq!(list.len(), 2);
         assert_eq!(list[1].to_string(), "IKE:AES_CBC_256/MODP_2048");
+        assert_eq!(list[1].protocol(), "IKE");
+        assert_eq!(
+            list[1].transforms().collect::<Vec<_>>(),
+            ["AES_CBC_256", "MODP_2048"]
+        );
         assert!(Proposal::parse("not a proposal").is_none());
         assert!(Proposal::parse("IKE:AES CBC").is_none());
     }

@@ -263,7 +263,7 @@ impl Negotiation {
             CharonEvent::IkeSaEstablished { .. } => true,
             CharonEvent::Message { exchange, .. } => is_phase2_exchange(exchange),
             CharonEvent::Proposals { proposals, .. } => {
-                proposals.iter().any(|p| p.protocol != "IKE")
+                proposals.iter().any(|p| p.protocol() != "IKE")
             }
             _ => false,
         });
@@ -309,7 +309,7 @@ impl Negotiation {
         self.entries.iter().rev().find_map(|e| match &e.event {
             CharonEvent::Proposals { list: l, proposals } if *l == list => {
                 let first = proposals.first()?;
-                let is_ike = first.protocol == "IKE";
+                let is_ike = first.protocol() == "IKE";
                 (is_ike == (phase == Phase::One)).then_some((e, proposals.as_slice()))
             }
             _ => None,

@@ -114,9 +114,9 @@ pub fn check(side: Side<'_>) -> Report {
             .cloned()
             .collect();
         for p in proposals(&all) {
-            for tr in &p.transforms {
+            for tr in p.transforms() {
                 if let Some(better) = stronger(tr) {
-                    let item = format!("{tr} ({}: use {better})", p.protocol);
+                    let item = format!("{tr} ({}: use {better})", p.protocol());
                     if !weak.contains(&item) {
                         weak.push(item);
                     }
@@ -155,7 +155,7 @@ pub fn check(side: Side<'_>) -> Report {
             let long: Vec<String> = all
                 .iter()
                 .filter_map(|p| ipsec_doctor_events::Proposal::parse(p))
-                .flat_map(|p| p.transforms)
+                .flat_map(|p| p.transforms().map(str::to_owned).collect::<Vec<_>>())
                 .filter(|t| {
                     t.starts_with("AES_")
                         && !t.ends_with("_128")

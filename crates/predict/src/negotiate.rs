@@ -67,7 +67,7 @@ pub(crate) fn select(initiator: &[Proposal], responder: &[Proposal], ignore_dh: 
     };
     for r in responder {
         for i in initiator {
-            if r.protocol != i.protocol {
+            if r.protocol() != i.protocol() {
                 continue;
             }
             let mut chosen = Vec::new();
@@ -86,7 +86,7 @@ pub(crate) fn select(initiator: &[Proposal], responder: &[Proposal], ignore_dh: 
                 }
             });
             if ok {
-                return Selection::Chosen(format!("{}:{}", r.protocol, chosen.join("/")));
+                return Selection::Chosen(format!("{}:{}", r.protocol(), chosen.join("/")));
             }
         }
     }

@@ -86,7 +86,7 @@ fn payload_lists_carry_short_notify_names() {
     assert_eq!(direction, Direction::Received);
     assert_eq!(exchange, "INFORMATIONAL_V1");
     assert!(request);
-    assert_eq!(payloads, vec!["N(NO_PROP)"]);
+    assert_eq!(payloads.iter().collect::<Vec<_>>(), ["N(NO_PROP)"]);
 }
 
 #[test]

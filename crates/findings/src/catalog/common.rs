@@ -108,7 +108,7 @@ pub(crate) fn proposal_failure(neg: &Negotiation, phase: Phase) -> Option<Propos
         window
             .filter_map(|j| match &neg.entries[j].event {
                 CharonEvent::Proposals { list: l, proposals } if *l == list => {
-                    let is_ike = proposals.first()?.protocol == "IKE";
+                    let is_ike = proposals.first()?.protocol() == "IKE";
                     (is_ike == (phase == Phase::One))
                         .then(|| (&neg.entries[j], proposals.as_slice(), j.abs_diff(failed_at)))
                 }
@@ -151,7 +151,7 @@ fn phase_near(neg: &Negotiation, index: usize) -> Phase {
         .filter_map(|j| match &neg.entries[j].event {
             CharonEvent::Proposals { proposals, .. } => proposals
                 .first()
-                .map(|p| (j.abs_diff(index), p.protocol == "IKE")),
+                .map(|p| (j.abs_diff(index), p.protocol() == "IKE")),
             _ => None,
         })
         .min_by_key(|(distance, _)| *distance);
@@ -280,8 +280,8 @@ pub(crate) fn attribute_mismatch(
 /// A charon proposal back in swanctl keywords, e.g. `aes128-sha1-modp1024`.
 pub(crate) fn keywords(proposal: &Proposal) -> Option<String> {
     let mut out = Vec::new();
-    for t in &proposal.transforms {
-        let k = match t.as_str() {
+    for t in proposal.transforms() {
+        let k = match t {
             "NO_EXT_SEQ" => continue,
             "EXT_SEQ" => "esn".to_owned(),
             "3DES_CBC" => "3des".to_owned(),
