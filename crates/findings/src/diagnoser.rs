@@ -3,6 +3,7 @@
 /// hashbrown's map: seeded like std's (host and tunnel names come from the
 /// logs) but with a faster hash (foldhash), and `entry_ref` looks a host up
 /// without allocating its key.
+use hashbrown::hash_map::EntryRef;
 use hashbrown::HashMap;
 
 use crate::sieve::{Literal, TS_WINDOW};
@@ -985,12 +986,16 @@ impl Diagnoser {
 
     /// Whether a traffic selector item on this line may belong to a list:
     /// within [`TS_WINDOW`] lines of the host's last header or item.
-    fn ts_list_open(&self, framed: &Framed<'_>, path: &Arc<str>, line_no: u64) -> bool {
-        let key = host_key_of(framed.host.as_deref(), path);
-        self.hosts
+    fn ts_list_open(&mut self, framed: &Framed<'_>, path: &Arc<str>, line_no: u64) -> bool {
+        let mut key = std::mem::take(&mut self.key_buf);
+        write_host_key(&mut key, framed.host.as_deref(), path);
+        let open = self
+            .hosts
             .get(key.as_str())
             .and_then(|host| host.ts_anchor.as_ref())
-            .is_some_and(|(p, line)| p == path && line_no.abs_diff(*line) <= TS_WINDOW as u64)
+            .is_some_and(|(p, line)| p == path && line_no.abs_diff(*line) <= TS_WINDOW as u64);
+        self.key_buf = key;
+        open
     }
 
     fn host_state(&mut self, framed: &Framed<'_>, path: &Arc<str>) -> &mut HostState {
@@ -1000,34 +1005,35 @@ impl Diagnoser {
     fn host_mut(&mut self, framed: &Framed<'_>, path: &Arc<str>) -> &mut HostState {
         let mut key = std::mem::take(&mut self.key_buf);
         write_host_key(&mut key, framed.host.as_deref(), path);
-        if !self.hosts.contains_key(key.as_str()) {
-            self.host_order.push(key.clone());
-        }
         let line_no = self.line_no;
-        let host = self
-            .hosts
-            .entry_ref(key.as_str())
-            .or_insert_with(|| HostState {
-                facts: HostFacts {
-                    host: framed.host.as_deref().map(str::to_owned),
-                    origin: path.clone(),
-                    ..HostFacts::default()
-                },
-                open: HashMap::default(),
-                thread_key: HashMap::default(),
-                current_untagged: None,
-                lines: 0,
-                tunnels: HashMap::default(),
-                tunnel_order: Vec::new(),
-                racoon: None,
-                pluto: None,
-                crash_traces: 0,
-                history: HashMap::default(),
-                history_order: Vec::new(),
-                sent_to_ike_port: HashMap::default(),
-                first_at: Some((path.clone(), line_no)),
-                ts_anchor: None,
-            });
+        // One hash and probe per call: this runs for every line kept.
+        let host = match self.hosts.entry_ref(key.as_str()) {
+            EntryRef::Occupied(host) => host.into_mut(),
+            EntryRef::Vacant(slot) => {
+                self.host_order.push(key.clone());
+                slot.insert(HostState {
+                    facts: HostFacts {
+                        host: framed.host.as_deref().map(str::to_owned),
+                        origin: path.clone(),
+                        ..HostFacts::default()
+                    },
+                    open: HashMap::default(),
+                    thread_key: HashMap::default(),
+                    current_untagged: None,
+                    lines: 0,
+                    tunnels: HashMap::default(),
+                    tunnel_order: Vec::new(),
+                    racoon: None,
+                    pluto: None,
+                    crash_traces: 0,
+                    history: HashMap::default(),
+                    history_order: Vec::new(),
+                    sent_to_ike_port: HashMap::default(),
+                    first_at: Some((path.clone(), line_no)),
+                    ts_anchor: None,
+                })
+            }
+        };
         self.key_buf = key;
         host
     }
