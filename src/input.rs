@@ -345,7 +345,10 @@ fn feed(
 
 /// Whether the first lines of a file carry timestamps going backwards.
 fn is_newest_first(head: &[u8]) -> bool {
-    let text = String::from_utf8_lossy(head);
+    let sample = memchr::memchr_iter(b'\n', head)
+        .nth(ORDER_SAMPLE)
+        .map_or(head, |end| &head[..end]);
+    let text = String::from_utf8_lossy(sample);
     let order = detect_order(
         text.lines()
             .take(ORDER_SAMPLE)
