@@ -403,8 +403,7 @@ impl Diagnoser {
             return;
         }
         let path = self.intern(path);
-        let xmlreader_warning =
-            raw.contains("xmlreader.inc") && raw.contains("Illegal string offset");
+        let xmlreader_warning = xmlreader() && raw.contains("Illegal string offset");
         let event = if xmlreader_warning {
             CharonEvent::Unrecognized
         } else {

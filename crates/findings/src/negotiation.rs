@@ -91,6 +91,9 @@ pub struct Negotiation {
     pub ts_other: Vec<String>,
     /// Entries dropped once the cap was reached.
     pub dropped_entries: u64,
+    /// Whether an entry says a proposal was refused (see
+    /// [`Negotiation::may_have_proposal_failure`]).
+    proposal_refused: bool,
 }
 
 impl Negotiation {
@@ -114,6 +117,7 @@ impl Negotiation {
             ts_us: Vec::new(),
             ts_other: Vec::new(),
             dropped_entries: 0,
+            proposal_refused: false,
         }
     }
 
@@ -217,7 +221,15 @@ impl Negotiation {
             self.dropped_entries += 1;
             return;
         }
+        self.proposal_refused |= refuses_proposal(&event);
         self.entries.push(Entry { event, evidence });
+    }
+
+    /// `false` when no entry shows a refused proposal (this side's `no
+    /// proposal found` and kin, or the peer's `NO_PROPOSAL_CHOSEN`): the six
+    /// proposal rules then need not look, and most negotiations have none.
+    pub(crate) fn may_have_proposal_failure(&self) -> bool {
+        self.proposal_refused
     }
 
     /// The first entry matching `pred`.
@@ -329,6 +341,23 @@ impl Negotiation {
 /// Whether an exchange carries a Phase 2 (Child SA) negotiation.
 pub(crate) fn is_phase2_exchange(exchange: &str) -> bool {
     matches!(exchange, "QUICK_MODE" | "CREATE_CHILD_SA")
+}
+
+fn refuses_proposal(event: &CharonEvent) -> bool {
+    match event {
+        CharonEvent::NoProposalFound
+        | CharonEvent::NoMatchingChildProposal
+        | CharonEvent::NoAcceptableTransform(_) => true,
+        CharonEvent::NotifyReceived(n) => *n == Notify::NoProposalChosen,
+        CharonEvent::Message {
+            direction: Direction::Received,
+            payloads,
+            ..
+        } => payloads
+            .iter()
+            .any(|p| payload_is(p, &Notify::NoProposalChosen)),
+        _ => false,
+    }
 }
 
 /// Whether a payload of a message line (`N(NO_PROP)`) is `notify`.

@@ -66,6 +66,9 @@ pub(crate) struct ProposalFailure<'a> {
 /// (`no proposal found`, `no acceptable X found`, `no matching proposal
 /// found`), or the peer sent `NO_PROPOSAL_CHOSEN`.
 pub(crate) fn proposal_failure(neg: &Negotiation, phase: Phase) -> Option<ProposalFailure<'_>> {
+    if !neg.may_have_proposal_failure() {
+        return None;
+    }
     let mut entries: Vec<&Entry> = Vec::new();
     let mut named: Vec<Attribute> = Vec::new();
     for (i, entry) in neg.entries.iter().enumerate() {
