@@ -203,7 +203,7 @@ fn strip_priority(line: &str) -> Option<&str> {
 /// an optional program tag, then the daemon's own prefix.
 fn frame_syslog_like(line: &str) -> Framed<'_> {
     let (timestamp, rest) = match timestamp::parse_prefix(line) {
-        Some((ts, rest)) => (Some(ts), rest.trim_start()),
+        Some((ts, rest)) => (Some(ts), trim_start(rest)),
         None => (None, line),
     };
     // charon's file log: the timestamp is followed directly by `13[IKE]`.
@@ -264,7 +264,7 @@ fn frame_program_message<'a>(
 /// not start with a thread/group prefix and the daemon is not known to be
 /// charon.
 fn frame_charon_body(text: &str, daemon: Daemon) -> Option<Framed<'_>> {
-    let text = text.trim_start();
+    let text = trim_start(text);
     let bytes = text.as_bytes();
     let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
     let Some(group_len) = charon_group_len(&bytes[digits..]) else {
@@ -283,12 +283,13 @@ fn frame_charon_body(text: &str, daemon: Daemon) -> Option<Framed<'_>> {
     } else {
         None
     };
-    let rest = rest.trim_start();
+    let rest = trim_start(rest);
     let (ike_sa, message) = match strip_ike_sa_tag(rest) {
         Some((tag, message)) => (Some(tag), message),
         None => (None, rest),
     };
-    let group_name = group.trim_end_matches(|c: char| c.is_ascii_digit());
+    let named = group.len() - group.bytes().rev().take_while(u8::is_ascii_digit).count();
+    let group_name = &group[..named];
     Some(Framed {
         format: if digits > 0 {
             Format::CharonFile
@@ -306,8 +307,24 @@ fn frame_charon_body(text: &str, daemon: Daemon) -> Option<Framed<'_>> {
         thread,
         group: Some(Cow::Borrowed(group_name)),
         ike_sa,
-        message: Cow::Borrowed(message.trim_end()),
+        message: Cow::Borrowed(trim_end(message)),
     })
+}
+
+/// `str::trim_start`, answering at once for the usual first byte.
+fn trim_start(text: &str) -> &str {
+    match text.as_bytes().first() {
+        Some(b) if b.is_ascii_graphic() => text,
+        _ => text.trim_start(),
+    }
+}
+
+/// `str::trim_end`, answering at once for the usual last byte.
+fn trim_end(text: &str) -> &str {
+    match text.as_bytes().last() {
+        Some(b) if b.is_ascii_graphic() => text,
+        _ => text.trim_end(),
+    }
 }
 
 /// The length of charon's log group in `[IKE]` at the start of `bytes`: two
@@ -334,8 +351,12 @@ fn strip_ike_sa_tag(text: &str) -> Option<(IkeSaTag<'_>, &str)> {
     let close =
         memchr::memchr_iter(b'>', bytes).find(|&i| bytes.get(i + 1).is_none_or(|&b| b == b' '))?;
     let tag = &inner[..close];
-    let rest = inner.get(close + 1..).unwrap_or("").trim_start();
-    match memchr::memrchr(b'|', tag.as_bytes()).map(|bar| (&tag[..bar], &tag[bar + 1..])) {
+    let rest = trim_start(inner.get(close + 1..).unwrap_or(""));
+    match tag
+        .bytes()
+        .rposition(|b| b == b'|')
+        .map(|bar| (&tag[..bar], &tag[bar + 1..]))
+    {
         Some((name, id)) => {
             let unique_id = decimal(id)?;
             Some((
@@ -360,7 +381,7 @@ fn strip_ike_sa_tag(text: &str) -> Option<(IkeSaTag<'_>, &str)> {
 }
 
 fn split_token(text: &str) -> (&str, &str) {
-    let text = text.trim_start();
+    let text = trim_start(text);
     // Tokens are short (a host, a program): a plain loop beats a SIMD
     // search's set-up. Space and tab are ASCII: a character boundary.
     match text.bytes().position(|b| b == b' ' || b == b'\t') {
@@ -385,7 +406,8 @@ fn decimal(text: &str) -> Option<u32> {
 /// `charon[4242]:` or `charon:`: a program name followed by a colon.
 fn program_tag(token: &str) -> Option<(&str, Option<u32>)> {
     let body = token.strip_suffix(':')?;
-    let (name, pid) = match memchr::memchr(b'[', body.as_bytes()) {
+    // Program tags are short: plain loops beat SIMD searches' set-up here.
+    let (name, pid) = match body.bytes().position(|b| b == b'[') {
         Some(open) => (
             &body[..open],
             Some(decimal(body[open + 1..].strip_suffix(']')?)?),
@@ -395,21 +417,48 @@ fn program_tag(token: &str) -> Option<(&str, Option<u32>)> {
     if name.is_empty() || name.len() > 48 {
         return None;
     }
-    let (mut letter, mut lowercase) = (false, false);
+    let mut seen = 0;
     for &b in name.as_bytes() {
-        if !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'/')) {
+        let class = NAME_BYTE[usize::from(b)];
+        if class == 0 {
             return None;
         }
-        letter |= b.is_ascii_alphabetic();
-        lowercase |= b.is_ascii_lowercase();
+        seen |= class;
     }
     // `ERROR:` and `INFO:` (no lowercase) are racoon's levels, not programs.
-    if !letter || !lowercase {
+    if seen & LOWERCASE == 0 {
         return None;
     }
-    let base = memchr::memrchr(b'/', name.as_bytes()).map_or(name, |slash| &name[slash + 1..]);
+    let base = name
+        .bytes()
+        .rposition(|b| b == b'/')
+        .map_or(name, |slash| &name[slash + 1..]);
     Some((base, pid))
 }
+
+/// A byte of a program name: [`NAME_OTHER`], with [`LOWERCASE`] for a
+/// lowercase letter (a letter must be among them); 0 for any other byte.
+const NAME_BYTE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_lowercase() {
+            LOWERCASE
+        } else if c.is_ascii_uppercase() {
+            UPPERCASE
+        } else if c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.' | b'/') {
+            NAME_OTHER
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+const NAME_OTHER: u8 = 1;
+const UPPERCASE: u8 = 2;
+const LOWERCASE: u8 = 4;
 
 /// RFC 5424 after `<PRI>1 `: `TIMESTAMP HOST APP PROCID MSGID SD MSG`.
 fn frame_rfc5424(text: &str) -> Option<Framed<'_>> {

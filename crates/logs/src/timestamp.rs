@@ -80,10 +80,22 @@ pub(crate) fn parse_prefix(text: &str) -> Option<(Timestamp, &str)> {
 
 fn parse_bsd(text: &str) -> Option<(Timestamp, &str)> {
     let b = text.as_bytes();
-    let month = MONTHS
-        .iter()
-        .position(|m| b.get(..3) == Some(m.as_bytes()))? as u8
-        + 1;
+    // Every syslog line starts so: a match, not a search of MONTHS.
+    let month = match b.get(..3)? {
+        b"Jan" => 1,
+        b"Feb" => 2,
+        b"Mar" => 3,
+        b"Apr" => 4,
+        b"May" => 5,
+        b"Jun" => 6,
+        b"Jul" => 7,
+        b"Aug" => 8,
+        b"Sep" => 9,
+        b"Oct" => 10,
+        b"Nov" => 11,
+        b"Dec" => 12,
+        _ => return None,
+    };
     if b.get(3) != Some(&b' ') {
         return None;
     }
@@ -174,18 +186,16 @@ fn fraction(b: &[u8]) -> usize {
 
 /// Between `min` and `max` ASCII digits → value and count.
 fn digits(b: &[u8], min: usize, max: usize) -> Option<(u32, usize)> {
-    let n = b
-        .iter()
-        .take(max)
-        .take_while(|c| c.is_ascii_digit())
-        .count();
-    if n < min {
-        return None;
+    let mut value = 0u32;
+    let mut n = 0;
+    while n < max {
+        match b.get(n) {
+            Some(&d) if d.is_ascii_digit() => value = value * 10 + u32::from(d - b'0'),
+            _ => break,
+        }
+        n += 1;
     }
-    let value = b[..n]
-        .iter()
-        .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'));
-    Some((value, n))
+    (n >= min).then_some((value, n))
 }
 
 // Howard Hinnant's civil-date algorithms.
