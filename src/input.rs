@@ -10,7 +10,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::ops::Range;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ipsec_doctor_findings::{KeptLine, Sieve};
 use ipsec_doctor_logs::{detect_order, frame, LineOrder};
@@ -51,22 +51,28 @@ pub struct Chunk {
     pub first_line: u64,
     /// Lines are numbered downwards: a newest-first log read backwards.
     pub descending: bool,
-    /// The lines, each ending in `\n` except perhaps the input's last.
+    /// The lines, each ending in `\n` except perhaps the input's last, in
+    /// `data[..len]` (the rest is a reused buffer's old bytes).
     data: Vec<u8>,
+    len: usize,
 }
 
 impl Chunk {
     /// The lines `sieve` keeps (see [`Sieve`]), each with its line number,
     /// before decoding: a worker decodes those it diagnoses.
     pub fn kept_lines(&self, sieve: &mut Sieve, mut f: impl FnMut(u64, KeptLine)) {
-        sieve.lines(&self.data, |kept| f(self.line_no(kept.index), kept));
+        sieve.lines(&self.data[..self.len], |kept| {
+            f(self.line_no(kept.index), kept);
+        });
     }
 
     /// The line at `range` (from [`Chunk::kept_lines`]), decoded as
     /// every line is: without its terminator, cut to [`MAX_LINE`] bytes,
     /// invalid UTF-8 replaced.
     pub fn line(&self, range: Range<usize>) -> Cow<'_, str> {
-        self.data.get(range).map_or(Cow::Borrowed(""), decode)
+        self.data[..self.len]
+            .get(range)
+            .map_or(Cow::Borrowed(""), decode)
     }
 
     fn line_no(&self, index: usize) -> u64 {
@@ -247,10 +253,51 @@ fn read_stream(
     }
 }
 
-/// Reads up to `want` more bytes into `buf`; `Ok(false)` at the end of input.
-fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
+/// Reads up to `want` more bytes onto the end of `buf`; `Ok(false)` at the
+/// end of input.
+fn append(reader: &mut dyn Read, buf: &mut Vec<u8>, want: usize) -> io::Result<bool> {
     let n = reader.take(want as u64).read_to_end(buf)?;
     Ok(n > 0 || want == 0)
+}
+
+/// Reads into `buf[*filled..]` until it is full or the input ends;
+/// `Ok(false)` at the end of input. `*filled` counts what was read, also
+/// when an error cuts the reading short.
+fn fill(reader: &mut dyn Read, buf: &mut [u8], filled: &mut usize) -> io::Result<bool> {
+    while *filled < buf.len() {
+        match reader.read(&mut buf[*filled..]) {
+            Ok(0) => return Ok(false),
+            Ok(n) => *filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(true)
+}
+
+/// Chunk buffers come back here when their chunk is dropped, so that
+/// reading a large log neither allocates nor zeroes a MiB for every chunk.
+static SPARE_BUFFERS: Mutex<Vec<Vec<u8>>> = Mutex::new(Vec::new());
+/// Most buffers kept for reuse: more than the chunks in flight at once.
+const MAX_SPARE_BUFFERS: usize = 32;
+
+/// A buffer of [`CHUNK`] initialised bytes.
+fn chunk_buffer() -> Vec<u8> {
+    let spare = SPARE_BUFFERS.lock().ok().and_then(|mut spare| spare.pop());
+    spare.unwrap_or_else(|| vec![0; CHUNK])
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        let data = std::mem::take(&mut self.data);
+        if data.len() == CHUNK {
+            if let Ok(mut spare) = SPARE_BUFFERS.lock() {
+                if spare.len() < MAX_SPARE_BUFFERS {
+                    spare.push(data);
+                }
+            }
+        }
+    }
 }
 
 /// Feeds chunks of whole lines in order, or reversed when the file is
@@ -261,34 +308,40 @@ fn feed(
     on_chunk: &mut OnChunk<'_>,
 ) -> Result<(), (u64, io::Error)> {
     let mut lines_sent = 0u64;
-    let mut buf: Vec<u8> = Vec::with_capacity(CHUNK);
+    // `buf[..filled]` holds what was read and not yet sent.
+    let mut buf = chunk_buffer();
+    let mut filled = 0;
     let mut more = true;
     let mut first = true;
     // Inside a line longer than MAX_LINE, after its first MAX_LINE bytes.
     let mut skipping = false;
-    let mut send = |data: Vec<u8>, lines_sent: &mut u64| {
-        let lines = memchr::memchr_iter(b'\n', &data).count() as u64
-            + u64::from(data.last().is_some_and(|b| *b != b'\n'));
+    // Sends `buf[..len]` and leaves `buf` a fresh buffer holding the rest.
+    let mut send = |buf: &mut Vec<u8>, len: usize, filled: &mut usize, lines_sent: &mut u64| {
+        let mut next = chunk_buffer();
+        next[..*filled - len].copy_from_slice(&buf[len..*filled]);
+        *filled -= len;
+        let data = std::mem::replace(buf, next);
+        let lines = memchr::memchr_iter(b'\n', &data[..len]).count() as u64
+            + u64::from(data[..len].last().is_some_and(|b| *b != b'\n'));
         on_chunk(Chunk {
             path: path.clone(),
             first_line: *lines_sent + 1,
             descending: false,
             data,
+            len,
         });
         *lines_sent += lines;
     };
     loop {
-        if more && buf.len() < CHUNK {
-            let want = CHUNK - buf.len();
-            match fill(reader, &mut buf, want) {
+        if more && filled < CHUNK {
+            match fill(reader, &mut buf, &mut filled) {
                 Ok(m) => more = m,
                 Err(e) => {
                     // The whole lines read so far count; the error is on the next.
                     if !skipping {
-                        let cut = memchr::memrchr(b'\n', &buf).map_or(0, |i| i + 1);
-                        buf.truncate(cut);
-                        if !buf.is_empty() {
-                            send(std::mem::take(&mut buf), &mut lines_sent);
+                        let cut = memchr::memrchr(b'\n', &buf[..filled]).map_or(0, |i| i + 1);
+                        if cut > 0 {
+                            send(&mut buf, cut, &mut filled, &mut lines_sent);
                         }
                     }
                     return Err((lines_sent + 1, e));
@@ -296,13 +349,14 @@ fn feed(
             }
         }
         if skipping {
-            match memchr::memchr(b'\n', &buf) {
+            match memchr::memchr(b'\n', &buf[..filled]) {
                 Some(i) => {
-                    buf.drain(..=i);
+                    buf.copy_within(i + 1..filled, 0);
+                    filled -= i + 1;
                     skipping = false;
                 }
                 None => {
-                    buf.clear();
+                    filled = 0;
                     if !more {
                         return Ok(());
                     }
@@ -312,34 +366,25 @@ fn feed(
         }
         if first {
             first = false;
-            if is_newest_first(&buf) {
+            if is_newest_first(&buf[..filled]) {
+                buf.truncate(filled);
                 return feed_reversed(path, buf, reader, on_chunk);
             }
         }
-        if buf.is_empty() && !more {
+        if filled == 0 && !more {
             return Ok(());
         }
-        let cut = match memchr::memrchr(b'\n', &buf) {
+        let cut = match memchr::memrchr(b'\n', &buf[..filled]) {
             Some(i) => i + 1,
-            None if !more => buf.len(),
-            None if buf.len() >= CHUNK => {
+            None if !more => filled,
+            None if filled >= CHUNK => {
                 // A line longer than MAX_LINE: keep its start, skip the rest.
                 skipping = true;
-                buf.len()
+                filled
             }
             None => continue,
         };
-        if cut == buf.len() {
-            send(
-                std::mem::replace(&mut buf, Vec::with_capacity(CHUNK)),
-                &mut lines_sent,
-            );
-        } else {
-            let mut rest = Vec::with_capacity(CHUNK);
-            rest.extend_from_slice(&buf[cut..]);
-            buf.truncate(cut);
-            send(std::mem::replace(&mut buf, rest), &mut lines_sent);
-        }
+        send(&mut buf, cut, &mut filled, &mut lines_sent);
     }
 }
 
@@ -372,7 +417,7 @@ fn feed_reversed(
                 io::Error::other("newest-first log too large to reverse (over 256 MiB)"),
             ));
         }
-        match fill(reader, &mut buf, CHUNK) {
+        match append(reader, &mut buf, CHUNK) {
             Ok(true) => {}
             Ok(false) => break,
             Err(e) => return Err((lines_in(&buf) + 1, e)),
@@ -391,6 +436,7 @@ fn feed_reversed(
         path: path.clone(),
         first_line: lines.len() as u64,
         descending: true,
+        len: data.len(),
         data,
     });
     Ok(())
