@@ -911,8 +911,8 @@ fn child_sa_line(rest: &str) -> Option<CharonEvent> {
     if !rest.starts_with("established") {
         return None;
     }
-    let (_, ts) = rest.split_once(" and TS ")?;
-    let (local_ts, remote_ts) = ts.split_once(" === ")?;
+    let (_, ts) = split_once_str(rest, " and TS ")?;
+    let (local_ts, remote_ts) = split_once_str(ts, " === ")?;
     Some(CharonEvent::ChildSaEstablished {
         name: name.to_owned(),
         unique_id,
@@ -964,8 +964,8 @@ fn proposals(list: ProposalList, rest: &str) -> CharonEvent {
 
 /// `192.0.2.90[500] to 192.0.2.74[500] (236 bytes)`.
 fn packet(direction: Direction, rest: &str) -> Option<CharonEvent> {
-    let (from, rest) = rest.split_once(" to ")?;
-    let to = rest.split(" (").next()?;
+    let (from, rest) = split_once_str(rest, " to ")?;
+    let to = split_once_str(rest, " (").map_or(rest, |(to, _)| to);
     let endpoint = |text: &str| {
         let (addr, port) = split_bracket(text.trim());
         Endpoint {
@@ -1030,6 +1030,15 @@ fn endpoints(pair: &str) -> Option<(IdEndpoint, IdEndpoint)> {
 }
 
 /// `addr[inner]` → (`addr`, `Some(inner)`); `addr` → (`addr`, `None`).
+/// `str::split_once` with a string separator, by a SIMD search: the
+/// standard one sets up a two-way searcher at every call, and packet lines
+/// are the most frequent that diagnosis parses.
+pub(crate) fn split_once_str<'a>(text: &'a str, separator: &str) -> Option<(&'a str, &'a str)> {
+    let at = memchr::memmem::find(text.as_bytes(), separator.as_bytes())?;
+    // The separator is whole characters: both cuts are boundaries.
+    Some((&text[..at], &text[at + separator.len()..]))
+}
+
 fn split_bracket(text: &str) -> (&str, Option<&str>) {
     match text.split_once('[') {
         Some((addr, inner)) if inner.ends_with(']') => (addr, Some(&inner[..inner.len() - 1])),

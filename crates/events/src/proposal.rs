@@ -123,7 +123,16 @@ impl Proposal {
 
     /// Parses charon's `%#P` list: proposals separated by `, `.
     pub fn parse_list(text: &str) -> Vec<Proposal> {
-        text.split(", ").filter_map(Proposal::parse).collect()
+        let mut list = Vec::new();
+        let mut rest = text;
+        loop {
+            let (item, after) = crate::charon::split_once_str(rest, ", ").unwrap_or((rest, ""));
+            list.extend(Proposal::parse(item));
+            if item.len() == rest.len() {
+                return list;
+            }
+            rest = after;
+        }
     }
 
     /// The transforms of one kind.
