@@ -1030,13 +1030,23 @@ fn endpoints(pair: &str) -> Option<(IdEndpoint, IdEndpoint)> {
 }
 
 /// `addr[inner]` → (`addr`, `Some(inner)`); `addr` → (`addr`, `None`).
-/// `str::split_once` with a string separator, by a SIMD search: the
-/// standard one sets up a two-way searcher at every call, and packet lines
-/// are the most frequent that diagnosis parses.
+/// `str::split_once` with a string separator. The standard one sets up a
+/// two-way searcher at every call, and packet lines are the most frequent
+/// that diagnosis parses; their separators start with a byte that is rare
+/// in them (a space), so each occurrence of it is tried in turn.
 pub(crate) fn split_once_str<'a>(text: &'a str, separator: &str) -> Option<(&'a str, &'a str)> {
-    let at = memchr::memmem::find(text.as_bytes(), separator.as_bytes())?;
-    // The separator is whole characters: both cuts are boundaries.
-    Some((&text[..at], &text[at + separator.len()..]))
+    let (bytes, sep) = (text.as_bytes(), separator.as_bytes());
+    let first = *sep.first()?;
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(first, &bytes[from..]) {
+        let at = from + i;
+        if bytes[at..].starts_with(sep) {
+            // The separator is whole characters: both cuts are boundaries.
+            return Some((&text[..at], &text[at + sep.len()..]));
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn split_bracket(text: &str) -> (&str, Option<&str>) {

@@ -311,11 +311,15 @@ fn frame_charon_body(text: &str, daemon: Daemon) -> Option<Framed<'_>> {
     })
 }
 
-/// `str::trim_start`, answering at once for the usual first byte.
+/// `str::trim_start`, answering at once for the usual first bytes: spaces,
+/// then a printable ASCII character.
 fn trim_start(text: &str) -> &str {
-    match text.as_bytes().first() {
-        Some(b) if b.is_ascii_graphic() => text,
-        _ => text.trim_start(),
+    let spaces = text.bytes().take_while(|&b| b == b' ').count();
+    // Spaces are ASCII: a character boundary.
+    let rest = &text[spaces..];
+    match rest.as_bytes().first() {
+        Some(b) if !b.is_ascii_graphic() => rest.trim_start(),
+        _ => rest,
     }
 }
 
