@@ -10,6 +10,11 @@
 //! tunnel where both logs are present, so that the side that only saw
 //! `NO_PROPOSAL_CHOSEN` learns from the other side exactly what differed.
 //!
+//! A large log is first passed through the [`Sieve`], which keeps only the
+//! lines diagnosis can need; they go in through
+//! [`Diagnoser::push_kept_line`] with the literal the sieve found, and the
+//! report is the same as from every line.
+//!
 //! racoon's lines (pfSense 2.1 and older) are kept per host in a
 //! [`RacoonLog`], since racoon seldom names the tunnel; kernel crash output
 //! (panics and backtraces, from `kernel:` lines or a pasted dump) is kept per
