@@ -4,10 +4,10 @@
 //! The reader passes each chunk of lines through the [`Sieve`], which keeps
 //! the few lines diagnosis needs without framing the rest. The engine needs
 //! each host's lines in log order, and nothing else ties hosts together
-//! until correlation at the end. So the reader decides each kept line's
-//! worker once, by the line's host ([`host_of`], cheaper than framing), and
-//! hands the chunk with that list to every worker; each worker diagnoses
-//! only its lines, with a [`Diagnoser`] of its own. The workers' diagnosers
+//! until correlation at the end. So the reader frames each kept line once,
+//! decides its worker by its host, and hands the chunk with that list (and
+//! each line's framing, as [`FramedSpans`]) to every worker; each worker
+//! diagnoses only its lines, with a [`Diagnoser`] of its own. The workers' diagnosers
 //! are then merged ([`Diagnoser::merge`], which restores the order hosts and
 //! findings appeared in) and [`Diagnoser::finish`] judges what is still open
 //! and correlates across hosts, exactly as one diagnoser reading every line
@@ -20,7 +20,7 @@ use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 
 use ipsec_doctor_findings::{Diagnoser, Literal, Report, Sieve};
-use ipsec_doctor_logs::host_of;
+use ipsec_doctor_logs::{frame, FramedSpans};
 
 use crate::input::{self, Chunk, InputError};
 
@@ -71,12 +71,22 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
                         let (chunk, kept) = &*routed;
                         for line in kept.iter().filter(|k| k.owner == me) {
                             let text = chunk.line(line.range.clone());
-                            diagnoser.push_kept_line(
-                                &chunk.path,
-                                line.line_no,
-                                &text,
-                                line.literal,
-                            );
+                            let path = &chunk.path;
+                            match line.framed.as_ref().and_then(|f| f.framed(&text)) {
+                                Some(framed) => diagnoser.push_framed(
+                                    path,
+                                    line.line_no,
+                                    &text,
+                                    framed,
+                                    line.literal,
+                                ),
+                                None => diagnoser.push_kept_line(
+                                    path,
+                                    line.line_no,
+                                    &text,
+                                    line.literal,
+                                ),
+                            }
                         }
                     }
                     diagnoser
@@ -91,11 +101,16 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
                     let file_owner = owner(&chunk.path, threads);
                     let mut kept = Vec::new();
                     chunk.kept_lines(&mut sieve, |line_no, line| {
-                        let owner = match host_of(&chunk.line(line.range.clone())) {
-                            Some(host) => owner(&host, threads),
+                        // Framed once, here: the host routes the line, and
+                        // the worker takes the framing up from its spans.
+                        let text = chunk.line(line.range.clone());
+                        let framed = frame(&text);
+                        let owner = match framed.as_ref().and_then(|f| f.host.as_deref()) {
+                            Some(host) => owner(host, threads),
                             None => file_owner,
                         };
                         kept.push(Kept {
+                            framed: framed.and_then(|f| f.spans(&text)),
                             range: line.range,
                             literal: line.literal,
                             line_no,
@@ -140,6 +155,8 @@ fn start_chunk(inputs: &mut Vec<Arc<str>>, sieve: &mut Sieve, chunk: &Chunk) {
 /// A line the sieve kept, and the worker that diagnoses it.
 struct Kept {
     range: Range<usize>,
+    /// The line's framing, when it can be taken up from spans.
+    framed: Option<FramedSpans>,
     literal: Option<Literal>,
     line_no: u64,
     owner: u8,

@@ -350,7 +350,23 @@ impl Diagnoser {
         literal: Option<Literal>,
     ) {
         self.line_no = line_no;
-        let Some(framed) = frame(raw) else { return };
+        if let Some(framed) = frame(raw) {
+            self.push_framed(path, line_no, raw, framed, literal);
+        }
+    }
+
+    /// [`Diagnoser::push_kept_line`] for a line already framed (by another
+    /// thread, say: see [`ipsec_doctor_logs::FramedSpans`]); `framed` must
+    /// be `frame(raw)`.
+    pub fn push_framed(
+        &mut self,
+        path: &str,
+        line_no: u64,
+        raw: &str,
+        framed: Framed<'_>,
+        literal: Option<Literal>,
+    ) {
+        self.line_no = line_no;
         match framed.daemon {
             Daemon::Racoon => {
                 let line = parse_racoon(&framed.message);

@@ -1,6 +1,7 @@
 //! Per-line format detection and prefix stripping.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 use crate::timestamp::{self, Timestamp};
 
@@ -118,6 +119,95 @@ impl<'a> Framed<'a> {
             message: Cow::Borrowed(message),
         }
     }
+}
+
+/// Where the parts of a [`Framed`] lie in the line it was framed from, so
+/// that a line framed on one thread is taken up on another without framing
+/// it again: [`Framed::spans`], then [`FramedSpans::framed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FramedSpans {
+    format: Format,
+    timestamp: Option<Timestamp>,
+    host: Option<Range<usize>>,
+    daemon: Daemon,
+    pid: Option<u32>,
+    thread: Option<u16>,
+    group: Option<Range<usize>>,
+    ike_sa: Option<(Range<usize>, Option<u32>)>,
+    message: Range<usize>,
+}
+
+impl<'a> Framed<'a> {
+    /// This framing as spans of `line`, the text it was framed from, or
+    /// `None` when a part of it is not a slice of `line` (journal JSON, a
+    /// web GUI's columns).
+    pub fn spans(&self, line: &str) -> Option<FramedSpans> {
+        let span = |part: &Cow<'_, str>| match part {
+            Cow::Borrowed(text) => span_in(line, text),
+            Cow::Owned(_) => None,
+        };
+        let optional = |part: &Option<Cow<'_, str>>| match part {
+            Some(text) => span(text).map(Some),
+            None => Some(None),
+        };
+        let ike_sa = match &self.ike_sa {
+            Some(tag) => Some((span(&tag.name)?, tag.unique_id)),
+            None => None,
+        };
+        Some(FramedSpans {
+            format: self.format,
+            timestamp: self.timestamp,
+            host: optional(&self.host)?,
+            daemon: self.daemon,
+            pid: self.pid,
+            thread: self.thread,
+            group: optional(&self.group)?,
+            ike_sa,
+            message: span(&self.message)?,
+        })
+    }
+}
+
+impl FramedSpans {
+    /// The framing again, over `line` (the same text it was taken from);
+    /// `None` if `line` cannot hold these spans.
+    pub fn framed<'a>(&self, line: &'a str) -> Option<Framed<'a>> {
+        let part = |span: &Range<usize>| line.get(span.clone()).map(Cow::Borrowed);
+        let optional = |span: &Option<Range<usize>>| match span {
+            Some(span) => part(span).map(Some),
+            None => Some(None),
+        };
+        let ike_sa = match &self.ike_sa {
+            Some((name, unique_id)) => Some(IkeSaTag {
+                name: part(name)?,
+                unique_id: *unique_id,
+            }),
+            None => None,
+        };
+        Some(Framed {
+            format: self.format,
+            timestamp: self.timestamp,
+            host: optional(&self.host)?,
+            daemon: self.daemon,
+            pid: self.pid,
+            thread: self.thread,
+            group: optional(&self.group)?,
+            ike_sa,
+            message: part(&self.message)?,
+        })
+    }
+}
+
+/// Where `part` lies in `line`, if it is a slice of it: two live strings
+/// share memory only then. (Any span of an empty part will do.)
+fn span_in(line: &str, part: &str) -> Option<Range<usize>> {
+    // An empty part (an IKE SA tag with no name) may be a literal `""`.
+    if part.is_empty() {
+        return Some(0..0);
+    }
+    let start = (part.as_ptr() as usize).wrapping_sub(line.as_ptr() as usize);
+    let end = start.checked_add(part.len())?;
+    (end <= line.len()).then_some(start..end)
 }
 
 /// Takes one line apart. Returns `None` only for blank lines.

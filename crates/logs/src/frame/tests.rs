@@ -211,3 +211,31 @@ fn racoon_shapes() {
     let l = f("[203.0.113.5] ERROR: failed to get sainfo.");
     assert_eq!((l.daemon, l.group), (Daemon::Unknown, None));
 }
+
+#[test]
+fn spans_give_the_same_framing_back_on_a_copy_of_the_line() {
+    let lines = [
+        "Jan  3 03:14:48 fw-lis-0040a charon[10536]: 12[IKE] <lis-fra-0040|1> IKE_SA lis-fra-0040[1] established",
+        "Nov 27 00:31:57 13[IKE] <5> initiating IKE_SA con2000[1] to 192.0.2.74",
+        "<30>1 2026-11-27T00:31:57Z fw1 charon 42 - - 09[ENC] could not decrypt payloads",
+        "charon: 09[CFG]  10.1.0.0/24",
+        "2012-03-27 16:31:44: ERROR: phase1 negotiation failed due to time up.",
+        "Nov 27 00:31:57 fw1 sshd[1]: Accepted publickey for admin",
+    ];
+    for line in lines {
+        let framed = f(line);
+        let spans = framed
+            .spans(line)
+            .expect("every part is a slice of the line");
+        // Another thread decodes its own copy of the line.
+        let copy = line.to_owned();
+        assert_eq!(spans.framed(&copy), Some(framed), "{line}");
+    }
+}
+
+#[test]
+fn a_framing_with_text_of_its_own_has_no_spans() {
+    let line =
+        r#"{"MESSAGE": "09[ENC] could not decrypt payloads", "SYSLOG_IDENTIFIER": "charon"}"#;
+    assert_eq!(f(line).spans(line), None);
+}
