@@ -106,6 +106,12 @@ pub fn frame(data: &[u8]) {
             // Framing only takes prefixes off.
             assert!(framed.message.len() <= line.len());
         }
+        // Another thread takes the framing up from its spans.
+        if let Some(spans) = framed.spans(line) {
+            assert_eq!(spans.framed(&line.to_owned()).as_ref(), Some(&framed));
+        }
+        // The host a reader routes by is the host framing finds.
+        assert_eq!(ipsec_doctor_logs::host_of(line), framed.host.clone());
         if let Some(ts) = framed.timestamp {
             let _ = ts.to_string();
             keys.push(ts.sort_key());
