@@ -108,7 +108,8 @@ pub fn frame(data: &[u8]) {
         }
         // Another thread takes the framing up from its spans.
         if let Some(spans) = framed.spans(line) {
-            assert_eq!(spans.framed(&line.to_owned()).as_ref(), Some(&framed));
+            let copy = line.to_owned();
+            assert_eq!(spans.framed(&copy).as_ref(), Some(&framed));
         }
         // The host a reader routes by is the host framing finds.
         assert_eq!(ipsec_doctor_logs::host_of(line), framed.host.clone());
