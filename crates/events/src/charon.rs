@@ -389,6 +389,14 @@ pub struct Payloads(String);
 impl Payloads {
     /// From charon's list between the brackets, separated by blanks.
     pub fn from_list(list: &str) -> Payloads {
+        // As charon writes it: names between single spaces.
+        let trimmed = list.trim_matches(' ');
+        let bytes = trimmed.as_bytes();
+        let single_spaced = bytes.iter().all(|b| b.is_ascii_graphic() || *b == b' ')
+            && !bytes.windows(2).any(|pair| pair == b"  ");
+        if single_spaced {
+            return Payloads(trimmed.to_owned());
+        }
         let mut joined = String::with_capacity(list.len());
         for payload in list.split_whitespace() {
             if !joined.is_empty() {

@@ -95,19 +95,33 @@ impl Proposal {
     /// is not a proposal.
     pub fn parse(text: &str) -> Option<Proposal> {
         let text = text.trim();
-        let (protocol, transforms) = text.split_once(':')?;
-        let valid = |s: &str| {
-            !s.is_empty()
-                && s.len() <= 64
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-        };
-        if !valid(protocol) || !transforms.split('/').all(valid) {
-            return None;
+        // One pass: the protocol, then transforms separated by `/`, each 1
+        // to 64 of `[A-Za-z0-9_.-]`.
+        let mut colon = None;
+        let mut name_len = 0;
+        for (i, b) in text.bytes().enumerate() {
+            match b {
+                b':' if colon.is_none() => {
+                    colon = Some(i);
+                    if !(1..=64).contains(&name_len) {
+                        return None;
+                    }
+                    name_len = 0;
+                }
+                b'/' if colon.is_some() => {
+                    if !(1..=64).contains(&name_len) {
+                        return None;
+                    }
+                    name_len = 0;
+                }
+                _ if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.') => name_len += 1,
+                _ => return None,
+            }
         }
-        Some(Proposal {
+        let colon = colon?;
+        (1..=64).contains(&name_len).then(|| Proposal {
             text: text.to_owned(),
-            colon: protocol.len(),
+            colon,
         })
     }
 
@@ -206,5 +220,23 @@ mod tests {
         );
         assert!(Proposal::parse("not a proposal").is_none());
         assert!(Proposal::parse("IKE:AES CBC").is_none());
+        for junk in [
+            "IKE:",
+            ":AES_CBC_128",
+            "IKE:A//B",
+            "IKE:A/",
+            "IKE:A:B",
+            "I/KE:A",
+            "IKE:AÉS",
+        ] {
+            assert!(Proposal::parse(junk).is_none(), "{junk}");
+        }
+        let longest = format!("ESP:{}", "A".repeat(64));
+        assert!(Proposal::parse(&longest).is_some());
+        assert!(Proposal::parse(&format!("{longest}A")).is_none());
+        assert_eq!(
+            Proposal::parse(" ESP:AES_GCM_16_256/NO_EXT_SEQ ").map(|p| p.to_string()),
+            Some("ESP:AES_GCM_16_256/NO_EXT_SEQ".to_owned())
+        );
     }
 }

@@ -481,3 +481,16 @@ fn ike_versions() {
         Some(2960)
     );
 }
+
+#[test]
+fn payload_lists_read_the_same_however_they_are_spaced() {
+    for list in ["SA KE No", " SA  KE\tNo ", "SA KE No "] {
+        let payloads = Payloads::from_list(list);
+        assert_eq!(
+            payloads.iter().collect::<Vec<_>>(),
+            ["SA", "KE", "No"],
+            "{list:?}"
+        );
+        assert_eq!(payloads, Payloads::from_list("SA KE No"));
+    }
+}
