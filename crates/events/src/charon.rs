@@ -281,8 +281,18 @@ pub enum CharonEvent {
         /// What this side has.
         configured: u64,
     },
-    /// `rekeying failed` forms: `IKE_SA rekeying failed, ...`, `CHILD_SA rekeying failed, ...`, `rekeying IKE_SA failed, peer not responding`, `reauthenticating IKE_SA failed`.
+    /// `rekeying failed` forms: `rekeying IKE_SA failed, peer not responding`,
+    /// `reauthenticating IKE_SA failed`, and `IKE_SA`/`CHILD_SA rekeying
+    /// failed` in any wording but the retry below.
     RekeyFailed,
+    /// `CHILD_SA rekeying failed, trying again in 13 seconds` (or `IKE_SA`):
+    /// charon put the rekey off and tries again, after the peer answered
+    /// TEMPORARY_FAILURE (both ends rekeyed at once) or refused it. A
+    /// failure only if the retry fails too.
+    RekeyRetry {
+        /// Seconds until charon tries again.
+        seconds: u32,
+    },
     /// `initiating ... ` for a rekey or reauth: `reauthenticating IKE_SA con[1]`, `reinitiating IKE_SA con[1]`.
     Reinitiating,
     /// `no trusted RSA public key found for 'id'`: the peer's certificate
@@ -526,8 +536,18 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
     if m.starts_with("peer not responding") {
         return Some(E::PeerNotResponding);
     }
-    if m.starts_with("IKE_SA rekeying failed") || m.starts_with("CHILD_SA rekeying failed") {
-        return Some(E::RekeyFailed);
+    if let Some(rest) = m
+        .strip_prefix("IKE_SA rekeying failed")
+        .or_else(|| m.strip_prefix("CHILD_SA rekeying failed"))
+    {
+        let retry = rest
+            .strip_prefix(", trying again in ")
+            .and_then(|r| r.strip_suffix(" seconds"))
+            .and_then(|n| n.parse().ok());
+        return Some(match retry {
+            Some(seconds) => E::RekeyRetry { seconds },
+            None => E::RekeyFailed,
+        });
     }
     if let Some(rest) = m
         .strip_prefix("reauthenticating IKE_SA ")

@@ -494,3 +494,20 @@ fn payload_lists_read_the_same_however_they_are_spaced() {
         assert_eq!(payloads, Payloads::from_list("SA KE No"));
     }
 }
+
+#[test]
+fn a_rekey_put_off_for_a_retry_is_told_from_a_failed_one() {
+    assert_eq!(
+        p("CHILD_SA rekeying failed, trying again in 13 seconds"),
+        CharonEvent::RekeyRetry { seconds: 13 }
+    );
+    assert_eq!(
+        p("IKE_SA rekeying failed, trying again in 9 seconds"),
+        CharonEvent::RekeyRetry { seconds: 9 }
+    );
+    assert_eq!(
+        p("rekeying IKE_SA failed, peer not responding"),
+        CharonEvent::RekeyFailed
+    );
+    assert_eq!(p("CHILD_SA rekeying failed"), CharonEvent::RekeyFailed);
+}

@@ -2,9 +2,10 @@
 //! Phase 2 is renegotiated.
 
 use ipsec_doctor_events::{CharonEvent, Notify};
+use ipsec_doctor_logs::frame;
 
 use super::common::evidence;
-use crate::negotiation::Negotiation;
+use crate::negotiation::{Entry, Negotiation};
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
 
@@ -35,21 +36,16 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     // Where the tunnel was last known to be up: a CHILD SA of this IKE SA, or
     // an earlier negotiation of the same tunnel.
     let child_up = neg.position(|e| matches!(e, CharonEvent::ChildSaEstablished { .. }));
+    let failed_from = |from: usize, is_failure: fn(&CharonEvent) -> bool| {
+        (from..neg.entries.len())
+            .find(|&i| is_failure(&neg.entries[i].event) && !retried_successfully(neg, i))
+            .map(|i| &neg.entries[i])
+    };
     let failed = match (child_up, neg.was_up_before) {
-        (Some(i), _) => neg.entries[i + 1..]
-            .iter()
-            .find(|e| is_renegotiation_failure(&e.event)),
-        (None, true) => neg
-            .entries
-            .iter()
-            .find(|e| is_renegotiation_failure(&e.event)),
+        (Some(i), _) => failed_from(i + 1, is_renegotiation_failure),
+        (None, true) => failed_from(0, is_renegotiation_failure),
         // An IKE SA without CHILD SA can still fail to rekey itself.
-        (None, false) => {
-            let up = neg.ike_established_at()?;
-            neg.entries[up..]
-                .iter()
-                .find(|e| matches!(e.event, CharonEvent::RekeyFailed))
-        }
+        (None, false) => failed_from(neg.ike_established_at()?, is_rekey_failure),
     }?;
     let mut lines = Vec::new();
     lines.extend(child_up.map(|i| &neg.entries[i]));
@@ -66,9 +62,49 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     ))
 }
 
+fn is_rekey_failure(event: &CharonEvent) -> bool {
+    matches!(
+        event,
+        CharonEvent::RekeyFailed | CharonEvent::RekeyRetry { .. }
+    )
+}
+
+/// A rekey charon put off (the peer answered TEMPORARY_FAILURE, as it does
+/// when both ends rekey at once) that is not known to have failed: a CHILD
+/// SA was established or the IKE SA rekeyed after it, or the log ends before
+/// the retry came due. It failed if the retry failed again, or the log went
+/// on past the retry's time without a rekey.
+fn retried_successfully(neg: &Negotiation, at: usize) -> bool {
+    let CharonEvent::RekeyRetry { seconds } = neg.entries[at].event else {
+        return false;
+    };
+    let later = &neg.entries[at + 1..];
+    let rekeyed = |e: &CharonEvent| {
+        matches!(
+            e,
+            CharonEvent::ChildSaEstablished { .. } | CharonEvent::IkeSaRekeyed { .. }
+        )
+    };
+    if later.iter().any(|e| rekeyed(&e.event)) {
+        return true;
+    }
+    if later.iter().any(|e| is_rekey_failure(&e.event)) {
+        return false;
+    }
+    let due = time_of(&neg.entries[at]).map(|t| t + i64::from(seconds));
+    !later
+        .iter()
+        .any(|e| time_of(e).zip(due).is_some_and(|(t, due)| t >= due))
+}
+
+fn time_of(entry: &Entry) -> Option<i64> {
+    frame(&entry.evidence.text)?.timestamp.map(|t| t.sort_key())
+}
+
 fn is_renegotiation_failure(event: &CharonEvent) -> bool {
     match event {
         CharonEvent::RekeyFailed
+        | CharonEvent::RekeyRetry { .. }
         | CharonEvent::NoProposalFound
         | CharonEvent::NoMatchingChildProposal
         | CharonEvent::NoMatchingChildConfig
@@ -115,10 +151,54 @@ Nov 27 10:00:05 15[IKE] <gw|1> no acceptable proposal found";
     }
 
     #[test]
+    fn a_rekey_put_off_by_a_collision_and_then_done_is_no_failure() {
+        // From the lab's frequent-rekey scenario: both ends rekeyed at once,
+        // the peer answered TEMPORARY_FAILURE, charon tried again and won.
+        let log = "\
+Nov 27 10:00:00 16[IKE] <gw-gw|1> IKE_SA gw-gw[1] established between 192.0.2.90[192.0.2.90]...192.0.2.74[192.0.2.74]
+Nov 27 10:00:00 16[IKE] <gw-gw|1> CHILD_SA net-net{1} established with SPIs b9ee03ef_i 696ed24f_o and TS 192.168.48.0/24 === 10.42.42.0/24
+Nov 27 10:00:04 09[IKE] <gw-gw|1> received TEMPORARY_FAILURE notify
+Nov 27 10:00:04 09[IKE] <gw-gw|1> CHILD_SA rekeying failed, trying again in 13 seconds
+Nov 27 10:00:17 10[IKE] <gw-gw|1> outbound CHILD_SA net-net{3} established with SPIs a2a2dc41_i bf5584e5_o and TS 192.168.48.0/24 === 10.42.42.0/24";
+        let report = diagnose("l.log", log);
+        assert!(
+            !ids(&report).contains(&"renegotiation-failure"),
+            "{report:?}"
+        );
+    }
+
+    #[test]
     fn rekey_failed_line() {
         let log = "\
 Nov 27 10:00:00 09[IKE] <gw|1> IKE_SA gw[1] established between 192.0.2.90[left]...192.0.2.74[right]
-Nov 27 11:00:00 11[IKE] <gw|1> CHILD_SA rekeying failed, trying again in 20 seconds";
+Nov 27 11:00:00 11[IKE] <gw|1> rekeying IKE_SA failed, peer not responding";
         assert!(ids(&diagnose("l.log", log)).contains(&"renegotiation-failure"));
+    }
+
+    #[test]
+    fn a_put_off_rekey_that_fails_again_is_a_failure() {
+        let log = "\
+Nov 27 10:00:00 09[IKE] <gw|1> IKE_SA gw[1] established between 192.0.2.90[left]...192.0.2.74[right]
+Nov 27 11:00:00 11[IKE] <gw|1> CHILD_SA rekeying failed, trying again in 20 seconds
+Nov 27 11:00:20 11[IKE] <gw|1> CHILD_SA rekeying failed, trying again in 20 seconds";
+        assert!(ids(&diagnose("l.log", log)).contains(&"renegotiation-failure"));
+    }
+
+    #[test]
+    fn a_put_off_rekey_whose_time_passed_without_a_rekey_is_a_failure() {
+        let log = "\
+Nov 27 10:00:00 09[IKE] <gw|1> IKE_SA gw[1] established between 192.0.2.90[left]...192.0.2.74[right]
+Nov 27 11:00:00 11[IKE] <gw|1> CHILD_SA rekeying failed, trying again in 20 seconds
+Nov 27 11:05:00 11[IKE] <gw|1> sending DPD request";
+        assert!(ids(&diagnose("l.log", log)).contains(&"renegotiation-failure"));
+    }
+
+    #[test]
+    fn a_put_off_rekey_at_the_end_of_the_log_is_not_known_to_fail() {
+        let log = "\
+Nov 27 10:00:00 09[IKE] <gw|1> IKE_SA gw[1] established between 192.0.2.90[left]...192.0.2.74[right]
+Nov 27 11:00:00 11[IKE] <gw|1> CHILD_SA rekeying failed, trying again in 20 seconds
+Nov 27 11:00:05 11[IKE] <gw|1> sending DPD request";
+        assert!(!ids(&diagnose("l.log", log)).contains(&"renegotiation-failure"));
     }
 }
