@@ -45,12 +45,18 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
              with the peer's pre-shared key: the keys differ.",
         ));
     }
-    let payload = neg.first(|e| matches!(e, CharonEvent::InvalidPayloadLength { .. }));
-    let hash = neg.first(|e| matches!(e, CharonEvent::HashMismatch));
+    // Keys derived from different keys fail the exchange that would
+    // establish the IKE SA. Once it is established, the keys agree: a message
+    // that fails to decrypt or verify later belongs to another SA (IKEv1
+    // peers that rekeyed at once keep duplicates) and says nothing of the key.
+    let before_up = &neg.entries[..neg.ike_established_at().unwrap_or(neg.entries.len())];
+    let first_of = |pred: fn(&CharonEvent) -> bool| before_up.iter().find(|e| pred(&e.event));
+    let payload = first_of(|e| matches!(e, CharonEvent::InvalidPayloadLength { .. }));
+    let hash = first_of(|e| matches!(e, CharonEvent::HashMismatch));
     let first = payload.or(hash)?;
     let mut lines = vec![first];
-    lines.extend(neg.first(|e| matches!(e, CharonEvent::CouldNotDecrypt)));
-    lines.extend(neg.first(|e| matches!(e, CharonEvent::MessageParsingFailed)));
+    lines.extend(first_of(|e| matches!(e, CharonEvent::CouldNotDecrypt)));
+    lines.extend(first_of(|e| matches!(e, CharonEvent::MessageParsingFailed)));
     let what = match &first.event {
         CharonEvent::InvalidPayloadLength { payload } => {
             format!("the peer's encrypted {payload} payload decrypts to garbage")
@@ -77,6 +83,19 @@ mod tests {
         let both = diagnose_files(&[("i.log", INITIATOR), ("r.log", RESPONDER)]);
         assert_eq!(both.findings.len(), 2);
         assert_eq!(ids(&both), ["psk-mismatch"]);
+    }
+
+    #[test]
+    fn a_message_that_fails_to_decrypt_after_the_ike_sa_is_up_is_not_a_key_mismatch() {
+        // IKEv1 ends that rekeyed at the same moment keep duplicate IKE SAs,
+        // and a message can reach the wrong one.
+        let log = "\
+Nov 27 10:00:00 09[IKE] <gw|1> IKE_SA gw[1] established between 192.0.2.90[192.0.2.90]...192.0.2.74[192.0.2.74]
+Nov 27 10:00:00 09[IKE] <gw|1> CHILD_SA gw{1} established with SPIs c1_i c2_o and TS 192.168.48.0/24 === 10.42.42.0/24
+Nov 27 10:00:07 11[ENC] <gw|1> invalid HASH_V1 payload length, decryption failed?
+Nov 27 10:00:07 11[ENC] <gw|1> could not decrypt payloads
+Nov 27 10:00:07 11[IKE] <gw|1> message parsing failed";
+        assert!(!ids(&diagnose("l.log", log)).contains(&"psk-mismatch"));
     }
 
     #[test]
