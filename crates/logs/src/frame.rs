@@ -250,35 +250,6 @@ fn trim_line(line: &str) -> Option<&str> {
     (!trimmed.trim_end().is_empty()).then_some(trimmed)
 }
 
-/// The syslog host name [`frame`] finds on a line (`frame(line)?.host`),
-/// without the rest of framing. It is cheaper for the common shapes (BSD
-/// syslog, charon's file log, program prefixes), so that a caller can spread
-/// a log's hosts over threads before framing the lines of each.
-pub fn host_of(line: &str) -> Option<Cow<'_, str>> {
-    let trimmed = trim_line(line)?;
-    if trimmed.starts_with(['{', '<']) || memchr::memchr(b'\t', trimmed.as_bytes()).is_some() {
-        return frame(line).and_then(|f| f.host);
-    }
-    syslog_like_host(trimmed).map(Cow::Borrowed)
-}
-
-/// The host [`frame_syslog_like`] finds, and nothing else.
-fn syslog_like_host(line: &str) -> Option<&str> {
-    let (timestamp, rest) = match timestamp::parse_prefix(line) {
-        Some((_, rest)) => (true, rest.trim_start()),
-        None => (false, line),
-    };
-    if !timestamp || frame_charon_body(rest, Daemon::Unknown).is_some() {
-        return None;
-    }
-    let (first, after_first) = split_token(rest);
-    if first.is_empty() || program_tag(first).is_some() {
-        return None;
-    }
-    let (second, _) = split_token(after_first);
-    program_tag(second).map(|_| first)
-}
-
 /// `<30>` at the start of a line.
 fn strip_priority(line: &str) -> Option<&str> {
     let rest = line.strip_prefix('<')?;
