@@ -14,7 +14,7 @@ use ipsec_doctor_events::{
     parse_charon, parse_kernel, parse_pluto, parse_racoon, CharonEvent, Direction, KernelEvent,
     RacoonEvent, RacoonLine,
 };
-use ipsec_doctor_logs::{frame, Daemon, Framed};
+use ipsec_doctor_logs::{frame, span_in, Daemon, Framed};
 
 use crate::catalog::CATALOG;
 use crate::correlate;
@@ -1378,14 +1378,8 @@ fn clip(text: &str, max: usize) -> String {
 /// saw; a message that is not a slice of `raw` (journal JSON) never holds it.
 fn literal_in_message(raw: &str, message: &str, literal: Literal) -> bool {
     let end = literal.at + literal.text.len();
-    if raw.as_bytes().get(literal.at..end) != Some(literal.text.as_bytes()) {
-        return false;
-    }
-    // Where `message` starts in `raw`, if it is a slice of it: two live
-    // strings share memory only then.
-    let start = (message.as_ptr() as usize).wrapping_sub(raw.as_ptr() as usize);
-    let message_end = start.saturating_add(message.len());
-    message_end <= raw.len() && start <= literal.at && end <= message_end
+    raw.as_bytes().get(literal.at..end) == Some(literal.text.as_bytes())
+        && span_in(raw, message).is_some_and(|m| m.start <= literal.at && end <= m.end)
 }
 
 #[cfg(test)]

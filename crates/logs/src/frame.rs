@@ -198,9 +198,10 @@ impl FramedSpans {
     }
 }
 
-/// Where `part` lies in `line`, if it is a slice of it: two live strings
-/// share memory only then. (Any span of an empty part will do.)
-fn span_in(line: &str, part: &str) -> Option<Range<usize>> {
+/// Where `part` lies in `line`, if it is a slice of it (as the parts of a
+/// [`Framed`] are): two live strings share memory only then. (Any span of an
+/// empty part will do.)
+pub fn span_in(line: &str, part: &str) -> Option<Range<usize>> {
     // An empty part (an IKE SA tag with no name) may be a literal `""`.
     if part.is_empty() {
         return Some(0..0);

@@ -33,6 +33,6 @@ mod frame;
 mod order;
 mod timestamp;
 
-pub use frame::{frame, Daemon, Format, Framed, FramedSpans, IkeSaTag};
+pub use frame::{frame, span_in, Daemon, Format, Framed, FramedSpans, IkeSaTag};
 pub use order::{detect_order, LineOrder};
 pub use timestamp::Timestamp;
