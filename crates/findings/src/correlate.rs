@@ -211,10 +211,7 @@ fn explains(g: &Finding, s: &Finding) -> bool {
 /// [`SAME_MOMENT_SECONDS`] of each other. Where a line has no time (pasted
 /// excerpts), only the pairing's other checks decide.
 fn same_moment(a: &Finding, b: &Finding) -> bool {
-    let time = |f: &Finding| {
-        let line = f.evidence.first()?;
-        ipsec_doctor_logs::frame(&line.text)?.timestamp
-    };
+    let time = |f: &Finding| f.evidence.first()?.timestamp();
     let (Some(ta), Some(tb)) = (time(a), time(b)) else {
         return true;
     };

@@ -1170,11 +1170,7 @@ fn record_moments_and_ports(
     if facts.remote.is_none() {
         facts.remote.clone_from(&neg.remote);
     }
-    let at_of = |ev: &Evidence| {
-        frame(&ev.text)
-            .and_then(|f| f.timestamp)
-            .map(|t| t.sort_key())
-    };
+    let at_of = |ev: &Evidence| ev.timestamp().map(|t| t.sort_key());
     if let Some(up) = neg.ike_established_at() {
         let ev = &neg.entries[up].evidence;
         if facts.moments.len() < MAX_MOMENTS {

@@ -40,6 +40,13 @@ pub struct Evidence {
     pub text: String,
 }
 
+impl Evidence {
+    /// When the line was written, where it says.
+    pub fn timestamp(&self) -> Option<ipsec_doctor_logs::Timestamp> {
+        ipsec_doctor_logs::frame(&self.text)?.timestamp
+    }
+}
+
 fn serialize_arc_str<S: serde::Serializer>(value: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(value)
 }

@@ -2,7 +2,6 @@
 //! Phase 2 is renegotiated.
 
 use ipsec_doctor_events::{CharonEvent, Notify};
-use ipsec_doctor_logs::frame;
 
 use super::common::evidence;
 use crate::negotiation::{Entry, Negotiation};
@@ -98,7 +97,7 @@ fn retried_successfully(neg: &Negotiation, at: usize) -> bool {
 }
 
 fn time_of(entry: &Entry) -> Option<i64> {
-    frame(&entry.evidence.text)?.timestamp.map(|t| t.sort_key())
+    entry.evidence.timestamp().map(|t| t.sort_key())
 }
 
 fn is_renegotiation_failure(event: &CharonEvent) -> bool {
