@@ -292,15 +292,7 @@ impl Negotiation {
         self.entries
             .iter()
             .enumerate()
-            .find(|(_, e)| match &e.event {
-                CharonEvent::NotifyReceived(n) => n == notify,
-                CharonEvent::Message {
-                    direction: Direction::Received,
-                    payloads,
-                    ..
-                } => payloads.iter().any(|p| payload_is(p, notify)),
-                _ => false,
-            })
+            .find(|(_, e)| brings_notify(&e.event, notify))
     }
 
     /// Whether this side sent the notify.
@@ -348,14 +340,20 @@ fn refuses_proposal(event: &CharonEvent) -> bool {
         CharonEvent::NoProposalFound
         | CharonEvent::NoMatchingChildProposal
         | CharonEvent::NoAcceptableTransform(_) => true,
-        CharonEvent::NotifyReceived(n) => *n == Notify::NoProposalChosen,
+        event => brings_notify(event, &Notify::NoProposalChosen),
+    }
+}
+
+/// Whether the line tells of the peer's `notify`: a `received X notify`
+/// line, or a parsed message whose payload list carries it.
+fn brings_notify(event: &CharonEvent, notify: &Notify) -> bool {
+    match event {
+        CharonEvent::NotifyReceived(n) => n == notify,
         CharonEvent::Message {
             direction: Direction::Received,
             payloads,
             ..
-        } => payloads
-            .iter()
-            .any(|p| payload_is(p, &Notify::NoProposalChosen)),
+        } => payloads.iter().any(|p| payload_is(p, notify)),
         _ => false,
     }
 }
