@@ -349,7 +349,6 @@ impl Diagnoser {
         raw: &str,
         literal: Option<Literal>,
     ) {
-        self.line_no = line_no;
         if let Some(framed) = frame(raw) {
             self.push_framed(path, line_no, raw, framed, literal);
         }
