@@ -5,6 +5,8 @@ use std::ops::Range;
 
 use crate::timestamp::{self, Timestamp};
 
+mod shape;
+
 /// The shape a line was written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -28,6 +30,12 @@ pub enum Format {
     GuiExport,
     /// A message with no recognisable prefix at all.
     Bare,
+    /// A daemon message found by its own shape (charon's `13[IKE] `, a
+    /// known program tag, pluto's `"conn" #3: `) after a prefix of no known
+    /// format: OpenWrt's `logread`, Android logcat, quoted or numbered
+    /// pastes, `ipsec auto --up` output. The timestamp and host are taken
+    /// from the prefix where they can be.
+    Wrapped,
 }
 
 /// The program that wrote a line.
@@ -55,9 +63,10 @@ pub enum Daemon {
 impl Daemon {
     fn from_program(name: &str) -> Daemon {
         match name {
-            "charon" | "strongswan" | "swanctl" | "ipsec" | "ipsec_starter" | "starter" => {
-                Daemon::Charon
-            }
+            // charon-nm: NetworkManager-strongswan's charon; charon-cmd and
+            // charon-svc (Windows): the same daemon and messages.
+            "charon" | "strongswan" | "swanctl" | "ipsec" | "ipsec_starter" | "starter"
+            | "charon-nm" | "charon-cmd" | "charon-svc" | "charon-tkm" => Daemon::Charon,
             "charon-systemd" => Daemon::CharonSystemd,
             "racoon" => Daemon::Racoon,
             "pluto" => Daemon::Pluto,
@@ -211,9 +220,105 @@ pub fn span_in(line: &str, part: &str) -> Option<Range<usize>> {
     (end <= line.len()).then_some(start..end)
 }
 
+impl Framed<'_> {
+    /// The same framing, owning its text.
+    pub fn into_owned(self) -> Framed<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        Framed {
+            format: self.format,
+            timestamp: self.timestamp,
+            host: self.host.map(own),
+            daemon: self.daemon,
+            pid: self.pid,
+            thread: self.thread,
+            group: self.group.map(own),
+            ike_sa: self.ike_sa.map(|tag| IkeSaTag {
+                name: own(tag.name),
+                unique_id: tag.unique_id,
+            }),
+            message: own(self.message),
+        }
+    }
+}
+
 /// Takes one line apart. Returns `None` only for blank lines.
 pub fn frame(line: &str) -> Option<Framed<'_>> {
     let trimmed = trim_line(line)?;
+    // Lines copied from a web page's source keep its escapes (`&lt;con|1&gt;`,
+    // `&quot;conn&quot; #3:`).
+    if memchr::memchr(b'&', trimmed.as_bytes()).is_some() {
+        if let Some(unescaped) = html_unescape(trimmed) {
+            return frame_known(&unescaped).map(Framed::into_owned);
+        }
+    }
+    frame_known(trimmed)
+}
+
+/// [`frame`] of a trimmed line: the known formats first, then the daemon
+/// message found by its shape ([`shape`]).
+fn frame_known(trimmed: &str) -> Option<Framed<'_>> {
+    let known = frame_fast(trimmed)?;
+    let unread = match known.daemon {
+        Daemon::Unknown => known.format == Format::Bare,
+        Daemon::Other => true,
+        _ => false,
+    };
+    if unread {
+        if let Some(found) = shape::frame_by_shape(trimmed) {
+            // Another program's line is taken for a daemon's only on the
+            // shape of charon's own prefix or a pluto state prefix, never on
+            // a program tag deep in its text.
+            if known.daemon != Daemon::Other
+                || found.thread.is_some()
+                || found.group.is_some()
+                || found.daemon == Daemon::Pluto
+            {
+                return Some(found);
+            }
+        }
+    }
+    Some(known)
+}
+
+/// `&lt;`, `&gt;`, `&quot;`, `&#39;`, `&#34;`, `&amp;` replaced, or `None`
+/// when the line holds none of them.
+fn html_unescape(line: &str) -> Option<String> {
+    const ENTITIES: &[(&str, &str)] = &[
+        ("&lt;", "<"),
+        ("&gt;", ">"),
+        ("&quot;", "\""),
+        ("&#34;", "\""),
+        ("&#39;", "'"),
+        ("&#x27;", "'"),
+        ("&apos;", "'"),
+        ("&nbsp;", " "),
+        ("&amp;", "&"),
+    ];
+    if !ENTITIES.iter().any(|(e, _)| line.contains(e)) {
+        return None;
+    }
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        match ENTITIES.iter().find(|(e, _)| tail.starts_with(e)) {
+            Some((entity, text)) => {
+                out.push_str(text);
+                rest = &tail[entity.len()..];
+            }
+            None => {
+                out.push('&');
+                rest = &tail[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// The known formats, tried in order of how cheaply they are told apart.
+fn frame_fast(trimmed: &str) -> Option<Framed<'_>> {
     if trimmed.starts_with('{') {
         if let Some(framed) = frame_journal_json(trimmed) {
             return Some(framed);
@@ -409,8 +514,24 @@ fn charon_group_len(bytes: &[u8]) -> Option<usize> {
     None
 }
 
-/// `<con2000|1> ` or `<5> ` (an IKE SA with no name).
+/// `<con2000|1> ` or `<5> ` (an IKE SA with no name); also `[con2000|1] `,
+/// as some log consumers (swanctl-style output seen in real pastes) write it.
 fn strip_ike_sa_tag(text: &str) -> Option<(IkeSaTag<'_>, &str)> {
+    if let Some(inner) = text.strip_prefix('[') {
+        let close = inner
+            .find("] ")
+            .or_else(|| inner.ends_with(']').then(|| inner.len() - 1))?;
+        let tag = &inner[..close];
+        let (name, id) = tag.rsplit_once('|')?;
+        let unique_id = decimal(id)?;
+        return Some((
+            IkeSaTag {
+                name: Cow::Borrowed(name),
+                unique_id: Some(unique_id),
+            },
+            trim_start(inner.get(close + 1..).unwrap_or("")),
+        ));
+    }
     let inner = text.strip_prefix('<')?;
     // The first `> `, or a `>` that ends the text.
     let bytes = inner.as_bytes();

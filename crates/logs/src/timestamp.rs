@@ -1,5 +1,12 @@
-//! Timestamps as logs write them: BSD syslog's `Nov 27 00:31:57` (no year)
-//! and ISO 8601 / RFC 3339 (`2026-11-27T00:31:57.123+01:00`).
+//! Timestamps as logs write them: BSD syslog's `Nov 27 00:31:57` (no year),
+//! ISO 8601 / RFC 3339 (`2026-11-27T00:31:57.123+01:00`, also with a space
+//! or with slashes), and the shapes other wrappers put in front of a daemon's
+//! message: OpenWrt `logread`'s and `ctime`'s `Tue Dec 27 12:48:55 2020`,
+//! RFC 2822's `Tue, 27 Dec 2020 12:48:55 +0000`, Android logcat's
+//! `12-27 12:48:55.123`, journalctl's `short-unix` epoch seconds
+//! (`1795739517.123456`). A clock alone (`12:48:55`, as some pastes carry)
+//! and the kernel's monotonic `[ 123.456789]` are recognised as prefixes but
+//! give no date, so they yield no [`Timestamp`] ([`skip_prefix`]).
 
 use std::fmt;
 
@@ -68,9 +75,51 @@ impl fmt::Display for Timestamp {
 }
 
 /// Parses a timestamp at the start of `text`; returns it with the rest.
+/// These are the shapes of the known syslog formats (BSD, ISO), tried on
+/// every line: the fast path.
 pub(crate) fn parse_prefix(text: &str) -> Option<(Timestamp, &str)> {
     let (ts, rest) = parse_bsd(text).or_else(|| parse_iso(text))?;
-    // racoon's own log file: `2012-03-27 16:31:44: ERROR: ...`.
+    after_timestamp(ts, rest)
+}
+
+/// [`parse_prefix`] and every other shape a wrapper writes: tried only on
+/// the prefix of a line whose daemon message was found by its shape.
+pub(crate) fn parse_any_prefix(text: &str) -> Option<(Timestamp, &str)> {
+    let (ts, rest) = parse_bsd(text)
+        .or_else(|| parse_iso(text))
+        .or_else(|| parse_weekday(text))
+        .or_else(|| parse_month_day(text))
+        .or_else(|| parse_epoch(text))?;
+    after_timestamp(ts, rest)
+}
+
+/// The length of a dateless time prefix at the start of `text`: a clock
+/// (`12:48:55`, `12:48:55.123`) or the kernel's monotonic `[ 123.456]`.
+pub(crate) fn skip_prefix(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let used = if let Some((_, used)) = clock(b) {
+        used + fraction(&b[used..])
+    } else if b.first() == Some(&b'[') {
+        let inner = b[1..].iter().take_while(|&&c| c == b' ').count() + 1;
+        let secs = b[inner..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if secs == 0 {
+            return None;
+        }
+        let frac = fraction(&b[inner + secs..]);
+        if frac == 0 || b.get(inner + secs + frac) != Some(&b']') {
+            return None;
+        }
+        inner + secs + frac + 1
+    } else {
+        return None;
+    };
+    let used = used + usize::from(b.get(used) == Some(&b':'));
+    matches!(b.get(used), None | Some(b' ' | b'\t')).then_some(used)
+}
+
+fn after_timestamp(ts: Timestamp, rest: &str) -> Option<(Timestamp, &str)> {
+    // racoon's own log file: `2012-03-27 16:31:44: ERROR: ...`; pluto's
+    // `logtime` stamps likewise end with a colon.
     let rest = rest.strip_prefix(':').unwrap_or(rest);
     if !(rest.is_empty() || rest.starts_with([' ', '\t'])) {
         return None;
@@ -78,10 +127,8 @@ pub(crate) fn parse_prefix(text: &str) -> Option<(Timestamp, &str)> {
     Some((ts, rest))
 }
 
-fn parse_bsd(text: &str) -> Option<(Timestamp, &str)> {
-    let b = text.as_bytes();
-    // Every syslog line starts so: a match, not a search of MONTHS.
-    let month = match b.get(..3)? {
+fn month_of(b: &[u8]) -> Option<u8> {
+    Some(match b.get(..3)? {
         b"Jan" => 1,
         b"Feb" => 2,
         b"Mar" => 3,
@@ -95,7 +142,129 @@ fn parse_bsd(text: &str) -> Option<(Timestamp, &str)> {
         b"Nov" => 11,
         b"Dec" => 12,
         _ => return None,
+    })
+}
+
+fn is_weekday(b: &[u8]) -> bool {
+    matches!(
+        b.get(..3),
+        Some(b"Mon" | b"Tue" | b"Wed" | b"Thu" | b"Fri" | b"Sat" | b"Sun")
+    )
+}
+
+/// `Tue Dec 27 12:48:55 2020` (ctime, OpenWrt's logread), `Tue Dec 27
+/// 12:48:55.123 CET 2020`, and RFC 2822's `Tue, 27 Dec 2020 12:48:55 +0000`.
+fn parse_weekday(text: &str) -> Option<(Timestamp, &str)> {
+    let b = text.as_bytes();
+    if !is_weekday(b) {
+        return None;
+    }
+    match b.get(3)? {
+        b' ' => {
+            let (mut ts, rest) = parse_bsd(&text[4..])?;
+            // An optional zone name, then an optional year.
+            let mut rest = rest;
+            let (zone, after_zone) = next_token(rest);
+            if zone.len() >= 3 && zone.len() <= 5 && zone.bytes().all(|c| c.is_ascii_uppercase()) {
+                rest = after_zone;
+            }
+            let (year, after_year) = next_token(rest);
+            if year.len() == 4 {
+                if let Some((y, 4)) = digits(year.as_bytes(), 4, 4) {
+                    ts.year = Some(y as i32);
+                    rest = after_year;
+                }
+            }
+            Some((ts, rest))
+        }
+        b',' => {
+            // `, 27 Dec 2020 12:48:55 +0000`
+            let mut i = 4 + usize::from(b.get(4) == Some(&b' '));
+            let (day, used) = digits(b.get(i..)?, 1, 2)?;
+            i += used;
+            if b.get(i) != Some(&b' ') {
+                return None;
+            }
+            let month = month_of(b.get(i + 1..)?)?;
+            i += 4;
+            if b.get(i) != Some(&b' ') {
+                return None;
+            }
+            let (year, used) = digits(b.get(i + 1..)?, 4, 4)?;
+            i += 1 + used;
+            if b.get(i) != Some(&b' ') {
+                return None;
+            }
+            let (second_of_day, used) = clock(b.get(i + 1..)?)?;
+            i += 1 + used;
+            let mut rest = &text[i..];
+            let (zone, after_zone) = next_token(rest);
+            if zone.starts_with(['+', '-']) || zone == "GMT" || zone == "UTC" {
+                rest = after_zone;
+            }
+            let ts = Timestamp {
+                year: Some(year as i32),
+                month,
+                day: day as u8,
+                second_of_day,
+            };
+            valid(ts).then_some((ts, rest))
+        }
+        _ => None,
+    }
+}
+
+/// Android logcat's `12-27 12:48:55.123` (no year).
+fn parse_month_day(text: &str) -> Option<(Timestamp, &str)> {
+    let b = text.as_bytes();
+    let (month, _) = digits(b, 2, 2)?;
+    if b.get(2) != Some(&b'-') {
+        return None;
+    }
+    let (day, _) = digits(b.get(3..)?, 2, 2)?;
+    if b.get(5) != Some(&b' ') {
+        return None;
+    }
+    let (second_of_day, used) = clock(b.get(6..)?)?;
+    let i = 6 + used + fraction(&b[6 + used..]);
+    let ts = Timestamp {
+        year: None,
+        month: month as u8,
+        day: day as u8,
+        second_of_day,
     };
+    valid(ts).then(|| (ts, &text[i..]))
+}
+
+/// journalctl `-o short-unix`: `1795739517.123456`. Ten digits and a
+/// fraction, so that a pid or a counter is not taken for one.
+fn parse_epoch(text: &str) -> Option<(Timestamp, &str)> {
+    let b = text.as_bytes();
+    let (seconds, used) = digits(b, 10, 10)?;
+    let frac = fraction(&b[used..]);
+    if frac == 0 {
+        return None;
+    }
+    Some((
+        Timestamp::from_unix(i64::from(seconds)),
+        &text[used + frac..],
+    ))
+}
+
+/// The first space-separated token of `text` (after its leading spaces) and
+/// what follows it.
+fn next_token(text: &str) -> (&str, &str) {
+    let text = text.trim_start_matches(' ');
+    match text.find([' ', '\t']) {
+        Some(end) => (&text[..end], &text[end..]),
+        None => (text, ""),
+    }
+}
+
+fn parse_bsd(text: &str) -> Option<(Timestamp, &str)> {
+    let b = text.as_bytes();
+    // Every syslog line starts so: a match, not a search of MONTHS.
+    let month = month_of(b)?;
     if b.get(3) != Some(&b' ') {
         return None;
     }
@@ -124,7 +293,10 @@ fn parse_bsd(text: &str) -> Option<(Timestamp, &str)> {
 fn parse_iso(text: &str) -> Option<(Timestamp, &str)> {
     let b = text.as_bytes();
     let (year, _) = digits(b, 4, 4)?;
-    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+    // `2026-11-27`, and `2026/11/27` as some appliances (Synology, VyOS
+    // GUIs) and Windows tools write it.
+    let separator = *b.get(4)?;
+    if !matches!(separator, b'-' | b'/') || b.get(7) != Some(&separator) {
         return None;
     }
     let (month, _) = digits(&b[5..], 2, 2)?;
@@ -253,6 +425,42 @@ mod tests {
         let ts = Timestamp::from_unix(1_795_739_517);
         assert_eq!(ts.to_string(), "2026-11-27T00:31:57");
         assert_eq!(Timestamp::from_unix(ts.sort_key()), ts);
+    }
+
+    #[test]
+    fn weekday_forms_with_and_without_year() {
+        let (ts, rest) =
+            parse_any_prefix("Fri Jan 24 21:59:24 2025 authpriv.info ipsec: x").expect("logread");
+        assert_eq!((ts.year, ts.month, ts.day), (Some(2025), 1, 24));
+        assert_eq!(rest, " authpriv.info ipsec: x");
+        let (ts, _) = parse_any_prefix("Thu Sep  9 12:06:53 2021 daemon.info : x").expect("pad");
+        assert_eq!((ts.day, ts.second_of_day), (9, 12 * 3600 + 6 * 60 + 53));
+        let (ts, rest) = parse_any_prefix("Tue Dec 27 12:48:55 CET 2020 x").expect("zone");
+        assert_eq!((ts.year, rest), (Some(2020), " x"));
+        let (ts, rest) = parse_any_prefix("Tue, 27 Dec 2020 12:48:55 +0000 x").expect("2822");
+        assert_eq!((ts.year, ts.month, rest), (Some(2020), 12, " x"));
+        assert!(parse_any_prefix("Tuesday is a day").is_none());
+    }
+
+    #[test]
+    fn logcat_epoch_and_slashed_dates() {
+        let (ts, rest) = parse_any_prefix("06-13 19:35:22.123  1234  5678 I charon").expect("lc");
+        assert_eq!((ts.month, ts.day, ts.year), (6, 13, None));
+        assert_eq!(rest, "  1234  5678 I charon");
+        let (ts, _) = parse_any_prefix("1795739517.123456 fw1 charon[1]: x").expect("unix");
+        assert_eq!(ts.to_string(), "2026-11-27T00:31:57");
+        let (ts, _) = parse_prefix("2026/11/27 00:31:57 x").expect("slashes");
+        assert_eq!(ts.day, 27);
+        assert!(parse_any_prefix("1234567890 not a time").is_none());
+    }
+
+    #[test]
+    fn dateless_prefixes_are_skipped() {
+        assert_eq!(skip_prefix("17:28:19 charon: x"), Some(8));
+        assert_eq!(skip_prefix("17:28:19.123: x"), Some(13));
+        assert_eq!(skip_prefix("[  123.456789] x"), Some(14));
+        assert_eq!(skip_prefix("[IKE] x"), None);
+        assert_eq!(skip_prefix("17:28 x"), None);
     }
 
     #[test]

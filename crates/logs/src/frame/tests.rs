@@ -239,3 +239,132 @@ fn a_framing_with_text_of_its_own_has_no_spans() {
         r#"{"MESSAGE": "09[ENC] could not decrypt payloads", "SYSLOG_IDENTIFIER": "charon"}"#;
     assert_eq!(f(line).spans(line), None);
 }
+
+// Wrappers found by the shape of the daemon message (`shape.rs`). The lines
+// are from real public pastes (the corpus under fixtures/real-logs/).
+
+#[test]
+fn openwrt_logread_with_weekday_year_and_facility() {
+    let l = f("Fri Jan 24 21:59:24 2025 authpriv.info ipsec: 09[CFG] sending DHCP DISCOVER");
+    assert_eq!((l.format, l.daemon), (Format::Wrapped, Daemon::Charon));
+    assert_eq!(l.host, None, "daemon.info is a facility, not a host");
+    assert_eq!((l.thread, l.group.as_deref()), (Some(9), Some("CFG")));
+    assert_eq!(l.timestamp.and_then(|t| t.year), Some(2025));
+    assert_eq!(l.message, "sending DHCP DISCOVER");
+}
+
+#[test]
+fn openwrt_logread_with_an_empty_program_tag() {
+    let l = f("Thu Sep  9 12:06:53 2021 daemon.info : 08[KNL] unable to add SAD entry with SPI cb9d49fb (FAILED)");
+    assert_eq!((l.daemon, l.thread), (Daemon::Charon, Some(8)));
+    assert_eq!(
+        l.message,
+        "unable to add SAD entry with SPI cb9d49fb (FAILED)"
+    );
+}
+
+#[test]
+fn android_logcat_brief_and_threadtime() {
+    let l = f("I/charon  (14804): 13[IKE] initiating IKE_SA android[7] to 198.7.62.204");
+    assert_eq!(
+        (l.format, l.daemon, l.pid),
+        (Format::Wrapped, Daemon::Charon, Some(14804))
+    );
+    assert_eq!(l.message, "initiating IKE_SA android[7] to 198.7.62.204");
+    let l = f("06-13 19:35:22.123  1234  5678 I charon  : 05[IKE] retransmit 1 of request with message ID 0");
+    assert_eq!((l.daemon, l.thread), (Daemon::Charon, Some(5)));
+    assert_eq!(l.timestamp.map(|t| (t.month, t.day)), Some((6, 13)));
+    assert_eq!(l.host, None);
+}
+
+#[test]
+fn a_clock_alone_and_a_gui_row_whose_tabs_became_spaces() {
+    let l =
+        f("17:28:19 charon: 07[NET] received packet: from CLIENT[500] to SERVER[500] (300 bytes)");
+    assert_eq!(
+        (l.daemon, l.thread, l.timestamp),
+        (Daemon::Charon, Some(7), None)
+    );
+    let l =
+        f("Nov 27 00:31:57 charon 4242 13[IKE] <con1|3> initiating IKE_SA con1[3] to 192.0.2.1");
+    assert_eq!((l.format, l.host), (Format::Wrapped, None));
+    assert_eq!(l.ike_sa.map(|t| t.unique_id), Some(Some(3)));
+    let l = f("2026-11-27T00:31:57 | Informational | charon | 13[IKE] no proposal chosen");
+    assert_eq!((l.daemon, l.thread), (Daemon::Charon, Some(13)));
+    assert_eq!(l.message, "no proposal chosen");
+}
+
+#[test]
+fn quoted_numbered_and_bold_pastes() {
+    for line in [
+        "> Nov 27 00:31:57 fw1 charon[42]: 13[IKE] giving up after 5 retransmits",
+        "12: Nov 27 00:31:57 fw1 charon[42]: 13[IKE] giving up after 5 retransmits",
+        "**Nov 27 00:31:57 fw1 charon[42]: 13[IKE] giving up after 5 retransmits",
+    ] {
+        let l = f(line);
+        assert_eq!((l.daemon, l.thread), (Daemon::Charon, Some(13)), "{line}");
+        assert_eq!(l.message, "giving up after 5 retransmits", "{line}");
+        assert_eq!(l.host.as_deref(), Some("fw1"), "{line}");
+    }
+}
+
+#[test]
+fn indented_swanctl_output_with_a_bracketed_tag() {
+    let l = f("  [IKE] [gw-4|16] no acceptable traffic selectors found");
+    assert_eq!(l.daemon, Daemon::Charon);
+    let tag = l.ike_sa.expect("tag");
+    assert_eq!((tag.name.as_ref(), tag.unique_id), ("gw-4", Some(16)));
+    assert_eq!(l.message, "no acceptable traffic selectors found");
+}
+
+#[test]
+fn whack_output_and_pluto_state_prefixes() {
+    let l = f(
+        "010 \"mtntest\" #1056: STATE_PARENT_I1: retransmission; will wait 1 seconds for response",
+    );
+    assert_eq!((l.format, l.daemon), (Format::Wrapped, Daemon::Pluto));
+    assert!(l.message.starts_with("\"mtntest\" #1056: STATE_PARENT_I1"));
+    let l = f("002 listening for IKE messages");
+    assert_eq!(
+        (l.daemon, l.message.as_ref()),
+        (Daemon::Pluto, "listening for IKE messages")
+    );
+    let l = f("**Oct 11 21:20:13 vpn01 pluto[3959]: \"xauth-psk\"[2] 192.0.2.1 #6: STATE_QUICK_R2: IPsec SA established");
+    assert_eq!(
+        (l.daemon, l.host.as_deref()),
+        (Daemon::Pluto, Some("vpn01"))
+    );
+    let l = f("packet from 192.0.2.1:500: initial Main Mode message received");
+    assert_eq!(l.daemon, Daemon::Pluto);
+}
+
+#[test]
+fn html_escaped_lines_are_read_as_the_page_shows_them() {
+    let l = f("Nov 27 00:31:57 fw1 charon[42]: 13[IKE] &lt;con1|3&gt; no proposal chosen");
+    assert_eq!(
+        l.ike_sa.map(|t| t.name.into_owned()),
+        Some("con1".to_owned())
+    );
+    let l = f("Nov 27 00:31:57 fw1 pluto[7]: &quot;gw&quot; #3: initiating IKEv2 connection");
+    assert_eq!(
+        (l.daemon, l.message.as_ref()),
+        (Daemon::Pluto, "\"gw\" #3: initiating IKEv2 connection")
+    );
+}
+
+#[test]
+fn other_programs_text_is_not_taken_for_a_daemon_message() {
+    for line in [
+        "Nov 27 00:31:57 fw1 sshd[42]: Invalid user \"admin\": from 192.0.2.1",
+        "Nov 27 00:31:57 fw1 nginx: GET /index.html 200 [1] ok",
+        "Nov 27 00:31:57 fw1 kernel: [12345.678901] eth0: link up",
+        "123 items processed",
+        "250 OK",
+    ] {
+        let l = f(line);
+        assert!(
+            !matches!(l.daemon, Daemon::Charon | Daemon::Pluto),
+            "{line}: {l:?}"
+        );
+    }
+}
