@@ -23,6 +23,8 @@ use args::{Cli, ColorChoice, Command, Format};
 const EXIT_OK: u8 = 0;
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_TROUBLE: u8 = 2;
+/// `diagnose` read no IPsec negotiation at all.
+const EXIT_NOTHING_READ: u8 = 3;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -47,8 +49,24 @@ fn main() -> ExitCode {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<io::Error>()
-        .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<serde_json::Error>()
+                .and_then(serde_json::Error::io_error_kind)
+                == Some(io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Output to a closed pipe (`| head`) ends quietly: the exit status is
+/// still the diagnosis's.
+fn quiet_on_closed_pipe(result: anyhow::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(e) if is_broken_pipe(&e) => Ok(()),
+        other => other,
+    }
 }
 
 fn run(cli: Cli) -> anyhow::Result<u8> {
@@ -111,7 +129,54 @@ fn diagnose(
             ipsec_doctor_render::escape(&err.to_string())
         );
     });
-    render(&report, format, color, input_errors > 0)
+    let code = render(&report, format, color, input_errors > 0)?;
+    let nothing = report.reading.negotiations == 0 && report.findings.iter().all(|f| f.undecided);
+    // An input that could not be read has said so already (exit 2).
+    if nothing && code != EXIT_TROUBLE {
+        explain_nothing_read(&report, paths);
+        return Ok(EXIT_NOTHING_READ);
+    }
+    Ok(code)
+}
+
+/// Says on stderr why nothing could be diagnosed, and what to give instead.
+fn explain_nothing_read(report: &Report, paths: &[String]) {
+    use ipsec_doctor_render::escape;
+    let reading = &report.reading;
+    let mut msg = format!(
+        "ipsec-doctor: no IPsec negotiation could be read in {} (exit code 3).\n",
+        match paths {
+            [one] => escape(one).into_owned(),
+            _ => format!("{} inputs", paths.len()),
+        }
+    );
+    if reading.daemon_lines > 0 {
+        msg.push_str(&format!(
+            "  {} line(s) of an IKE daemon were read, but none is part of a negotiation.\n",
+            reading.daemon_lines
+        ));
+    }
+    if reading.unread_lines > 0 {
+        msg.push_str(&format!(
+            "  {} line(s) mention IPsec but are in no shape ipsec-doctor reads, for example:\n",
+            reading.unread_lines
+        ));
+        for e in &reading.unread_samples {
+            msg.push_str(&format!(
+                "    {}:{}: {}\n",
+                escape(&e.path),
+                e.line,
+                escape(&e.text)
+            ));
+        }
+    }
+    msg.push_str(
+        "  Give the IKE daemon's own lines around the failure: charon's (\"13[IKE] ...\", in syslog, \
+         journalctl, swanctl --log or the GUI's IPsec log), Libreswan's pluto (\"\\\"conn\\\" #1: ...\", \
+         /var/log/secure, /var/log/auth.log, journalctl -u ipsec) or racoon's; start the tunnel while \
+         the log is captured (ipsec-doctor explain debugging).\n",
+    );
+    eprint!("{msg}");
 }
 
 /// Writes a report; the exit status follows from it and from input errors.
@@ -121,23 +186,25 @@ fn render(
     color: ColorChoice,
     input_errors: bool,
 ) -> anyhow::Result<u8> {
-    match format {
+    quiet_on_closed_pipe(match format {
         Format::Text => {
             let mut out = stdout(color);
-            ipsec_doctor_render::text(report, &mut out)?;
-            out.flush()?;
+            ipsec_doctor_render::text(report, &mut out)
+                .map_err(anyhow::Error::from)
+                .and_then(|()| out.flush().map_err(anyhow::Error::from))
         }
         Format::Json => {
             // No colour to strip, and serde_json escapes control characters;
             // buffered, since stdout alone flushes at every line.
             let mut out = io::BufWriter::new(io::stdout().lock());
-            ipsec_doctor_render::json(report, &mut out)?;
-            out.flush()?;
+            ipsec_doctor_render::json(report, &mut out)
+                .map_err(anyhow::Error::from)
+                .and_then(|()| out.flush().map_err(anyhow::Error::from))
         }
-    }
+    })?;
     Ok(if input_errors {
         EXIT_TROUBLE
-    } else if report.has_errors() {
+    } else if report.has_problems() {
         EXIT_FINDINGS
     } else {
         EXIT_OK
@@ -207,15 +274,39 @@ fn check(path: &str, format: Format, color: ColorChoice) -> anyhow::Result<u8> {
 }
 
 fn explain(topic: &str) -> anyhow::Result<u8> {
+    quiet_on_closed_pipe(explain_to(topic))
+        .map(|()| EXIT_OK)
+        .or_else(|e| {
+            if e.is::<UnknownTopic>() {
+                Ok(EXIT_TROUBLE)
+            } else {
+                Err(e)
+            }
+        })
+}
+
+/// `explain` of a topic that names nothing (its message is already printed).
+#[derive(Debug)]
+struct UnknownTopic;
+
+impl std::fmt::Display for UnknownTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("unknown topic")
+    }
+}
+
+impl std::error::Error for UnknownTopic {}
+
+fn explain_to(topic: &str) -> anyhow::Result<()> {
     let mut out = io::stdout().lock();
     if let Some(rule) = rule_by_id(topic.trim()) {
         write!(out, "{}", rule.doc())?;
-        return Ok(EXIT_OK);
+        return Ok(());
     }
     if let Some(guide) = guides::find(topic) {
         writeln!(out, "{}  (guide)\n", guide.id)?;
         write!(out, "{}", guide.text)?;
-        return Ok(EXIT_OK);
+        return Ok(());
     }
     let mut known: Vec<&str> = CATALOG.iter().map(|r| r.id).collect();
     known.extend(guides::GUIDES.iter().map(|g| g.id));
@@ -224,10 +315,14 @@ fn explain(topic: &str) -> anyhow::Result<u8> {
         ipsec_doctor_render::escape(topic),
         known.join(", ")
     );
-    Ok(EXIT_TROUBLE)
+    Err(UnknownTopic.into())
 }
 
 fn catalog(format: Format) -> anyhow::Result<u8> {
+    quiet_on_closed_pipe(catalog_to(format)).map(|()| EXIT_OK)
+}
+
+fn catalog_to(format: Format) -> anyhow::Result<()> {
     let mut out = io::stdout().lock();
     match format {
         Format::Text => {
@@ -265,5 +360,5 @@ fn catalog(format: Format) -> anyhow::Result<u8> {
             writeln!(out)?;
         }
     }
-    Ok(EXIT_OK)
+    Ok(())
 }

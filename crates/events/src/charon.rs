@@ -128,6 +128,18 @@ pub enum CharonEvent {
     NoMatchingChildProposal,
     /// `received NO_PROPOSAL_CHOSEN error notify` and the IKEv2 `notify error` forms.
     NotifyReceived(Notify),
+    /// `received NO_PROPOSAL_CHOSEN notify, no CHILD_SA built`: the peer's
+    /// notify refused a CHILD_SA (Phase 2), whatever came before it in the
+    /// log (strongSwan 5.x-6.x `child_create.c`).
+    ChildNotifyReceived(Notify),
+    /// charon has no kernel interface to install SAs with: `unable to create
+    /// netlink socket` (kernel-netlink, 4.x-6.x; in containers without
+    /// CAP_NET_ADMIN), `feature CUSTOM:libcharon in critical plugin 'charon'
+    /// has unmet dependency: CUSTOM:kernel-ipsec` (plugin loader, 5.0+).
+    KernelInterfaceUnavailable {
+        /// The message, for the finding's explanation.
+        what: String,
+    },
     /// `parsed QUICK_MODE request 12 [ HASH SA No ID ID ]` / `generating ...`.
     Message {
         /// Parsed (received) or generated (sent).
@@ -659,6 +671,11 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
     if m.starts_with("unable to install") && m.ends_with("in kernel") {
         return Some(E::SaInstallFailed { what: m.to_owned() });
     }
+    if m.starts_with("unable to create netlink socket")
+        || m.contains("has unmet dependency: CUSTOM:kernel-ipsec")
+    {
+        return Some(E::KernelInterfaceUnavailable { what: m.to_owned() });
+    }
     if let Some(rest) = m.strip_prefix("scheduling rekeying in ") {
         return Some(E::SchedulingRekey {
             reauth: false,
@@ -719,7 +736,12 @@ fn received(rest: &str) -> Option<CharonEvent> {
                 .bytes()
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
             {
-                return Some(E::NotifyReceived(Notify::from_name(name)));
+                let notify = Notify::from_name(name);
+                return Some(if suffix.ends_with("no CHILD_SA built") {
+                    E::ChildNotifyReceived(notify)
+                } else {
+                    E::NotifyReceived(notify)
+                });
             }
         }
     }

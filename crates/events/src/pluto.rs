@@ -75,7 +75,29 @@ pub enum PlutoEvent {
     /// `cannot respond to IPsec SA request because no connection is known`).
     NoTsMatch,
     /// `STATE_X: retransmission; will wait N seconds for response`.
-    Retransmit,
+    Retransmit {
+        /// The state is an initiator's first (`STATE_MAIN_I1`,
+        /// `STATE_AGGR_I1`, `STATE_PARENT_I1`, 4.x `STATE_V2_PARENT_I1`, 5.x
+        /// `IKE_SA_INIT_I`): nothing has come back from the peer yet.
+        first_message: bool,
+    },
+    /// IKEv1 responder: `Oakley Transform [AES_CBC (128), HMAC_MD5,
+    /// MODP2048] refused` (3.x-4.x, `ikev1_spdb_struct.c`; 3.x also with
+    /// `OAKLEY_` prefixes): one of the peer's Phase 1 transforms is not
+    /// configured here. Printed for each transform tried; a later one may
+    /// still be accepted.
+    OakleyRefused {
+        /// The transform as printed between the brackets.
+        transform: String,
+    },
+    /// pluto cannot talk to the kernel's IPsec: `FATAL ERROR: Failed to bind
+    /// bcast socket in init_netlink() - Perhaps kernel was not compiled with
+    /// CONFIG_XFRM` (`kernel_xfrm.c`, 3.x-4.x), `No Kernel XFRM/NETKEY
+    /// interface detected`, `kernel interface ... not available`.
+    KernelInterfaceFailed {
+        /// The message.
+        reason: String,
+    },
     /// pluto gave up waiting: `N second timeout exceeded after N retransmits`
     /// / 3.x `max number of retransmissions (N) reached STATE_X`.
     GaveUp {
@@ -192,7 +214,27 @@ fn parse_body(body: &str) -> PlutoEvent {
         return ev;
     }
     if text.contains("retransmission; will wait") {
-        return PlutoEvent::Retransmit;
+        let first_message = state_name.is_some_and(|st| {
+            st.ends_with("_I1") || st == "IKE_SA_INIT_I" || st.starts_with("IKE_SA_INIT_I ")
+        });
+        return PlutoEvent::Retransmit { first_message };
+    }
+    if let Some(r) = text.strip_prefix("Oakley Transform [") {
+        if let Some((transform, tail)) = r.rsplit_once(']') {
+            if tail.trim_start().starts_with("refused") {
+                return PlutoEvent::OakleyRefused {
+                    transform: transform.to_owned(),
+                };
+            }
+        }
+    }
+    if text.contains("init_netlink()") && text.contains("Failed to bind")
+        || text.contains("No Kernel XFRM/NETKEY interface detected")
+        || text.contains("No XFRM kernel interface detected")
+    {
+        return PlutoEvent::KernelInterfaceFailed {
+            reason: text.trim_start_matches("FATAL ERROR: ").to_owned(),
+        };
     }
     if let Some(ev) = gave_up(state_name, text) {
         return ev;
@@ -422,7 +464,7 @@ mod tests {
             ("dropping unexpected IKE_SA_INIT message containing NO_PROPOSAL_CHOSEN notification; message payloads: N; missing payloads: SA,KE,Ni", PlutoEvent::PeerNoProposal),
             ("43811-byte length of ISAKMP Hash Payload is larger than can fit", PlutoEvent::UndecryptableReply),
             ("STATE_MAIN_I3: 5 second timeout exceeded after 3 retransmits.  Possible authentication failure: no acceptable response to our first encrypted message", PlutoEvent::UndecryptableReply),
-            ("STATE_V2_PARENT_I1: retransmission; will wait 1 seconds for response", PlutoEvent::Retransmit),
+            ("STATE_V2_PARENT_I1: retransmission; will wait 1 seconds for response", PlutoEvent::Retransmit { first_message: true }),
             ("we require PFS but Quick I1 SA specifies no GROUP_DESCRIPTION", PlutoEvent::PfsMismatch),
         ] {
             assert_eq!(parse_pluto(&format!("\"gw-gw\" #1: {line}")).event, want, "{line}");

@@ -67,6 +67,9 @@ pub const SIGNATURES: &[&str] = &[
     "XAuth secrets",
     "unsupported IKE version",
     "timed out after",
+    // no kernel interface (charon started in a container, no XFRM)
+    "netlink socket",
+    "unmet dependency",
 ];
 
 /// Whether a charon message may mean something to diagnosis: `false` only

@@ -26,6 +26,12 @@ pub enum RacoonLevel {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub enum RacoonEvent {
+    /// No pre-shared key for the peer: `couldn't find the pskey for
+    /// 192.0.2.1.`, or any error racoon reports from `oakley_skeyid()`,
+    /// the function that derives SKEYID from the pre-shared key
+    /// (ipsec-tools `oakley.c`, 0.6-0.8; racoon's file log names the
+    /// function: `ERROR: oakley.c:2054:oakley_skeyid(): ...`).
+    PskNotFound,
     /// `failed to pre-process packet.` (also `failed to pre-process ph2 packet`).
     PreProcessFailed,
     /// `failed to get sainfo.`: no Phase 2 definition matches the peer's IDs.
@@ -206,6 +212,9 @@ fn parse_event(m: &str) -> RacoonEvent {
     use RacoonEvent as E;
     let m = m.trim();
     let bare = m.trim_end_matches('.');
+    if bare.starts_with("couldn't find the pskey") || m.contains(":oakley_skeyid(): ") {
+        return E::PskNotFound;
+    }
     if m.contains("INVALID-PAYLOAD-TYPE") {
         return E::InvalidPayloadType;
     }

@@ -12,7 +12,7 @@ use std::sync::{Arc, OnceLock};
 use ipsec_doctor_events::may_matter;
 use ipsec_doctor_events::{
     parse_charon, parse_kernel, parse_pluto, parse_racoon, CharonEvent, Direction, KernelEvent,
-    RacoonEvent, RacoonLine,
+    PlutoEvent, RacoonEvent, RacoonLine,
 };
 use ipsec_doctor_logs::{frame, span_in, Daemon, Framed};
 
@@ -21,7 +21,7 @@ use crate::correlate;
 use crate::negotiation::{Negotiation, Role};
 use crate::pluto::PlutoLog;
 use crate::racoon::RacoonLog;
-use crate::report::{Evidence, Finding, Report, Severity, TunnelSummary};
+use crate::report::{Evidence, Finding, Reading, Report, Severity, TunnelSummary, UNREAD_SAMPLES};
 use crate::rule::{Detection, Rule, Scope};
 
 /// The findings that say "this log alone cannot tell".
@@ -106,6 +106,30 @@ pub struct HostFacts {
     pub first_eviction: Option<Evidence>,
     /// The cap in force, for the finding's text.
     pub open_negotiations_cap: usize,
+    /// Lines of charon (those diagnosis reads), pluto and racoon.
+    pub daemon_lines: u64,
+    /// The first of them, as evidence for host-wide findings.
+    pub first_daemon_line: Option<Evidence>,
+    /// The daemon of the first of them (`charon`, `pluto`, `racoon`).
+    pub daemon_name: Option<&'static str>,
+    /// Negotiations judged on this host (charon IKE SAs, pluto connections
+    /// that started one).
+    pub negotiations: u64,
+    /// Findings for this host before host rules run.
+    pub findings: usize,
+    /// Negotiations judged on every host of the input (filled before host
+    /// rules run).
+    pub input_negotiations: u64,
+}
+
+impl HostFacts {
+    fn daemon_line(&mut self, daemon: &'static str, evidence: &Evidence) {
+        self.daemon_lines += 1;
+        if self.first_daemon_line.is_none() {
+            self.first_daemon_line = Some(evidence.clone());
+            self.daemon_name = Some(daemon);
+        }
+    }
 }
 
 /// One line of kernel crash output.
@@ -234,6 +258,9 @@ pub struct Diagnoser {
     last_path: Option<Arc<str>>,
     key_buf: String,
     line_no: u64,
+    /// Lines that mention IPsec but could not be read (see [`Reading`]).
+    unread_lines: u64,
+    unread_samples: Vec<Evidence>,
 }
 
 impl Default for Diagnoser {
@@ -263,6 +290,8 @@ impl Diagnoser {
             last_path: None,
             key_buf: String::new(),
             line_no: 0,
+            unread_lines: 0,
+            unread_samples: Vec::new(),
         }
     }
 
@@ -291,8 +320,11 @@ impl Diagnoser {
         let mut out = Diagnoser::with_limits(limits);
         let mut hosts = Vec::new();
         let mut findings = Vec::new();
+        let mut unread = Vec::new();
         for mut part in parts {
             out.sequence = out.sequence.max(part.sequence);
+            out.unread_lines += part.unread_lines;
+            unread.append(&mut part.unread_samples);
             for (path, interned) in part.paths.drain() {
                 out.paths.entry(path).or_insert(interned);
             }
@@ -308,6 +340,9 @@ impl Diagnoser {
                     .map(|(f, at)| (pos(&at), f, at)),
             );
         }
+        unread.sort_by_key(|e| (rank.get(&*e.path).copied().unwrap_or(usize::MAX), e.line));
+        unread.truncate(UNREAD_SAMPLES);
+        out.unread_samples = unread;
         hosts.sort_by_key(|(p, _, _)| *p);
         for (_, key, host) in hosts {
             if !out.hosts.contains_key(&key) {
@@ -406,6 +441,7 @@ impl Diagnoser {
             _ => false,
         };
         if !interesting {
+            self.note_unread(path, line_no, raw);
             return;
         }
         // The bulk of a charon log means nothing to diagnosis and is not
@@ -459,6 +495,15 @@ impl Diagnoser {
             _ => true,
         };
         if !known_charon && !recognised {
+            // A bare pluto message pasted without its prefix (`Oakley
+            // Transform [...] refused`): charon's reading went first.
+            if framed.daemon == Daemon::Unknown
+                && parse_pluto(&framed.message).event != PlutoEvent::Unrecognized
+            {
+                self.push_pluto(&framed, &path, line_no, raw);
+                return;
+            }
+            self.note_unread(&path, line_no, raw);
             return;
         }
         let ev = evidence();
@@ -468,6 +513,7 @@ impl Diagnoser {
         let host = self.host_state(&framed, &path);
         host.lines += 1;
         host.facts.charon_lines += 1;
+        host.facts.daemon_line("charon", &ev);
         if host.facts.first_charon_line.is_none() {
             host.facts.first_charon_line = Some(ev.clone());
         }
@@ -553,6 +599,21 @@ impl Diagnoser {
         }
     }
 
+    /// A line that mentions an IPsec daemon or IKE but is none of the
+    /// daemons' messages ipsec-doctor reads: counted, and the first few
+    /// kept, for saying why nothing could be diagnosed.
+    fn note_unread(&mut self, path: &str, line_no: u64, raw: &str) {
+        if !mentions_ipsec(raw) {
+            return;
+        }
+        self.unread_lines += 1;
+        if self.unread_samples.len() < UNREAD_SAMPLES {
+            let path = self.intern(path);
+            let evidence = self.evidence_of(&path, line_no, raw);
+            self.unread_samples.push(evidence);
+        }
+    }
+
     /// How many negotiations are open (not yet judged) across all hosts.
     pub fn open_negotiations(&self) -> usize {
         self.hosts.values().map(|h| h.open.len()).sum()
@@ -570,6 +631,13 @@ impl Diagnoser {
             open.sort_by_key(|n| n.started);
             for neg in open {
                 self.judge(neg);
+            }
+        }
+        for key in &hosts {
+            if let Some(host) = self.hosts.get_mut(key) {
+                if let Some(log) = &host.pluto {
+                    host.facts.negotiations += log.negotiations();
+                }
             }
         }
         // pluto's verdicts, before correlation, so that both ends pair.
@@ -663,15 +731,17 @@ impl Diagnoser {
             let mut found: Vec<Pending> = Vec::new();
             if let Some(log) = &host.racoon {
                 for rule in CATALOG {
-                    if let Scope::Racoon(detect) = rule.scope {
-                        for (tunnel, detection) in detect(log) {
-                            found.push((
-                                rule,
-                                log.host.clone(),
-                                tunnel,
-                                log.origin.clone(),
-                                detection,
-                            ));
+                    for scope in rule.scopes() {
+                        if let Scope::Racoon(detect) = scope {
+                            for (tunnel, detection) in detect(log) {
+                                found.push((
+                                    rule,
+                                    log.host.clone(),
+                                    tunnel,
+                                    log.origin.clone(),
+                                    detection,
+                                ));
+                            }
                         }
                     }
                 }
@@ -681,16 +751,19 @@ impl Diagnoser {
                     continue;
                 };
                 for rule in CATALOG {
-                    if let Scope::Tunnel(detect) = rule.scope {
-                        if let Some(detection) = detect(facts) {
-                            let tunnel = (!facts.tunnel.is_empty()).then(|| facts.tunnel.clone());
-                            found.push((
-                                rule,
-                                facts.host.clone(),
-                                tunnel,
-                                facts.origin.clone(),
-                                detection,
-                            ));
+                    for scope in rule.scopes() {
+                        if let Scope::Tunnel(detect) = scope {
+                            if let Some(detection) = detect(facts) {
+                                let tunnel =
+                                    (!facts.tunnel.is_empty()).then(|| facts.tunnel.clone());
+                                found.push((
+                                    rule,
+                                    facts.host.clone(),
+                                    tunnel,
+                                    facts.origin.clone(),
+                                    detection,
+                                ));
+                            }
                         }
                     }
                 }
@@ -710,12 +783,14 @@ impl Diagnoser {
                 .or_default()
                 .push(f.id);
         }
+        let input_negotiations: u64 = self.hosts.values().map(|h| h.facts.negotiations).sum();
         for key in &hosts {
             let Some(host) = self.hosts.get_mut(key) else {
                 continue;
             };
             let host_key = key.clone();
             let mut facts = host.facts.clone();
+            facts.input_negotiations = input_negotiations;
             if let Some(log) = &host.racoon {
                 facts.racoon_unexplained = log
                     .unexplained_failures()
@@ -736,19 +811,31 @@ impl Diagnoser {
                 .copied()
                 .filter(|id| GENERIC_IDS.contains(id))
                 .collect();
+            facts.findings = of_host.len();
             for rule in CATALOG {
-                if let Scope::Host(detect) = rule.scope {
-                    if let Some(detection) = detect(&facts) {
-                        self.add(
-                            rule,
-                            facts.host.clone(),
-                            None,
-                            facts.origin.clone(),
-                            detection,
-                        );
+                for scope in rule.scopes() {
+                    if let Scope::Host(detect) = scope {
+                        if let Some(detection) = detect(&facts) {
+                            self.add(
+                                rule,
+                                facts.host.clone(),
+                                None,
+                                facts.origin.clone(),
+                                detection,
+                            );
+                        }
                     }
                 }
             }
+        }
+        let mut reading = Reading {
+            unread_lines: self.unread_lines,
+            unread_samples: std::mem::take(&mut self.unread_samples),
+            ..Reading::default()
+        };
+        for host in self.hosts.values() {
+            reading.daemon_lines += host.facts.daemon_lines;
+            reading.negotiations += host.facts.negotiations;
         }
         let findings = self.findings;
         // Worst first, grouped by host and tunnel in the order they appeared.
@@ -814,7 +901,11 @@ impl Diagnoser {
                 .unwrap_or_default();
         }
         drop(ids_by_tunnel);
-        Report { findings, tunnels }
+        Report {
+            findings,
+            tunnels,
+            reading,
+        }
     }
 
     /// Each charon tunnel of each host, as the one-way-initiation check sees it.
@@ -847,6 +938,7 @@ impl Diagnoser {
         let mut neg = neg;
         let tunnel = neg.tunnel_name();
         if let Some(host) = self.hosts.get_mut(&host_key) {
+            host.facts.negotiations += 1;
             if let Some(name) = &tunnel {
                 let state = host.tunnel(name);
                 neg.was_up_before = state.first_up.is_some_and(|up| up < neg.started);
@@ -888,13 +980,19 @@ impl Diagnoser {
         }
         let mut detections: Vec<(&'static Rule, Detection)> = Vec::new();
         for rule in CATALOG {
-            if let Scope::Negotiation(detect) = rule.scope {
-                if let Some(detection) = detect(&neg) {
-                    if !detection.evidence.is_empty() {
-                        detections.push((rule, detection));
+            for scope in rule.scopes() {
+                if let Scope::Negotiation(detect) = scope {
+                    if let Some(detection) = detect(&neg) {
+                        if !detection.evidence.is_empty() {
+                            detections.push((rule, detection));
+                        }
                     }
                 }
             }
+        }
+        // "Outcome not in the log" only when nothing else explains it.
+        if detections.len() > 1 {
+            detections.retain(|(r, _)| !crate::catalog::is_undecided(r));
         }
         // A specific finding makes its generic family member redundant.
         let specific_families: Vec<&str> = detections
@@ -974,6 +1072,7 @@ impl Diagnoser {
             peer_summary: detection.peer_summary,
             cause_in_peer_log: detection.cause_in_peer_log,
             explains_peer_refusal: detection.explains_peer_refusal,
+            undecided: crate::catalog::is_undecided(rule),
             daemon: detection.daemon,
         });
     }
@@ -1083,8 +1182,15 @@ impl Diagnoser {
         };
         let remote = line.peer().map(str::to_owned);
         let is_debug = line.level == Some(ipsec_doctor_events::RacoonLevel::Debug);
+        let recognised = line.event != RacoonEvent::Unrecognized;
         let host = self.host_state(framed, &path);
         host.facts.racoon_lines += 1;
+        host.facts.daemon_line("racoon", &ev);
+        // racoon names no SA on most lines: any line it is understood to
+        // say about an exchange shows that one took place.
+        if recognised && host.facts.negotiations == 0 {
+            host.facts.negotiations = 1;
+        }
         if is_debug {
             host.facts.racoon_debug_lines += 1;
         }
@@ -1116,6 +1222,7 @@ impl Diagnoser {
         let ev = self.evidence_of(&path, line_no, raw);
         let line = parse_pluto(&framed.message);
         let host = self.host_state(framed, &path);
+        host.facts.daemon_line("pluto", &ev);
         host.pluto
             .get_or_insert_with(|| PlutoLog::new(host.facts.host.clone(), path.clone()))
             .record(line, ev);
@@ -1310,6 +1417,30 @@ fn peer_of(event: &CharonEvent) -> Option<String> {
         } => Some(to.addr.clone()),
         _ => None,
     }
+}
+
+/// Whether a line names an IPsec daemon or IKE (for [`Reading`]).
+fn mentions_ipsec(raw: &str) -> bool {
+    static WORDS: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
+    let words = WORDS.get_or_init(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build([
+                "charon",
+                "pluto",
+                "racoon",
+                "strongswan",
+                "libreswan",
+                "openswan",
+                "IKE_SA",
+                "ISAKMP",
+                "ipsec",
+                "IKEv1",
+                "IKEv2",
+            ])
+            .ok()
+    });
+    words.as_ref().is_some_and(|w| w.is_match(raw))
 }
 
 fn xmlreader_finder() -> &'static memchr::memmem::Finder<'static> {

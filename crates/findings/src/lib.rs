@@ -66,6 +66,6 @@ pub use ipsec_doctor_events::SIGNATURES;
 pub use negotiation::{Entry, IkeVersion, Negotiation, Phase, Role};
 pub use pluto::{PlutoEntry, PlutoLog};
 pub use racoon::{RacoonEntry, RacoonLog};
-pub use report::{Evidence, Finding, Report, Severity, TunnelSummary};
+pub use report::{Evidence, Finding, Reading, Report, Severity, TunnelSummary};
 pub use rule::{Detection, Rule, Scope, TunnelDetection};
 pub use sieve::{KeptLine, Literal, Sieve};

@@ -192,7 +192,10 @@ impl Negotiation {
                     self.version = version_of_exchange(exchange);
                 }
             }
-            E::NotifyReceived(_) | E::InvalidPayloadLength { .. } | E::PskMacMismatch { .. } => {
+            E::NotifyReceived(_)
+            | E::ChildNotifyReceived(_)
+            | E::InvalidPayloadLength { .. }
+            | E::PskMacMismatch { .. } => {
                 self.heard_from_peer = true;
             }
             E::SelectedPeerConfig(name) => {
@@ -270,6 +273,14 @@ impl Negotiation {
     /// comes after the IKE SA's keys are in place) or once a Quick Mode or
     /// CREATE_CHILD_SA exchange or an ESP proposal has been seen.
     pub fn phase_at(&self, index: usize) -> Phase {
+        // A notify that refused a CHILD_SA says its phase itself.
+        if let Some(Entry {
+            event: CharonEvent::ChildNotifyReceived(_),
+            ..
+        }) = self.entries.get(index)
+        {
+            return Phase::Two;
+        }
         let before = &self.entries[..index.min(self.entries.len())];
         let phase_two = before.iter().any(|e| match &e.event {
             CharonEvent::IkeSaEstablished { .. } => true,
@@ -348,7 +359,7 @@ fn refuses_proposal(event: &CharonEvent) -> bool {
 /// line, or a parsed message whose payload list carries it.
 fn brings_notify(event: &CharonEvent, notify: &Notify) -> bool {
     match event {
-        CharonEvent::NotifyReceived(n) => n == notify,
+        CharonEvent::NotifyReceived(n) | CharonEvent::ChildNotifyReceived(n) => n == notify,
         CharonEvent::Message {
             direction: Direction::Received,
             payloads,

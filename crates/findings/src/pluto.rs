@@ -60,10 +60,12 @@ impl PlutoLog {
 
     pub(crate) fn record(&mut self, line: PlutoLine, evidence: Evidence) {
         self.lines += 1;
-        let Some(conn) = line.connection else { return };
         if line.event == PlutoEvent::Unrecognized {
             return;
         }
+        // Lines that name no connection (pasted bare messages, pluto's own
+        // start-up and kernel lines) are kept together under "".
+        let conn = line.connection.unwrap_or_default();
         if !self.connections.contains_key(&conn) {
             if self.connections.len() >= MAX_CONNECTIONS {
                 return;
@@ -80,6 +82,28 @@ impl PlutoLog {
         }
     }
 
+    /// Connections that started a negotiation (or show its result).
+    pub(crate) fn negotiations(&self) -> u64 {
+        self.connections
+            .values()
+            .filter(|entries| {
+                entries.iter().any(|e| {
+                    matches!(
+                        e.event,
+                        PlutoEvent::Initiating { .. }
+                            | PlutoEvent::Responding { .. }
+                            | PlutoEvent::Retransmit { .. }
+                            | PlutoEvent::IkeSaEstablished
+                            | PlutoEvent::ChildSaEstablished
+                            | PlutoEvent::OakleyRefused { .. }
+                            | PlutoEvent::NoLocalProposal { .. }
+                            | PlutoEvent::PeerNoProposal
+                    )
+                })
+            })
+            .count() as u64
+    }
+
     /// One verdict per connection: `(finding id, connection, detection)`.
     pub(crate) fn judge(&self) -> Vec<(&'static str, Option<String>, Detection)> {
         self.order
@@ -92,7 +116,8 @@ impl PlutoLog {
                     detection.peer_summary =
                         Some(detection.summary.replace(RUNS_PLUTO, PEER_RUNS_PLUTO));
                 }
-                Some((id, Some(name.clone()), detection))
+                let tunnel = (!name.is_empty()).then(|| name.clone());
+                Some((id, tunnel, detection))
             })
             .collect()
     }
@@ -204,7 +229,40 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             .map(|(e, _)| e)
     };
     let established = find(&|e| matches!(e, PlutoEvent::IkeSaEstablished));
-    let conn = format!("\"{name}\"");
+    let conn = if name.is_empty() {
+        "a connection this excerpt does not name".to_owned()
+    } else {
+        format!("\"{name}\"")
+    };
+
+    // pluto has no kernel interface at all: nothing can be installed.
+    if let Some(k) = find(&|e| matches!(e, PlutoEvent::KernelInterfaceFailed { .. })) {
+        let reason = match &k.event {
+            PlutoEvent::KernelInterfaceFailed { reason } => reason.as_str(),
+            _ => "",
+        };
+        let last = entries
+            .iter()
+            .rev()
+            .find(|e| matches!(e.event, PlutoEvent::KernelInterfaceFailed { .. }));
+        return Some((
+            "kernel-sa-install-failure",
+            Detection::new(
+                format!(
+                    "pluto could not open the kernel's IPsec interface and stopped (\"{reason}\"): no \
+                     SA can be installed on this host. The kernel lacks XFRM support, or pluto runs \
+                     without the privilege to use it (a container or VPS without NET_ADMIN, an \
+                     OpenVZ/LXC guest). {RUNS_PLUTO}"
+                ),
+                evidence(&[Some(k), last]),
+            )
+            .with_fix(
+                "Libreswan: check `ipsec verify` and `lsmod | grep xfrm`; load xfrm_user, esp4 and \
+                 af_key (modprobe), or run in a VM/container that may manage XFRM (CAP_NET_ADMIN)."
+                    .to_owned(),
+            ),
+        ));
+    }
 
     // The kernel refused the SA after a successful negotiation: never a
     // configuration fault of either side.
@@ -347,6 +405,40 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             ),
         ));
     }
+    if established.is_none() {
+        let refused: Vec<&PlutoEntry> = entries
+            .iter()
+            .filter(|e| matches!(e.event, PlutoEvent::OakleyRefused { .. }))
+            .collect();
+        if let Some(first) = refused.first() {
+            let offered: Vec<&str> = refused
+                .iter()
+                .filter_map(|e| match &e.event {
+                    PlutoEvent::OakleyRefused { transform } => Some(transform.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let mut unique = offered.clone();
+            unique.dedup();
+            return Some((
+                "p1-proposal-mismatch",
+                Detection::new(
+                    format!(
+                        "pluto, as IKEv1 responder for {conn}, refused every Phase 1 transform the peer \
+                         offered ({}) and no IKE SA came up: none of them is in this side's ike= list. \
+                         {RUNS_PLUTO}",
+                        unique.join("; ")
+                    ),
+                    evidence(&[Some(first), refused.last().copied()]),
+                )
+                .with_fix(format!(
+                    "Libreswan: add one of the peer's transforms to ike= of the connection (ipsec.conf), \
+                     or change the peer to offer what ike= lists; the peer offered: {}.",
+                    unique.join("; ")
+                )),
+            ));
+        }
+    }
     if let Some(p) = find(&|e| matches!(e, PlutoEvent::PfsMismatch)) {
         return Some((
             "p2-pfs-mismatch",
@@ -430,6 +522,76 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             ));
         }
     }
+    if established.is_none() {
+        // Still retransmitting the first message when the log ends (a
+        // paste of `ipsec auto --up` cut before pluto gives up).
+        let first_retransmits: Vec<&PlutoEntry> = entries
+            .iter()
+            .filter(|e| {
+                matches!(
+                    e.event,
+                    PlutoEvent::Retransmit {
+                        first_message: true
+                    }
+                )
+            })
+            .collect();
+        let answered = entries.iter().any(|e| {
+            matches!(
+                e.event,
+                PlutoEvent::Responding { .. }
+                    | PlutoEvent::PeerNoProposal
+                    | PlutoEvent::PeerAuthFailed
+                    | PlutoEvent::HashMismatch
+                    | PlutoEvent::UndecryptableReply
+            )
+        });
+        if first_retransmits.len() >= 2 && !answered {
+            let first_sent = find(&|e| matches!(e, PlutoEvent::Initiating { child: false }));
+            return Some((
+                "peer-unreachable",
+                Detection::new(
+                    format!(
+                        "pluto got no answer from the peer of {conn}: its first IKE message was \
+                         retransmitted {} time(s) and nothing came back before the log ends. \
+                         {RUNS_PLUTO}",
+                        first_retransmits.len()
+                    ),
+                    evidence(&[
+                        first_sent,
+                        first_retransmits.first().copied(),
+                        first_retransmits.last().copied(),
+                    ]),
+                ),
+            ));
+        }
+        // As responder: the peer starts Main Mode again and again and never
+        // sends its second message, so this side's answers do not reach it.
+        let restarts: Vec<&PlutoEntry> = entries
+            .iter()
+            .filter(|e| matches!(e.event, PlutoEvent::Responding { child: false }))
+            .collect();
+        let states: HashSet<Option<u64>> = restarts.iter().map(|e| e.state).collect();
+        if restarts.len() >= 3 && states.len() >= 3 {
+            return Some((
+                "peer-unreachable",
+                Detection::new(
+                    format!(
+                        "The peer of {conn} started Phase 1 {} times and never went on to its second \
+                         message: pluto's answers do not reach it (UDP 500/4500 from this host blocked \
+                         or not NATed back, a firewall in between, or the peer's address behind NAT \
+                         changing). {RUNS_PLUTO}",
+                        restarts.len()
+                    ),
+                    evidence(&[restarts.first().copied(), restarts.get(1).copied(), restarts.last().copied()]),
+                )
+                .for_peer(
+                    "This side's first IKE message was answered, but the answers never arrive here: \
+                     the peer's replies are blocked or not NATed back. (The peer runs Libreswan pluto.)",
+                ),
+            ));
+        }
+    }
     let child = find(&|e| matches!(e, PlutoEvent::ChildSaEstablished));
     if let (Some(ike), Some(child)) = (established, child) {
         return Some((
@@ -437,6 +599,43 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             Detection::new(
                 format!("{conn} is up: IKE SA and IPsec SA established. {RUNS_PLUTO}"),
                 evidence(&[Some(ike), Some(child)]),
+            ),
+        ));
+    }
+    if let Some(child) = child {
+        // The IKE SA came up before the excerpt starts: an IPsec SA cannot
+        // be established without one.
+        return Some((
+            "tunnel-established",
+            Detection::new(
+                format!(
+                    "{conn} is up: IPsec SA established (its IKE SA came up before this log starts). \
+                     {RUNS_PLUTO}"
+                ),
+                evidence(&[Some(child)]),
+            ),
+        ));
+    }
+    // A negotiation started and its end is not in the log.
+    let started = find(&|e| {
+        matches!(
+            e,
+            PlutoEvent::Initiating { .. }
+                | PlutoEvent::Responding { .. }
+                | PlutoEvent::Retransmit { .. }
+        )
+    });
+    if let Some(start) = started {
+        let last = entries.last();
+        return Some((
+            "negotiation-incomplete",
+            Detection::new(
+                format!(
+                    "A negotiation of {conn} started, but neither its success nor its failure is in \
+                     this log: the excerpt ends too early or pluto's log level hides the outcome. \
+                     {RUNS_PLUTO}"
+                ),
+                evidence(&[Some(start), last]),
             ),
         ));
     }

@@ -91,6 +91,10 @@ pub struct Finding {
     /// The daemon whose log shows it (charon, pluto), where known.
     #[serde(skip)]
     pub daemon: Option<ipsec_doctor_logs::Daemon>,
+    /// The finding says the outcome is not in the log (a negotiation cut
+    /// off, no negotiation at all): not a failure, and not health either.
+    #[serde(skip)]
+    pub undecided: bool,
 }
 
 /// One tunnel as seen from one host.
@@ -130,11 +134,43 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Every tunnel seen.
     pub tunnels: Vec<TunnelSummary>,
+    /// What the input held, for saying why nothing could be diagnosed.
+    #[serde(skip)]
+    pub reading: Reading,
 }
+
+/// How much of the input was an IPsec daemon's.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    /// Lines read as charon's, pluto's or racoon's.
+    pub daemon_lines: u64,
+    /// Negotiations (charon IKE SAs, pluto connections) judged.
+    pub negotiations: u64,
+    /// Lines that mention an IPsec daemon or IKE but could not be read as a
+    /// daemon's message.
+    pub unread_lines: u64,
+    /// The first few of them.
+    pub unread_samples: Vec<Evidence>,
+}
+
+/// Unread lines kept as samples in [`Reading::unread_samples`].
+pub const UNREAD_SAMPLES: usize = 5;
 
 impl Report {
     /// Whether any finding is an error (exit code 1).
     pub fn has_errors(&self) -> bool {
         self.findings.iter().any(|f| f.severity == Severity::Error)
+    }
+
+    /// Whether the report shows a problem, or fails to show health: an error,
+    /// or a finding that says the outcome is not in the log
+    /// ([`Finding::undecided`]). Exit code 1.
+    pub fn has_problems(&self) -> bool {
+        self.has_errors() || self.findings.iter().any(|f| f.undecided)
+    }
+
+    /// Whether nothing of an IPsec daemon could be read at all (exit code 3).
+    pub fn read_nothing(&self) -> bool {
+        self.findings.is_empty() && self.reading.daemon_lines == 0
     }
 }

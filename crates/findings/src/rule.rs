@@ -48,9 +48,18 @@ pub struct Rule {
     pub see_also: &'static [&'static str],
     /// The matcher.
     pub scope: Scope,
+    /// Further matchers of the same finding in other scopes (racoon's
+    /// wording of a pre-shared key mismatch, say): the rule stays the only
+    /// producer of its finding for every daemon.
+    pub also: &'static [Scope],
 }
 
 impl Rule {
+    /// Every matcher of the rule.
+    pub fn scopes(&self) -> impl Iterator<Item = Scope> + '_ {
+        std::iter::once(self.scope).chain(self.also.iter().copied())
+    }
+
     /// The full documentation as `ipsec-doctor explain ID` prints it.
     pub fn doc(&self) -> String {
         let mut out = format!(

@@ -262,7 +262,11 @@ pub fn check(side: Side<'_>) -> Report {
         .collect();
     let _ = errors;
     findings.sort_by_key(|f| f.severity);
-    Report { findings, tunnels }
+    Report {
+        findings,
+        tunnels,
+        ..Report::default()
+    }
 }
 
 /// The stronger equivalent of a weak transform.

@@ -75,6 +75,7 @@ pub(crate) fn finding(
         peer_summary: None,
         cause_in_peer_log: false,
         explains_peer_refusal: false,
+        undecided: false,
         daemon: None,
     })
 }

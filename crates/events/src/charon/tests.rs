@@ -63,7 +63,7 @@ fn notifies_in_ikev1_and_ikev2_wording() {
     );
     assert_eq!(
         p("received TS_UNACCEPTABLE notify, no CHILD_SA built"),
-        CharonEvent::NotifyReceived(Notify::TsUnacceptable)
+        CharonEvent::ChildNotifyReceived(Notify::TsUnacceptable)
     );
     assert_eq!(
         p("received INVALID_ID_INFORMATION error notify"),

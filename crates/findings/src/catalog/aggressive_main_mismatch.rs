@@ -26,6 +26,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p1-auth-failed"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -28,6 +28,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p1-auth-failed"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
@@ -67,8 +68,13 @@ mod tests {
         let left = diagnose("left.log", LEFT);
         assert_eq!(ids(&left), ["cert-key-missing"]);
         assert!(left.findings[0].summary.contains("'left.lab.example'"));
-        assert!(diagnose("right.log", RIGHT).findings.is_empty());
+        // The responder alone saw the negotiation start and nothing more.
+        assert_eq!(
+            ids(&diagnose("right.log", RIGHT)),
+            ["negotiation-incomplete"]
+        );
         let both = diagnose_files(&[("left.log", LEFT), ("right.log", RIGHT)]);
-        assert_eq!(ids(&both), ["cert-key-missing"]);
+        // The responder's side stays incomplete: its own log shows no outcome.
+        assert_eq!(ids(&both), ["cert-key-missing", "negotiation-incomplete"]);
     }
 }

@@ -29,6 +29,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["cert-expired", "cert-id-mismatch", "p1-auth-failed"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -29,6 +29,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["kernel-sa-install-failure"],
     scope: Scope::Racoon(detect),
+    also: &[],
 };
 
 fn detect(log: &RacoonLog) -> Vec<TunnelDetection> {

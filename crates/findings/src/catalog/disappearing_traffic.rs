@@ -23,4 +23,5 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["overlapping-networks"],
     scope: Scope::Derived,
+    also: &[],
 };

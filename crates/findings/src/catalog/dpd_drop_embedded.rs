@@ -45,6 +45,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["dpd-timeout", "renegotiation"],
     scope: Scope::Tunnel(detect),
+    also: &[],
 };
 
 fn detect(facts: &TunnelFacts) -> Option<Detection> {

@@ -29,6 +29,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["dpd-drop-embedded", "renegotiation"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

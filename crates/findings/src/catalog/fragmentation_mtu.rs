@@ -33,6 +33,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["nat-t-blocked", "peer-unreachable"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
@@ -78,9 +79,14 @@ mod tests {
         let summary = &left.findings[0].summary;
         assert!(summary.contains("IKE_AUTH request of 2"), "{summary}");
         assert!(summary.contains("this side did not offer"), "{summary}");
-        assert!(diagnose("right.log", RIGHT).findings.is_empty());
+        // The responder alone saw the negotiation start and nothing more.
+        assert_eq!(
+            ids(&diagnose("right.log", RIGHT)),
+            ["negotiation-incomplete"]
+        );
         let both = diagnose_files(&[("left.log", LEFT), ("right.log", RIGHT)]);
-        assert_eq!(ids(&both), ["fragmentation-mtu"]);
+        // The responder's side stays incomplete: its own log shows no outcome.
+        assert_eq!(ids(&both), ["fragmentation-mtu", "negotiation-incomplete"]);
     }
 
     #[test]

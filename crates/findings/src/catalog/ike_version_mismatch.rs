@@ -33,6 +33,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p1-proposal-mismatch", "wrong-destination-address"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 /// `IKEv1` / `IKEv2`.

@@ -21,6 +21,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["renegotiation"],
     scope: Scope::Racoon(detect),
+    also: &[],
 };
 
 fn detect(log: &RacoonLog) -> Vec<TunnelDetection> {

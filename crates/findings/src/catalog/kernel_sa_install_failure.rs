@@ -28,9 +28,25 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["crypto-accelerator-keylen"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
+    if let Some(missing) =
+        neg.first(|e| matches!(e, CharonEvent::KernelInterfaceUnavailable { .. }))
+    {
+        let CharonEvent::KernelInterfaceUnavailable { what } = &missing.event else {
+            return None;
+        };
+        return Some(Detection::new(
+            format!(
+                "charon started without a usable kernel IPsec interface (\"{what}\"): no SA can be \
+                 installed on this host, whatever the configuration. In a container this means the \
+                 NET_ADMIN capability (or the host's network namespace) is missing."
+            ),
+            evidence([missing]),
+        ));
+    }
     let failed = neg.first(|e| matches!(e, CharonEvent::SaInstallFailed { .. }))?;
     let CharonEvent::SaInstallFailed { what } = &failed.event else {
         return None;
@@ -62,6 +78,15 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
 #[cfg(test)]
 mod tests {
     use crate::catalog::testing::{diagnose, ids};
+
+    #[test]
+    fn no_kernel_interface_at_start_in_a_container() {
+        // strongSwan 5.3.5 in Docker without NET_ADMIN (real-logs strongswan-07).
+        let log = "Mar 17 15:46:19 00[DMN] Starting IKE charon daemon (strongSwan 5.3.5, Linux 4.4.5, x86_64)\n\
+                   Mar 17 15:46:19 00[KNL] unable to create netlink socket\n\
+                   Mar 17 15:46:19 00[LIB] feature CUSTOM:libcharon in critical plugin 'charon' has unmet dependency: CUSTOM:kernel-ipsec";
+        assert_eq!(ids(&diagnose("l.log", log)), ["kernel-sa-install-failure"]);
+    }
 
     #[test]
     fn sad_install_failure() {

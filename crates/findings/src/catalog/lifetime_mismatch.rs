@@ -23,6 +23,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["renegotiation"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -26,6 +26,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["debugging"],
     scope: Scope::Host(detect),
+    also: &[],
 };
 
 fn detect(facts: &HostFacts) -> Option<Detection> {

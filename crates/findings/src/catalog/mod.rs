@@ -27,6 +27,8 @@ mod mss_clamping;
 mod nat_id_mismatch;
 mod nat_t_blocked;
 mod negotiation_cap_reached;
+pub(crate) mod negotiation_incomplete;
+mod negotiation_not_in_log;
 mod nic_driver_panic;
 mod outbound_nat_any;
 mod p1_auth_failed;
@@ -108,11 +110,20 @@ pub static CATALOG: &[&Rule] = &[
     &xmlreader_status_page::RULE,
     &logging_insufficient::RULE,
     &negotiation_cap_reached::RULE,
+    &negotiation_incomplete::RULE,
+    &negotiation_not_in_log::RULE,
     &ike_version_mismatch::RULE,
     &disappearing_traffic::RULE,
     &mss_clamping::RULE,
     &weak_crypto::RULE,
 ];
+
+/// Whether the rule's finding says that the log does not show the outcome
+/// (exit code 1: not a failure, but no all-clear either).
+pub fn is_undecided(rule: &Rule) -> bool {
+    std::ptr::eq(rule, &negotiation_incomplete::RULE)
+        || std::ptr::eq(rule, &negotiation_not_in_log::RULE)
+}
 
 /// The catalogue entry with this id.
 pub fn rule_by_id(id: &str) -> Option<&'static Rule> {

@@ -27,6 +27,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p1-id-mismatch"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -27,6 +27,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["fragmentation-mtu", "peer-unreachable"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
@@ -69,9 +70,14 @@ mod tests {
         assert!(left.findings[0]
             .summary
             .contains("IKE_AUTH request to UDP 4500"));
-        assert!(diagnose("right.log", RIGHT).findings.is_empty());
+        // The responder alone saw the negotiation start and nothing more.
+        assert_eq!(
+            ids(&diagnose("right.log", RIGHT)),
+            ["negotiation-incomplete"]
+        );
         let both = diagnose_files(&[("left.log", LEFT), ("right.log", RIGHT)]);
-        assert_eq!(ids(&both), ["nat-t-blocked"]);
+        // The responder's side stays incomplete: its own log shows no outcome.
+        assert_eq!(ids(&both), ["nat-t-blocked", "negotiation-incomplete"]);
     }
 
     #[test]

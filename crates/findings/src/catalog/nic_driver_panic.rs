@@ -27,6 +27,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &[],
     scope: Scope::Host(detect),
+    also: &[],
 };
 
 /// Driver prefixes of FreeBSD NIC drivers (and iflib, which runs them since FreeBSD 12).

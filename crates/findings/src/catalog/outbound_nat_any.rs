@@ -39,6 +39,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["peer-unreachable", "racoon-send-error"],
     scope: Scope::Tunnel(detect),
+    also: &[],
 };
 
 fn detect(facts: &TunnelFacts) -> Option<Detection> {

@@ -26,6 +26,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["aggressive-main-mismatch", "p1-id-mismatch", "psk-mismatch", "nat-id-mismatch", "debugging"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

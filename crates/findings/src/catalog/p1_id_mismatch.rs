@@ -24,6 +24,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["nat-id-mismatch", "p1-auth-failed"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -23,6 +23,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p1-encryption-mismatch", "p1-hash-mismatch", "p1-dh-group-mismatch", "debugging"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -17,6 +17,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p2-proposal-mismatch"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

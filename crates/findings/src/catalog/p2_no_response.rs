@@ -29,6 +29,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["kernel-sa-install-failure", "p2-proposal-mismatch"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -23,6 +23,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p2-encryption-mismatch", "p2-hash-mismatch", "p2-pfs-mismatch", "debugging"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -25,6 +25,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["disappearing-traffic", "overlapping-networks"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -26,6 +26,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["outbound-nat-any"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

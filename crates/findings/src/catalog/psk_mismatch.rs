@@ -1,11 +1,12 @@
 //! `psk-mismatch`: the two ends have different pre-shared keys.
 
-use ipsec_doctor_events::CharonEvent;
+use ipsec_doctor_events::{CharonEvent, RacoonEvent};
 
 use super::common::evidence;
 use crate::negotiation::Negotiation;
+use crate::racoon::{about, RacoonLog};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, TunnelDetection};
 
 pub(crate) static RULE: Rule = Rule {
     id: "psk-mismatch",
@@ -26,6 +27,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p1-auth-failed"],
     scope: Scope::Negotiation(detect),
+    also: &[Scope::Racoon(racoon)],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
@@ -69,6 +71,30 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     ))
 }
 
+/// racoon found no pre-shared key for the peer (ipsec-tools `oakley.c`):
+/// this side has no key for the peer's address or identity, so the keys
+/// cannot match.
+fn racoon(log: &RacoonLog) -> Vec<TunnelDetection> {
+    log.by_tunnel(|e| matches!(e, RacoonEvent::PskNotFound))
+        .into_iter()
+        .map(|(tunnel, lines)| {
+            let summary = format!(
+                "racoon found no pre-shared key for the peer{}: psk.txt has no line for the peer's \
+                 address or identity (or the file is not readable by racoon), so Phase 1 cannot \
+                 authenticate.",
+                about(&tunnel)
+            );
+            let shown: Vec<_> = lines.into_iter().take(3).collect();
+            let detection = Detection::new(summary, crate::racoon::evidence(shown)).with_fix(
+                "racoon: add the peer's address (or its identifier) and the key to psk.txt \
+                 (pfSense 2.1: VPN > IPsec > the Phase 1's Pre-Shared Key), and check the file is \
+                 mode 600 and owned by root.",
+            );
+            (tunnel, detection)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use crate::catalog::testing::{diagnose, diagnose_files, ids};
@@ -103,5 +129,15 @@ Nov 27 10:00:07 11[IKE] <gw|1> message parsing failed";
         let log = "Nov 27 10:00:01 05[CFG] <3> looking for peer configs matching 192.0.2.74[right]...192.0.2.90[left]\n\
                    Nov 27 10:00:01 05[IKE] <gw|3> tried 1 shared key for 'right' - 'left', but MAC mismatched";
         assert_eq!(ids(&diagnose("r.log", log)), ["psk-mismatch"]);
+    }
+
+    #[test]
+    fn racoon_finds_no_pskey_even_in_a_wrapped_paste() {
+        // racoon's own log file, lines wrapped by the paste (real-logs racoon-01).
+        let log = "2002-12-29 12:48:31: NOTIFY: oakley.c:2040:oakley_skeyid(): \n\
+                   couldn't find the proper pskey, try to get one by the peer's address.\n\
+                   2002-12-29 12:48:31: ERROR: oakley.c:2054:oakley_skeyid(): couldn't find \n\
+                   the pskey for B.B.B.B.";
+        assert!(ids(&diagnose("racoon.log", log)).contains(&"psk-mismatch"));
     }
 }

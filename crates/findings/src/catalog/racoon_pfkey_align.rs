@@ -25,6 +25,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["renegotiation", "lifetime-mismatch"],
     scope: Scope::Racoon(detect),
+    also: &[],
 };
 
 fn detect(log: &RacoonLog) -> Vec<TunnelDetection> {

@@ -28,6 +28,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["debugging"],
     scope: Scope::Racoon(detect),
+    also: &[],
 };
 
 fn detect(log: &RacoonLog) -> Vec<TunnelDetection> {

@@ -32,6 +32,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["outbound-nat-any"],
     scope: Scope::Racoon(detect),
+    also: &[],
 };
 
 fn detect(log: &RacoonLog) -> Vec<TunnelDetection> {

@@ -28,6 +28,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["renegotiation"],
     scope: Scope::Racoon(detect),
+    also: &[],
 };
 
 fn is_stuck(e: &RacoonEvent) -> bool {

@@ -27,6 +27,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p2-ts-mismatch", "debugging"],
     scope: Scope::Racoon(detect),
+    also: &[],
 };
 
 fn detect(log: &RacoonLog) -> Vec<TunnelDetection> {

@@ -29,6 +29,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["renegotiation", "dpd-timeout"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
@@ -110,7 +111,7 @@ fn is_renegotiation_failure(event: &CharonEvent) -> bool {
         | CharonEvent::TsUnacceptable { .. }
         | CharonEvent::NoPeerConfig
         | CharonEvent::PskMacMismatch { .. } => true,
-        CharonEvent::NotifyReceived(n) => matches!(
+        CharonEvent::NotifyReceived(n) | CharonEvent::ChildNotifyReceived(n) => matches!(
             n,
             Notify::NoProposalChosen
                 | Notify::TsUnacceptable

@@ -22,4 +22,5 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &[],
     scope: Scope::Derived,
+    also: &[],
 };

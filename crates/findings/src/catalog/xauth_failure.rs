@@ -28,6 +28,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["eap-failure", "p1-auth-failed"],
     scope: Scope::Negotiation(detect),
+    also: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

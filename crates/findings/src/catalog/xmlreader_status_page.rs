@@ -20,6 +20,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &[],
     scope: Scope::Host(detect),
+    also: &[],
 };
 
 fn detect(facts: &HostFacts) -> Option<Detection> {

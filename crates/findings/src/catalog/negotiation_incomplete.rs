@@ -1,0 +1,86 @@
+//! `negotiation-incomplete`: a negotiation started and the log ends (or
+//! moves on) before it succeeded or failed.
+
+use ipsec_doctor_events::CharonEvent;
+
+use super::common::evidence;
+use crate::negotiation::Negotiation;
+use crate::report::Severity;
+use crate::rule::{Detection, Rule, Scope};
+
+pub(crate) static RULE: Rule = Rule {
+    id: "negotiation-incomplete",
+    family: "negotiation-incomplete",
+    severity: Severity::Warning,
+    title: "Negotiation started, outcome not in the log",
+    explanation: "The log shows an IKE negotiation starting (this side initiating, or the peer \
+        initiating to it) but neither an established IKE SA nor a failure: the excerpt ends too early, \
+        the lines that decide it were cut from a paste, or the log levels hide them. This is no \
+        all-clear: the tunnel may well be down. (The finding is given only when no other finding \
+        explains the negotiation; exit code 1.)",
+    fix: &[
+        "Give the log from the negotiation's start until a minute after it: the lines \"IKE_SA ... \
+         established\" or the failure (\"giving up\", \"NO_PROPOSAL_CHOSEN\", \"AUTHENTICATION_FAILED\") \
+         decide it.",
+        "If the log has no more lines, raise the log levels (ipsec-doctor explain debugging) and \
+         reproduce; the other side's log is the next best source.",
+        "For a tunnel that is up now, `swanctl --list-sas` (or `ipsec statusall`, Libreswan's `ipsec \
+         trafficstatus`) shows its SAs.",
+    ],
+    see_also: &["debugging", "peer-unreachable"],
+    scope: Scope::Negotiation(detect),
+    also: &[],
+};
+
+/// Only a negotiation whose start is in the log and whose outcome is not;
+/// the diagnoser keeps this finding only when no other explains the
+/// negotiation.
+fn detect(neg: &Negotiation) -> Option<Detection> {
+    if neg.ike_established_at().is_some() || neg.child_established() || neg.was_up_before {
+        return None;
+    }
+    let start = neg.first(|e| {
+        matches!(
+            e,
+            CharonEvent::InitiatingIkeSa { .. } | CharonEvent::PeerInitiating { .. }
+        )
+    })?;
+    let last = neg.entries.last()?;
+    Some(Detection::new(
+        format!(
+            "An IKE negotiation with {} started, but the log shows neither its success nor its failure \
+             ({} line(s) of it, the last at line {}).",
+            neg.remote.as_deref().unwrap_or("the peer"),
+            neg.entries.len(),
+            last.evidence.line
+        ),
+        evidence([start, last]),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::testing::{diagnose, ids};
+
+    #[test]
+    fn an_initiation_cut_off_before_its_answer() {
+        let log = "Nov 27 00:31:57 13[IKE] initiating IKE_SA gw[1] to 192.0.2.74\n\
+                   Nov 27 00:31:57 13[ENC] generating IKE_SA_INIT request 0 [ SA KE No N(NATD_S_IP) N(NATD_D_IP) ]\n\
+                   Nov 27 00:31:57 13[NET] sending packet: from 192.0.2.90[500] to 192.0.2.74[500] (464 bytes)";
+        let report = diagnose("l.log", log);
+        assert_eq!(ids(&report), ["negotiation-incomplete"]);
+        assert!(
+            report.has_problems(),
+            "no all-clear for a cut-off negotiation"
+        );
+        assert!(!report.has_errors());
+    }
+
+    #[test]
+    fn not_given_when_the_failure_is_known() {
+        let log = "Nov 27 00:31:57 13[IKE] initiating IKE_SA gw[1] to 192.0.2.74\n\
+                   Nov 27 00:32:10 13[IKE] giving up after 5 retransmits\n\
+                   Nov 27 00:32:10 13[IKE] establishing IKE_SA failed, peer not responding";
+        assert_eq!(ids(&diagnose("l.log", log)), ["peer-unreachable"]);
+    }
+}
