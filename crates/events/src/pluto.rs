@@ -90,6 +90,13 @@ pub enum PlutoEvent {
         /// The transform as printed between the brackets.
         transform: String,
     },
+    /// XAuth refused the user's credentials: `XAUTH: User NAME: Authentication
+    /// Failed: Incorrect Username or Password` and `XAUTH: failure
+    /// user(NAME:conn)` (IKEv1 responder, `ikev1_xauth.c`, 3.x-4.x).
+    XauthFailed {
+        /// The user name, where logged.
+        user: String,
+    },
     /// pluto cannot talk to the kernel's IPsec: `FATAL ERROR: Failed to bind
     /// bcast socket in init_netlink() - Perhaps kernel was not compiled with
     /// CONFIG_XFRM` (`kernel_xfrm.c`, 3.x-4.x), `No Kernel XFRM/NETKEY
@@ -218,6 +225,19 @@ fn parse_body(body: &str) -> PlutoEvent {
             st.ends_with("_I1") || st == "IKE_SA_INIT_I" || st.starts_with("IKE_SA_INIT_I ")
         });
         return PlutoEvent::Retransmit { first_message };
+    }
+    if let Some(r) = text.strip_prefix("XAUTH: User ") {
+        if let Some((user, _)) = r.split_once(": Authentication Failed") {
+            return PlutoEvent::XauthFailed {
+                user: user.to_owned(),
+            };
+        }
+    }
+    if let Some(r) = text.strip_prefix("XAUTH: failure user(") {
+        let user = r.split([':', ')']).next().unwrap_or("");
+        return PlutoEvent::XauthFailed {
+            user: user.to_owned(),
+        };
     }
     if let Some(r) = text.strip_prefix("Oakley Transform [") {
         if let Some((transform, tail)) = r.rsplit_once(']') {

@@ -295,6 +295,27 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                 .explains_peer_refusal(),
         ));
     }
+    if let Some(x) = find(&|e| matches!(e, PlutoEvent::XauthFailed { .. })) {
+        let user = match &x.event {
+            PlutoEvent::XauthFailed { user } if !user.is_empty() => format!(" '{user}'"),
+            _ => String::new(),
+        };
+        return Some((
+            "xauth-failure",
+            Detection::new(
+                format!(
+                    "Phase 1 of {conn} is up, but XAuth refused the user{user}: the user name or \
+                     password does not match pluto's XAuth password file or PAM. {RUNS_PLUTO}"
+                ),
+                evidence(&[established, Some(x)]),
+            )
+            .with_fix(
+                "Libreswan: check the user's line in /etc/ipsec.d/passwd (user:crypt-hash:conn) or \
+                 the PAM setup (xauthby=), and the client's user name and password."
+                    .to_owned(),
+            ),
+        ));
+    }
     if let Some(found) = certificate_failure(&conn, entries) {
         return Some(found);
     }

@@ -47,6 +47,24 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
              with the peer's pre-shared key: the keys differ.",
         ));
     }
+    // charon 4.x-6.x (`ike_auth`/`psk_authenticator`): `no shared key found
+    // for 'a'[a] - 'b'[b]`: no secret for these identities at all.
+    if let Some(missing) = neg.first(|e| matches!(e, CharonEvent::NoSharedKey)) {
+        return Some(
+            Detection::new(
+                "charon has no pre-shared key for the identities of this negotiation (\"no shared \
+                 key found\"): the secret is missing, or it is stored for other identities than \
+                 the ones the peers use (IDs by address vs. by name)."
+                    .to_owned(),
+                evidence([missing]),
+            )
+            .with_fix(
+                "strongSwan: add the secret for exactly these identities (swanctl.conf secrets { \
+                 ike-x { id = ...; secret = ... } }, ipsec.secrets: 'LOCAL_ID REMOTE_ID : PSK \"...\"'); \
+                 pfSense/OPNsense: VPN > IPsec > Pre-Shared Keys, or the Phase 1's identifiers.",
+            ),
+        );
+    }
     // Keys derived from different keys fail the exchange that would
     // establish the IKE SA. Once it is established, the keys agree: a message
     // that fails to decrypt or verify later belongs to another SA (IKEv1
@@ -139,5 +157,12 @@ Nov 27 10:00:07 11[IKE] <gw|1> message parsing failed";
                    2002-12-29 12:48:31: ERROR: oakley.c:2054:oakley_skeyid(): couldn't find \n\
                    the pskey for B.B.B.B.";
         assert!(ids(&diagnose("racoon.log", log)).contains(&"psk-mismatch"));
+    }
+
+    #[test]
+    fn no_shared_key_for_the_identities() {
+        // OPNsense (real-logs strongswan-20).
+        let log = "Nov 23 22:29:43 opnsense charon: 09[IKE] <con1-000|4> no shared key found for 'A.A.A.A'[A.A.A.A] - 'B.B.B.B'[B.B.B.B]";
+        assert_eq!(ids(&diagnose("l.log", log)), ["psk-mismatch"]);
     }
 }
