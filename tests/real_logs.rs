@@ -66,7 +66,11 @@ fn real_logs_score_at_least_the_floor_and_never_crash() {
     let mut exit_0_on_failure = Vec::new();
     for case in cases() {
         for id in &case.expect {
-            assert!(known.contains(&id.as_str()), "{}: unknown id {id}", case.file);
+            assert!(
+                known.contains(&id.as_str()),
+                "{}: unknown id {id}",
+                case.file
+            );
         }
         let path = dir().join(&case.file);
         let o = Command::new(env!("CARGO_BIN_EXE_ipsec-doctor"))

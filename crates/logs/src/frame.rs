@@ -264,7 +264,7 @@ fn frame_known(trimmed: &str) -> Option<Framed<'_>> {
         _ => false,
     };
     if unread {
-        if let Some(found) = shape::frame_by_shape(trimmed) {
+        if let Some(found) = shape::frame_by_shape(trimmed, known.daemon == Daemon::Other) {
             // Another program's line is taken for a daemon's only on the
             // shape of charon's own prefix or a pluto state prefix, never on
             // a program tag deep in its text.

@@ -52,8 +52,11 @@ enum Anchor {
 
 /// The line framed by the shape of the daemon message in it, or `None` if
 /// there is none.
-pub(super) fn frame_by_shape(line: &str) -> Option<Framed<'_>> {
-    let (start, anchor) = match find_anchor(line) {
+///
+/// `strict` (for a line of another program) leaves out pluto's weak form,
+/// `"conn": ` alone, which other programs' text also has.
+pub(super) fn frame_by_shape(line: &str, strict: bool) -> Option<Framed<'_>> {
+    let (start, anchor) = match find_anchor(line, strict) {
         Some(found) => found,
         None => {
             // whack's reply code at the start: `002 listening for IKE messages`.
@@ -108,13 +111,13 @@ pub(super) fn frame_by_shape(line: &str) -> Option<Framed<'_>> {
 }
 
 /// Where the first daemon message starts, and by which shape it was found.
-fn find_anchor(line: &str) -> Option<(usize, Anchor)> {
+fn find_anchor(line: &str, strict: bool) -> Option<(usize, Anchor)> {
     let bytes = line.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         let at_boundary = i == 0 || is_boundary(bytes[i - 1]);
         if at_boundary {
-            if let Some(anchor) = anchor_at(line, i) {
+            if let Some(anchor) = anchor_at(line, i, strict) {
                 return Some((i, anchor));
             }
         }
@@ -132,7 +135,7 @@ fn is_boundary(b: u8) -> bool {
     )
 }
 
-fn anchor_at(line: &str, i: usize) -> Option<Anchor> {
+fn anchor_at(line: &str, i: usize, strict: bool) -> Option<Anchor> {
     let rest = &line[i..];
     let first = *rest.as_bytes().first()?;
     if first.is_ascii_digit() || first == b'[' {
@@ -142,7 +145,7 @@ fn anchor_at(line: &str, i: usize) -> Option<Anchor> {
         return None;
     }
     if first == b'"' {
-        return pluto_connection(rest).then_some(Anchor::Pluto);
+        return pluto_connection(rest, strict).then_some(Anchor::Pluto);
     }
     if rest.starts_with("packet from ") && packet_from(&rest["packet from ".len()..]) {
         return Some(Anchor::Pluto);
@@ -180,9 +183,10 @@ fn charon_prefix(text: &str) -> bool {
 }
 
 /// `"conn"[N] ...: ` or `"conn" #N: `, a pluto connection with an instance
-/// or a state number. (`"conn": ` alone is too common in other programs'
-/// text; it is read only after a pluto program tag or a whack code.)
-fn pluto_connection(text: &str) -> bool {
+/// or a state number; unless `strict`, also `"conn": ` (the connection
+/// itself: `"gw": added IKEv2 connection`), with a name without blanks, as
+/// ipsec.conf's connection names are.
+fn pluto_connection(text: &str, strict: bool) -> bool {
     let Some(after) = text.strip_prefix('"') else {
         return false;
     };
@@ -193,6 +197,9 @@ fn pluto_connection(text: &str) -> bool {
         return false;
     }
     let tail = &after[close + 1..];
+    if !strict && tail.starts_with(": ") && !after[..close].contains(' ') {
+        return true;
+    }
     if let Some(instance) = tail.strip_prefix('[') {
         let digits = instance.bytes().take_while(u8::is_ascii_digit).count();
         return digits > 0 && instance[digits..].starts_with(']');
