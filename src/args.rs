@@ -12,11 +12,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Diagnose IPsec logs (strongSwan charon in any common format; files,
-    /// directories, .gz, or - for standard input).
+    /// Diagnose IPsec logs (strongSwan charon, Libreswan/Openswan pluto,
+    /// racoon, in any wrapper; files, directories, .gz, or - for standard
+    /// input).
     ///
-    /// Exit status: 0 no error finding, 1 at least one error finding, 2 usage
-    /// or input error (the readable inputs are still diagnosed).
+    /// Exit status: 0 read and healthy, 1 problems (an error finding, or a
+    /// negotiation whose outcome is not in the log), 2 usage or input error
+    /// (the readable inputs are still diagnosed), 3 no IPsec negotiation
+    /// could be read at all (stderr says why).
     Diagnose {
         /// Log files or directories (read recursively); - reads standard input.
         #[arg(required = true, value_name = "PATH")]

@@ -346,3 +346,68 @@ fn check_reports_configuration_faults_and_a_syntax_error_names_file_and_line() {
     let err = String::from_utf8_lossy(&o.stderr).into_owned();
     assert!(err.contains("swanctl.conf:"), "{err}");
 }
+
+/// Runs with stdout a pipe that is closed after `keep` bytes, as `| head -c`.
+fn run_into_closed_pipe(args: &[&str], keep: usize) -> Output {
+    use std::io::Read;
+    let mut child = bin()
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let mut out = child.stdout.take().expect("stdout");
+    let mut first = vec![0u8; keep];
+    out.read_exact(&mut first).expect("first bytes");
+    drop(out);
+    child.wait_with_output().expect("exits")
+}
+
+#[test]
+fn a_closed_pipe_keeps_the_diagnosis_exit_code_and_says_nothing() {
+    let o = run_into_closed_pipe(&["diagnose", "examples/pfsense-central-syslog.log"], 10);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+    let o = run_into_closed_pipe(&["catalog", "--format", "json"], 10);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&o.stderr), "");
+}
+
+#[test]
+fn nothing_ipsec_in_the_input_exits_3_and_says_why_on_stderr() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("sshd.log");
+    std::fs::write(
+        &path,
+        "Here is my log:\n\
+         Nov 27 00:31:58 fw1 ipsec-helper[7]: ipsec status requested by cron\n",
+    )
+    .expect("write");
+    let o = run(&["diagnose", path.to_str().expect("utf-8 path")]);
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("no IPsec negotiation could be read"), "{err}");
+    assert!(
+        err.contains("sshd.log:2:"),
+        "the line that mentions IPsec: {err}"
+    );
+}
+
+#[test]
+fn a_cut_off_negotiation_is_no_all_clear() {
+    let o = bin()
+        .args(["diagnose", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().expect("stdin").write_all(
+                b"I/charon  (14804): 13[IKE] initiating IKE_SA android[7] to 198.51.100.4\n",
+            )?;
+            child.wait_with_output()
+        })
+        .expect("runs");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("negotiation-incomplete"));
+}
