@@ -134,8 +134,9 @@ pub enum CharonEvent {
     ChildNotifyReceived(Notify),
     /// charon has no kernel interface to install SAs with: `unable to create
     /// netlink socket` (kernel-netlink, 4.x-6.x; in containers without
-    /// CAP_NET_ADMIN), `feature CUSTOM:libcharon in critical plugin 'charon'
-    /// has unmet dependency: CUSTOM:kernel-ipsec` (plugin loader, 5.0+).
+    /// CAP_NET_ADMIN). (The plugin loader's `... has unmet dependency:
+    /// CUSTOM:kernel-ipsec` that follows is left to it: one literal less for
+    /// the sieve.)
     KernelInterfaceUnavailable {
         /// The message, for the finding's explanation.
         what: String,
@@ -198,6 +199,16 @@ pub enum CharonEvent {
         local: String,
         /// Remote address pattern of the matched config.
         remote: String,
+    },
+    /// The responder's chosen peer config refused the peer's authentication:
+    /// `selected peer config 'name' unacceptable: non-matching authentication
+    /// done` (`inacceptable` in 4.6.0-5.6.3; IKEv2 `ike_auth.c`, IKEv1 XAuth
+    /// `xauth.c`).
+    PeerConfigUnacceptable {
+        /// The peer config.
+        name: String,
+        /// charon's reason, where given.
+        reason: String,
     },
     /// `selected peer config 'name'`.
     SelectedPeerConfig(String),
@@ -385,6 +396,123 @@ pub enum CharonEvent {
     },
     /// A message that means nothing to diagnosis.
     Unrecognized,
+    /// The daemon or its loader refused a connection, secret or certificate
+    /// (see [`config_load_failure`]).
+    ConfigLoadFailed {
+        /// What was refused, as logged.
+        what: String,
+        /// What it will break.
+        affects: ConfigPart,
+    },
+}
+
+/// What a refused configuration breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub enum ConfigPart {
+    /// The Phase 1 (IKE) proposal.
+    Phase1Proposal,
+    /// The Phase 2 (ESP/AH) proposal or PFS setting.
+    Phase2Proposal,
+    /// A secret, certificate or key: authentication.
+    Credentials,
+    /// The connection (or the whole configuration) as such.
+    Connection,
+}
+
+/// Which part of the configuration a refusal names, by the option or the
+/// proposal kind in it.
+fn refused_part(m: &str, default: ConfigPart) -> ConfigPart {
+    use ConfigPart as P;
+    let has = |w: &str| m.contains(w);
+    if has("esp=")
+        || has("esp string")
+        || has("phase2alg")
+        || has("esp_proposals")
+        || has("ah_proposals")
+        || has("ESP ")
+        || has("PFS")
+    {
+        P::Phase2Proposal
+    } else if has("ike=") || has("ike string") || has("IKE ") || has("proposals") {
+        P::Phase1Proposal
+    } else {
+        default
+    }
+}
+
+/// A configuration Libreswan's pluto or whack refused to load (3.x-5.x,
+/// Openswan 2.6; docs/wordings/config-load.tsv). `None` for any other
+/// message.
+pub fn libreswan_config_load_failure(m: &str) -> Option<(ConfigPart, &str)> {
+    use ConfigPart as P;
+    let m = m.trim();
+    let part = |default| refused_part(m, default);
+    // Libreswan pluto: `Failed to add connection "x": ike string error: ...`
+    // (3.21-3.32), `"x": failed to add connection: ...` (4.0+), Openswan
+    // and 3.0-3.20 `ike string error: ...`, `esp string error`, `got 0
+    // transforms for ike="..."`; algorithm parsing `... algorithm 'x' is not
+    // supported|recognized` (3.27-5.3), `... is invalid as PFS policy is
+    // disabled` (3.25), `either all or no ESP proposals should specify DH`.
+    if m.starts_with("Failed to add connection")
+        || m.contains("failed to add connection")
+        || m.contains("string error: ")
+        || m.starts_with("got 0 transforms for")
+        || m.contains("either all or no ") && m.contains(" proposals should specify")
+    {
+        return Some((part(P::Connection), m));
+    }
+    if m.contains("certificate '") && m.contains("not found in the NSS database")
+        || m.starts_with("no secrets filename matched")
+        || m.starts_with("problem with secrets file")
+    {
+        return Some((P::Credentials, m));
+    }
+    None
+}
+
+/// A configuration strongSwan's charon or its loaders (vici, stroke,
+/// starter, swanctl; 4.6-6.x) refused to load
+/// (docs/wordings/config-load.tsv). `None` for any other message.
+pub fn config_load_failure(m: &str) -> Option<(ConfigPart, &str)> {
+    use ConfigPart as P;
+    let m = m.trim();
+    let part = |default| refused_part(m, default);
+    // strongSwan: swanctl `loading connection 'x' failed: ...`, vici
+    // `invalid value for: proposals, config discarded`, `unknown option: x,
+    // config discarded`, `unable to load certificate: x`, stroke `skipped
+    // invalid proposal string: x`, proposal parsing `algorithm 'x' not
+    // recognized`, `a DH group is mandatory in IKE proposals`, starter `#
+    // unknown keyword 'x'`, `# bad value: x=y`, `# ignored conn 'x' due to 1
+    // parsing error`, `unable to start strongSwan -- fatal errors in
+    // config`, yacc `/etc/ipsec.conf:6: syntax error, ...`.
+    if m.starts_with("loading connection '")
+        || m.ends_with(", config discarded")
+        || m.starts_with("skipped invalid proposal string")
+        || m.starts_with("algorithm '") && m.ends_with("not recognized")
+        || m.contains(" is mandatory in ") && m.contains(" proposals")
+        || m.contains("encryption algorithms can't be contained in the same")
+        || m.starts_with("# unknown keyword")
+        || m.starts_with("# bad value")
+        || m.starts_with("# ignored conn")
+        || m.contains("fatal errors in config")
+        || m.starts_with("can't reload config file due to errors")
+        || m.contains(": syntax error, unexpected")
+        || m.contains("ipsec.conf:") && m.contains("syntax error")
+    {
+        return Some((part(P::Connection), m));
+    }
+    if m.starts_with("unable to load certificate")
+        || m.contains("malformed secret")
+        || m.starts_with("opening secrets file '")
+        || m.starts_with("loading shared secret failed")
+        || m.starts_with("loading certificate from '") && m.ends_with("failed")
+        || m.starts_with("loading private key from '") && m.ends_with("failed")
+        || m.starts_with("expanding file expression '") && m.ends_with("failed")
+    {
+        return Some((P::Credentials, m));
+    }
+    None
 }
 
 /// What an EAP failure message says went wrong.
@@ -452,7 +580,14 @@ pub fn packet_bytes(line: &str) -> Option<u32> {
 /// Parses one charon message (the text after the thread, group and IKE SA tag).
 pub fn parse_charon(message: &str) -> CharonEvent {
     let m = message.trim();
-    parse_inner(m).unwrap_or(CharonEvent::Unrecognized)
+    parse_inner(m)
+        .or_else(|| {
+            config_load_failure(m).map(|(affects, what)| CharonEvent::ConfigLoadFailed {
+                what: what.to_owned(),
+                affects,
+            })
+        })
+        .unwrap_or(CharonEvent::Unrecognized)
 }
 
 fn parse_inner(m: &str) -> Option<CharonEvent> {
@@ -493,7 +628,10 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
         };
     }
     match m {
-        "no proposal found" | "received proposals unacceptable" => return Some(E::NoProposalFound),
+        // `received proposals inacceptable`: 4.6.0-5.6.3 (`ike_init.c`).
+        "no proposal found"
+        | "received proposals unacceptable"
+        | "received proposals inacceptable" => return Some(E::NoProposalFound),
         "no peer config found" | "no matching peer config found" => return Some(E::NoPeerConfig),
         "could not decrypt payloads" => return Some(E::CouldNotDecrypt),
         "message parsing failed" => return Some(E::MessageParsingFailed),
@@ -583,6 +721,8 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
     if let Some(rest) = m
         .strip_prefix("CHILD_SA ")
         .or_else(|| m.strip_prefix("outbound CHILD_SA "))
+        // 5.5.3+ while rekeying (`child_rekey.c`: `%sCHILD_SA ...`).
+        .or_else(|| m.strip_prefix("inbound CHILD_SA "))
     {
         return child_sa_line(rest);
     }
@@ -657,12 +797,25 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
         });
     }
     if let Some(rest) = m.strip_prefix("selected peer config ") {
+        for word in ["' unacceptable", "' inacceptable"] {
+            if let Some((name, tail)) = rest.split_once(word) {
+                return Some(E::PeerConfigUnacceptable {
+                    name: name.trim_start_matches('\'').to_owned(),
+                    reason: tail.trim_start_matches(':').trim().to_owned(),
+                });
+            }
+        }
         let name = rest.trim_matches(|c| c == '\'' || c == '"');
         return Some(E::SelectedPeerConfig(name.to_owned()));
     }
     if let Some(rest) = m.strip_prefix("traffic selectors ") {
-        let pair = rest.strip_suffix(" unacceptable")?;
-        let (local_ts, remote_ts) = pair.split_once(" === ")?;
+        // `%#R === %#R unacceptable` (5.7.0+), `inacceptable` (5.3.4-5.6.3),
+        // `%#R=== %#R inacceptable` (4.6.0-5.3.3); `child_create.c`.
+        let pair = rest
+            .strip_suffix(" unacceptable")
+            .or_else(|| rest.strip_suffix(" inacceptable"))?;
+        let (local_ts, remote_ts) = pair.split_once("=== ")?;
+        let local_ts = local_ts.trim_end();
         return Some(E::TsUnacceptable {
             local_ts: local_ts.trim().to_owned(),
             remote_ts: remote_ts.trim().to_owned(),
@@ -671,9 +824,14 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
     if m.starts_with("unable to install") && m.ends_with("in kernel") {
         return Some(E::SaInstallFailed { what: m.to_owned() });
     }
-    if m.starts_with("unable to create netlink socket")
-        || m.contains("has unmet dependency: CUSTOM:kernel-ipsec")
-    {
+    // The kernel refuses an SPI for the CHILD_SA: `allocating SPI failed:
+    // Operation not supported (95)` (kernel-netlink), `unable to allocate
+    // SPIs from kernel` (child_create.c), IKEv1 `allocating SPI failed`
+    // (quick_mode.c); 4.6.0-6.x.
+    if m.starts_with("allocating SPI failed") || m == "unable to allocate SPIs from kernel" {
+        return Some(E::SaInstallFailed { what: m.to_owned() });
+    }
+    if m.starts_with("unable to create netlink socket") {
         return Some(E::KernelInterfaceUnavailable { what: m.to_owned() });
     }
     if let Some(rest) = m.strip_prefix("scheduling rekeying in ") {
@@ -692,6 +850,15 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
         return Some(E::MaxLifetime {
             seconds: seconds(rest)?,
         });
+    }
+    // 6.0.6+ (`ike_init.c`): `192.0.2.1 is initiating IKE_SA gw[3]`.
+    if let Some((remote, sa)) = m.split_once(" is initiating IKE_SA ") {
+        if !remote.contains(' ') && sa_name(sa).is_some() {
+            return Some(E::PeerInitiating {
+                remote: remote.to_owned(),
+                mode: ExchangeMode::Ikev2,
+            });
+        }
     }
     if let Some(rest) = m.strip_suffix(" is initiating an IKE_SA") {
         return Some(E::PeerInitiating {
@@ -871,8 +1038,9 @@ fn credentials(m: &str) -> Option<CharonEvent> {
     // EAP (libcharon/sa/ikev2/authenticators/eap_authenticator.c, the
     // eap-mschapv2, eap-md5 and eap-radius plugins).
     if let Some(rest) = m.strip_prefix("EAP method ") {
-        let (method, user) = rest.split_once(" failed for peer ")?;
-        return Some(eap(K::Credentials, Some(method), Some(quoted(user))));
+        if let Some((method, user)) = rest.split_once(" failed for peer ") {
+            return Some(eap(K::Credentials, Some(method), Some(quoted(user))));
+        }
     }
     if let Some(method) = m
         .strip_suffix(" method failed")

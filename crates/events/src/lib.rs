@@ -32,8 +32,9 @@ mod proposal;
 mod racoon;
 
 pub use charon::{
-    packet_bytes, parse_charon, CharonEvent, Direction, EapFailureKind, Endpoint, ExchangeMode,
-    IdEndpoint, Payloads, ProposalList, SaName,
+    config_load_failure, libreswan_config_load_failure, packet_bytes, parse_charon, CharonEvent,
+    ConfigPart, Direction, EapFailureKind, Endpoint, ExchangeMode, IdEndpoint, Payloads,
+    ProposalList, SaName,
 };
 pub use kernel::{parse_kernel, KernelEvent};
 pub use notify::Notify;

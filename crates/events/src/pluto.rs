@@ -146,6 +146,15 @@ pub enum PlutoEvent {
         /// The identity, e.g. `right.lab.example`.
         id: String,
     },
+    /// pluto refused to load a connection or its secrets (`Failed to add
+    /// connection "x": ike string error: ...`; see
+    /// [`crate::config_load_failure`]).
+    ConfigLoadFailed {
+        /// What was refused, as logged.
+        what: String,
+        /// What it will break.
+        affects: crate::ConfigPart,
+    },
     /// Anything else.
     Unrecognized,
 }
@@ -174,11 +183,19 @@ pub fn parse_pluto(message: &str) -> PlutoLine {
     let (connection, state, body) = split_prefix(rest);
     if let Some(r) = body.strip_prefix("ERROR: ") {
         error = true;
+        let event = match parse_body(r) {
+            // 3.22-3.32 print NSS's refusal of a certificate after `ERROR: `
+            // (`ERROR: Issuer certificate is invalid.`, `nss_cert_verify.c`).
+            PlutoEvent::Unrecognized => {
+                certificate(&format!("ERROR: {r}")).unwrap_or(PlutoEvent::Unrecognized)
+            }
+            event => event,
+        };
         return PlutoLine {
             connection,
             state,
             error,
-            event: parse_body(r),
+            event,
         };
     }
     PlutoLine {
@@ -212,13 +229,20 @@ fn split_prefix(s: &str) -> (Option<String>, Option<u64>, &str) {
 }
 
 fn parse_body(body: &str) -> PlutoEvent {
-    // 3.x puts the state name first: "STATE_MAIN_I4: ISAKMP SA established".
+    // 3.x puts the state name first: "STATE_MAIN_I4: ISAKMP SA established";
+    // 5.1+ names IKEv2 states without "STATE_" ("IKE_SA_INIT_I: ...").
     let (state_name, text) = match body.split_once(": ") {
-        Some((st, t)) if st.starts_with("STATE_") && !st.contains(' ') => (Some(st), t),
+        Some((st, t)) if is_state_name(st) => (Some(st), t),
         _ => (None, body),
     };
     if let Some(ev) = local_proposal(text) {
         return ev;
+    }
+    if let Some((affects, what)) = crate::libreswan_config_load_failure(body) {
+        return PlutoEvent::ConfigLoadFailed {
+            what: what.to_owned(),
+            affects,
+        };
     }
     if text.contains("retransmission; will wait") {
         let first_message = state_name.is_some_and(|st| {
@@ -290,12 +314,14 @@ fn parse_body(body: &str) -> PlutoEvent {
             child: !text.contains(":IKE="),
         };
     }
+    // 4.7+ `initiator|responder established IKE SA`, 4.5-4.6 `established
+    // IKE SA; authenticated using authby=...`, IKEv1 `IKE SA established`,
+    // 3.x `sent MR3|AI2|MI3, ISAKMP SA established` after the state name.
     if text.starts_with("initiator established IKE SA")
         || text.starts_with("responder established IKE SA")
+        || text.starts_with("established IKE SA")
         || text.starts_with("IKE SA established")
-        || text.starts_with("ISAKMP SA established")
-        || text.contains("sent MR3, ISAKMP SA established")
-        || text.contains("sent MI3") && text.contains("ISAKMP SA established")
+        || text.contains("ISAKMP SA established")
     {
         return PlutoEvent::IkeSaEstablished;
     }
@@ -315,21 +341,40 @@ fn parse_body(body: &str) -> PlutoEvent {
             remote: String::new(),
         };
     }
+    match peer_notification(text) {
+        Some("NO_PROPOSAL_CHOSEN" | "v2N_NO_PROPOSAL_CHOSEN") => return PlutoEvent::PeerNoProposal,
+        Some("AUTHENTICATION_FAILED" | "v2N_AUTHENTICATION_FAILED") => {
+            return PlutoEvent::PeerAuthFailed
+        }
+        Some("INVALID_ID_INFORMATION" | "TS_UNACCEPTABLE" | "v2N_TS_UNACCEPTABLE") => {
+            return PlutoEvent::PeerTsRejected
+        }
+        _ => {}
+    }
+    // Debug lines (`| ...`, plutodebug) are not messages.
+    if text.starts_with("| ") {
+        return PlutoEvent::Unrecognized;
+    }
     if text.contains("NO_PROPOSAL_CHOSEN")
-        && (text.starts_with("received and ignored notification payload")
-            || text.starts_with("dropping unexpected IKE_SA_INIT message containing")
-            || text.contains("rejected Child SA with NO_PROPOSAL_CHOSEN")
-            || text.contains("v2N_NO_PROPOSAL_CHOSEN"))
+        && (text.contains("rejected Child SA with NO_PROPOSAL_CHOSEN")
+            || text.contains("v2N_NO_PROPOSAL_CHOSEN")
+            // 3.25-5.3 `IKE_AUTH response contained the error notification
+            // NO_PROPOSAL_CHOSEN`, `CREATE_CHILD_SA failed with error
+            // notification NO_PROPOSAL_CHOSEN`.
+            || text.contains("error notification NO_PROPOSAL_CHOSEN")
+            || text.contains("was rejected with NO_PROPOSAL_CHOSEN"))
     {
         return PlutoEvent::PeerNoProposal;
     }
     if text.starts_with("we require PFS but") || text.contains("we don't want PFS") {
         return PlutoEvent::PfsMismatch;
     }
+    // 3.28+ `IKE SA authentication request rejected by peer: X`; 3.25-3.27
+    // `IKE SA authentication request rejected: X`.
     if text.contains("AUTHENTICATION_FAILED")
         && (text.contains("rejected by peer")
-            || text.contains("v2N_AUTHENTICATION_FAILED")
-            || text.starts_with("received and ignored notification payload: AUTHENTICATION_FAILED"))
+            || text.contains("authentication request rejected")
+            || text.contains("v2N_AUTHENTICATION_FAILED"))
     {
         return PlutoEvent::PeerAuthFailed;
     }
@@ -340,6 +385,19 @@ fn parse_body(body: &str) -> PlutoEvent {
         return PlutoEvent::NoPsk {
             id: id.trim_matches('\'').to_owned(),
         };
+    }
+    // IKEv1, every version (`ikev1_spdb_struct.c`): ``Can't authenticate: no
+    // preshared key found for `A' and `B'``.
+    if let Some(ids) = text.strip_prefix("Can't authenticate: no preshared key found for ") {
+        return PlutoEvent::NoPsk {
+            id: ids.replace(['`', '\''], ""),
+        };
+    }
+    // IKEv1, every version and Openswan 2.6 (`ikev1.c`): the classic wrong
+    // pre-shared key, `probable authentication failure (mismatch of
+    // preshared secrets?): malformed payload in packet`.
+    if text.starts_with("probable authentication failure (mismatch of preshared secrets?)") {
+        return PlutoEvent::UndecryptableReply;
     }
     if text.starts_with("authentication failed: computed hash does not match")
         || text.starts_with("received Hash Payload does not match computed value")
@@ -352,19 +410,61 @@ fn parse_body(body: &str) -> PlutoEvent {
     }
     if text.contains("TS_UNACCEPTABLE") && text.contains("rejected Child SA")
         || text.contains("v2N_TS_UNACCEPTABLE")
-        || text.starts_with("received and ignored notification payload: INVALID_ID_INFORMATION")
+        || text.contains("error notification TS_UNACCEPTABLE")
+        || text.contains("was rejected with TS_UNACCEPTABLE")
     {
         return PlutoEvent::PeerTsRejected;
     }
     if let Some(event) = certificate(text) {
         return event;
     }
+    // `No IKEv2 connection found with compatible Traffic Selectors` (and a
+    // lower-case `no` in 4.6 and 5.0-5.3); 5.4 `Child SA's Traffic Selector
+    // request {...} does not match any IKEv2 connection; responding with
+    // TS_UNACCEPTABLE` (`ikev2_ts.c`).
     if text.starts_with("No IKEv2 connection found with compatible Traffic Selectors")
+        || text.starts_with("no IKEv2 connection found with compatible Traffic Selectors")
         || text.starts_with("cannot respond to IPsec SA request because no connection is known")
+        || text.starts_with("Child SA's Traffic Selector request")
+            && text.contains("responding with TS_UNACCEPTABLE")
     {
         return PlutoEvent::NoTsMatch;
     }
     PlutoEvent::Unrecognized
+}
+
+/// `STATE_MAIN_I1`, and 5.1+'s `IKE_SA_INIT_I`, `IKE_AUTH_R`,
+/// `ESTABLISHED_IKE_SA`: capitals, digits and underscores with one
+/// underscore at least.
+fn is_state_name(word: &str) -> bool {
+    word.len() >= 4
+        && word.contains('_')
+        && word.bytes().next().is_some_and(|b| b.is_ascii_uppercase())
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && !matches!(word, "NSS_ERROR")
+}
+
+/// A notification the peer sent and pluto ignored or reported, IKEv1 and
+/// IKEv2, across versions: 3.27-5.1 `received and ignored notification
+/// payload: X`; 3.3-5.1 `ignoring informational payload X, msgid=...,
+/// length=...`; Openswan 2.6/3.0 `ignoring informational payload, type X
+/// msgid=...`; 5.2+ `ignoring unsecured informational payload X, length=...`
+/// and `ignoring secured informational payload X, ...`; 5.2+ `ignoring
+/// IKE_SA_INIT response containing X notification`; 3.25-5.0 `dropping
+/// unexpected IKE_SA_INIT message containing X notification`.
+fn peer_notification(text: &str) -> Option<&str> {
+    let rest = text
+        .strip_prefix("received and ignored notification payload: ")
+        .or_else(|| text.strip_prefix("ignoring informational payload, type "))
+        .or_else(|| text.strip_prefix("ignoring informational payload "))
+        .or_else(|| text.strip_prefix("ignoring unsecured informational payload "))
+        .or_else(|| text.strip_prefix("ignoring secured informational payload "))
+        .or_else(|| text.strip_prefix("ignoring IKE_SA_INIT response containing "))
+        .or_else(|| text.strip_prefix("dropping unexpected IKE_SA_INIT message containing "))?;
+    let name = rest.split([',', ' ']).next()?;
+    (!name.is_empty()).then_some(name)
 }
 
 fn certificate(text: &str) -> Option<PlutoEvent> {
@@ -377,8 +477,35 @@ fn certificate(text: &str) -> Option<PlutoEvent> {
             reason: reason.trim_end_matches('.').to_owned(),
         });
     }
-    let (_, claimed) =
-        text.split_once("peer certificate subjectAltName extension does not match ")?;
+    // 3.22-3.32 `ERROR: <NSS text>`, 4.0-4.5 `NSS ERROR: <NSS text>`, 4.0+
+    // `NSS: end certificate invalid` (`nss_cert_verify.c`).
+    for prefix in ["NSS ERROR: ", "ERROR: "] {
+        if let Some(reason) = text.strip_prefix(prefix) {
+            if reason.contains("certificate") || reason.contains("Certificate") {
+                let expired = reason.contains("expired") || reason.contains("not yet valid");
+                let code = if expired {
+                    "SEC_ERROR_EXPIRED_CERTIFICATE"
+                } else {
+                    "SEC_ERROR_UNKNOWN_ISSUER"
+                };
+                return Some(PlutoEvent::CertInvalid {
+                    subject: String::new(),
+                    code: code.to_owned(),
+                    reason: reason.trim_end_matches('.').to_owned(),
+                });
+            }
+        }
+    }
+    // 4.6+ `X509: authentication failed; peer certificate subjectAltName
+    // extension does not match ID_FQDN 'x'`; 3.30-4.4 without "peer " and
+    // the X509 prefix; `certificate contains no subjectAltName extension to
+    // match ID_FQDN 'x'` (3.30+), `... matching 'x'` (3.28-3.29).
+    let (_, claimed) = text
+        .split_once("certificate subjectAltName extension does not match ")
+        .or_else(|| text.split_once("certificate contains no subjectAltName extension to match "))
+        .or_else(|| {
+            text.split_once("certificate contains no subjectAltName extension matching ")
+        })?;
     // `ID_FQDN 'right.lab.example'`
     let id = claimed
         .split_once('\'')
@@ -405,12 +532,19 @@ fn local_proposal(text: &str) -> Option<PlutoEvent> {
 fn gave_up(state_name: Option<&str>, text: &str) -> Option<PlutoEvent> {
     // 4.x: "STATE_V2_PARENT_I1: 5 second timeout exceeded after 3 retransmits.  ..."
     // 3.x: "max number of retransmissions (8) reached STATE_MAIN_I1.  ..."
+    // 3.23-5.x: "STATE_MAIN_I1: max number of retransmissions (2) reached
+    // after 1 seconds.  ..." (the state comes first).
     let state = if text.contains(" second timeout exceeded after ") {
         state_name.unwrap_or("").to_owned()
     } else if let Some(r) = text.strip_prefix("max number of retransmissions") {
-        r.split_once(" reached ")
-            .map(|(_, s)| s.split(['.', ' ']).next().unwrap_or("").to_owned())
-            .unwrap_or_default()
+        match state_name {
+            Some(st) => st.to_owned(),
+            None => r
+                .split_once(" reached ")
+                .map(|(_, s)| s.split(['.', ' ']).next().unwrap_or("").to_owned())
+                .filter(|s| s != "after")
+                .unwrap_or_default(),
+        }
     } else {
         return None;
     };

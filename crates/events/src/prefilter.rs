@@ -25,8 +25,8 @@ pub const SIGNATURES: &[&str] = &[
     "no acceptable ",
     "peer config",
     "decrypt",
-    "behind NAT",
-    "faking NAT",
+    // "behind NAT", "faking NAT"
+    " NAT",
     "DPD",
     "HASH",
     "failed",
@@ -42,7 +42,8 @@ pub const SIGNATURES: &[&str] = &[
     // Not "initiating ": "reinitiating already active tasks" is frequent.
     "initiating IKE_SA",
     "initiating Main Mode",
-    "is initiating a",
+    // "is initiating a Main Mode IKE_SA", 6.0.6+ "is initiating IKE_SA x[1]"
+    "is initiating ",
     "ed between",
     " and TS ",
     "deleting IKE_SA ",
@@ -64,12 +65,25 @@ pub const SIGNATURES: &[&str] = &[
     "crl is stale",
     "entity cert",
     "EAP_NAK",
-    "XAuth secrets",
+    // "XAuth secrets", "malformed secret"
+    "secret",
     "unsupported IKE version",
     "timed out after",
     // no kernel interface (charon started in a container, no XFRM)
     "netlink socket",
-    "unmet dependency",
+    // SPI refused by the kernel; old spellings (4.6-5.6: "inacceptable").
+    "allocat",
+    "inacceptable",
+    // configuration refused at load (charon::config_load_failure; the
+    // rest of its wordings hold "failed")
+    "discarded",
+    "not recognized",
+    "mandatory in",
+    // starter: "# unknown keyword", "# bad value", "### 1 parsing error"
+    "# ",
+    "fatal error",
+    "skipped invalid",
+    "syntax error",
 ];
 
 /// Whether a charon message may mean something to diagnosis: `false` only

@@ -104,6 +104,13 @@ pub enum RacoonEvent {
     /// `phase2 negotiation failed ...`, `give up to get IPsec-SA ...`: a
     /// failure that names no cause.
     NegotiationFailed,
+    /// racoon will not read its pre-shared key file: `/etc/racoon/psk.txt
+    /// has weak file permission`, `failed to open pre_share_key file
+    /// /etc/racoon/psk.txt` (ipsec-tools `localconf.c`/`oakley.c`, 0.6-0.8).
+    PskFileUnreadable {
+        /// The message.
+        what: String,
+    },
     /// Anything else.
     Unrecognized,
 }
@@ -214,6 +221,13 @@ fn parse_event(m: &str) -> RacoonEvent {
     let bare = m.trim_end_matches('.');
     if bare.starts_with("couldn't find the pskey") || m.contains(":oakley_skeyid(): ") {
         return E::PskNotFound;
+    }
+    if bare.ends_with("has weak file permission")
+        || bare.starts_with("failed to open pre_share_key file")
+    {
+        return E::PskFileUnreadable {
+            what: bare.to_owned(),
+        };
     }
     if m.contains("INVALID-PAYLOAD-TYPE") {
         return E::InvalidPayloadType;

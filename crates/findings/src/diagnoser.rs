@@ -418,7 +418,7 @@ impl Diagnoser {
                 }
                 return;
             }
-            Daemon::Unknown if !framed.message.is_empty() => {
+            Daemon::Unknown | Daemon::Wrapper if !framed.message.is_empty() => {
                 // racoon's own log file and pasted excerpts carry no program
                 // name; a pasted crash dump carries nothing at all.
                 let line = parse_racoon(&framed.message);
@@ -436,7 +436,7 @@ impl Diagnoser {
         }
         let xmlreader = || xmlreader_finder().find(raw.as_bytes()).is_some();
         let interesting = match framed.daemon {
-            Daemon::Charon | Daemon::CharonSystemd | Daemon::Unknown => true,
+            Daemon::Charon | Daemon::CharonSystemd | Daemon::Unknown | Daemon::Wrapper => true,
             Daemon::Php | Daemon::Other => xmlreader(),
             _ => false,
         };
@@ -497,7 +497,7 @@ impl Diagnoser {
         if !known_charon && !recognised {
             // A bare pluto message pasted without its prefix (`Oakley
             // Transform [...] refused`): charon's reading went first.
-            if framed.daemon == Daemon::Unknown
+            if matches!(framed.daemon, Daemon::Unknown | Daemon::Wrapper)
                 && parse_pluto(&framed.message).event != PlutoEvent::Unrecognized
             {
                 self.push_pluto(&framed, &path, line_no, raw);

@@ -198,7 +198,7 @@ impl Negotiation {
             | E::PskMacMismatch { .. } => {
                 self.heard_from_peer = true;
             }
-            E::SelectedPeerConfig(name) => {
+            E::SelectedPeerConfig(name) | E::PeerConfigUnacceptable { name, .. } => {
                 self.conn.get_or_insert_with(|| name.clone());
             }
             E::TsListHeader { for_us } => self.ts_list_for_us = Some(*for_us),

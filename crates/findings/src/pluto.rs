@@ -235,6 +235,30 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
         format!("\"{name}\"")
     };
 
+    // pluto refused the connection (or its secrets) when it was added.
+    if let Some(c) = find(&|e| matches!(e, PlutoEvent::ConfigLoadFailed { .. })) {
+        let (what, affects) = match &c.event {
+            PlutoEvent::ConfigLoadFailed { what, affects } => (what.as_str(), *affects),
+            _ => ("", ipsec_doctor_events::ConfigPart::Connection),
+        };
+        return Some((
+            "config-load-error",
+            Detection::new(
+                format!(
+                    "pluto refused {conn} when it was loaded (\"{what}\"): {} is not in effect, so \
+                     the connection is not there to negotiate. {RUNS_PLUTO}",
+                    crate::catalog::config_load_error::consequence(affects)
+                ),
+                evidence(&[Some(c)]),
+            )
+            .with_fix(
+                "Libreswan: correct the value in ipsec.conf (ike=, esp=/phase2alg=, leftcert=) and \
+                 run `ipsec auto --add NAME` (or restart ipsec); `ipsec auto --status` must then list \
+                 the connection. `ipsec algparse` shows what this Libreswan supports."
+                    .to_owned(),
+            ),
+        ));
+    }
     // pluto has no kernel interface at all: nothing can be installed.
     if let Some(k) = find(&|e| matches!(e, PlutoEvent::KernelInterfaceFailed { .. })) {
         let reason = match &k.event {

@@ -32,7 +32,16 @@ use ipsec_doctor_events::SIGNATURES;
 use ipsec_doctor_logs::{frame, Daemon, Format};
 
 /// Program names whose every line diagnosis reads (or may read, for PHP).
-const PROGRAMS: &[&str] = &["racoon", "pluto", "kernel", "xmlreader"];
+/// NetworkManager and its VPN plugins (`nm-...-service`) wrap charon's and
+/// pluto's lines in their own ([`ipsec_doctor_logs::Daemon::Wrapper`]).
+const PROGRAMS: &[&str] = &[
+    "racoon",
+    "pluto",
+    "kernel",
+    "xmlreader",
+    "NetworkManager",
+    "nm-",
+];
 /// charon prints traffic selectors one per line after a header containing
 /// this; the items themselves hold no literal, so the lines that follow it
 /// and look like one (`  10.1.0.0/24`, `dynamic`) are kept.

@@ -54,6 +54,10 @@ pub enum Daemon {
     Kernel,
     /// PHP, as pfSense's web GUI logs it.
     Php,
+    /// A program that passes on an IPsec daemon's output in its own lines
+    /// (NetworkManager and its VPN plugins): its message is read as a pasted
+    /// daemon message.
+    Wrapper,
     /// A program that is none of the above.
     Other,
     /// No program name on the line.
@@ -72,6 +76,13 @@ impl Daemon {
             "pluto" => Daemon::Pluto,
             "kernel" => Daemon::Kernel,
             "php" | "php-fpm" | "php-cgi" => Daemon::Php,
+            // NetworkManager-strongswan (before charon-nm), -libreswan and
+            // -l2tp log the daemon's lines as their own.
+            "NetworkManager"
+            | "nm-l2tp-service"
+            | "nm-strongswan-service"
+            | "nm-libreswan-service"
+            | "nm-openswan-service" => Daemon::Wrapper,
             _ => Daemon::Other,
         }
     }
@@ -258,6 +269,19 @@ pub fn frame(line: &str) -> Option<Framed<'_>> {
 /// message found by its shape ([`shape`]).
 fn frame_known(trimmed: &str) -> Option<Framed<'_>> {
     let known = frame_fast(trimmed)?;
+    if known.daemon == Daemon::Wrapper {
+        // The wrapped daemon's own prefix, if its message has one; the
+        // wrapper's time and host stand.
+        if let Cow::Borrowed(message) = known.message {
+            if let Some(mut found) = shape::frame_by_shape(message, false) {
+                found.timestamp = found.timestamp.or(known.timestamp);
+                found.host = found.host.or(known.host);
+                found.format = known.format;
+                return Some(found);
+            }
+        }
+        return Some(known);
+    }
     let unread = match known.daemon {
         Daemon::Unknown => known.format == Format::Bare,
         Daemon::Other => true,

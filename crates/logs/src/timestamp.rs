@@ -240,15 +240,13 @@ fn parse_month_day(text: &str) -> Option<(Timestamp, &str)> {
 /// fraction, so that a pid or a counter is not taken for one.
 fn parse_epoch(text: &str) -> Option<(Timestamp, &str)> {
     let b = text.as_bytes();
-    let (seconds, used) = digits(b, 10, 10)?;
+    let (seconds, used) = digits_u64(b, 10, 10)?;
     let frac = fraction(&b[used..]);
     if frac == 0 {
         return None;
     }
-    Some((
-        Timestamp::from_unix(i64::from(seconds)),
-        &text[used + frac..],
-    ))
+    let seconds = i64::try_from(seconds).ok()?;
+    Some((Timestamp::from_unix(seconds), &text[used + frac..]))
 }
 
 /// The first space-separated token of `text` (after its leading spaces) and
@@ -357,12 +355,19 @@ fn fraction(b: &[u8]) -> usize {
 }
 
 /// Between `min` and `max` ASCII digits → value and count.
+/// (At most 9 digits: the value fits a `u32`.)
 fn digits(b: &[u8], min: usize, max: usize) -> Option<(u32, usize)> {
-    let mut value = 0u32;
+    let (value, n) = digits_u64(b, min, max.min(9))?;
+    Some((u32::try_from(value).ok()?, n))
+}
+
+/// [`digits`] for up to 19 digits.
+fn digits_u64(b: &[u8], min: usize, max: usize) -> Option<(u64, usize)> {
+    let mut value = 0u64;
     let mut n = 0;
-    while n < max {
+    while n < max.min(19) {
         match b.get(n) {
-            Some(&d) if d.is_ascii_digit() => value = value * 10 + u32::from(d - b'0'),
+            Some(&d) if d.is_ascii_digit() => value = value * 10 + u64::from(d - b'0'),
             _ => break,
         }
         n += 1;
@@ -452,6 +457,9 @@ mod tests {
         let (ts, _) = parse_prefix("2026/11/27 00:31:57 x").expect("slashes");
         assert_eq!(ts.day, 27);
         assert!(parse_any_prefix("1234567890 not a time").is_none());
+        // Ten nines: more than a u32 holds (a fuzz find).
+        let (ts, _) = parse_any_prefix("9999999999.5 x").expect("far future");
+        assert!(ts.year.is_some_and(|y| y > 2200));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod cert_expired;
 mod cert_id_mismatch;
 mod cert_key_missing;
 mod cert_untrusted;
+pub(crate) mod config_load_error;
 mod crypto_accelerator_keylen;
 mod disappearing_traffic;
 mod dpd_drop_embedded;
@@ -93,6 +94,7 @@ pub static CATALOG: &[&Rule] = &[
     &nat_t_blocked::RULE,
     &dpd_timeout::RULE,
     &kernel_sa_install_failure::RULE,
+    &config_load_error::RULE,
     &renegotiation_failure::RULE,
     &wrong_destination_address::RULE,
     &lifetime_mismatch::RULE,

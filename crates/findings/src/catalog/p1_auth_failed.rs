@@ -33,6 +33,39 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     if let Some(detection) = deleted_right_after_phase1(neg) {
         return Some(detection);
     }
+    // This side, as responder, refused the peer's authentication for the
+    // peer config it chose (charon `ike_auth.c`/`xauth.c`, 4.6.0-6.x).
+    if let Some(refused) = neg.first(|e| matches!(e, CharonEvent::PeerConfigUnacceptable { .. })) {
+        let CharonEvent::PeerConfigUnacceptable { name, reason } = &refused.event else {
+            return None;
+        };
+        let why = if reason.is_empty() {
+            String::new()
+        } else {
+            format!(" ({reason})")
+        };
+        return Some(
+            Detection::new(
+                format!(
+                    "This side chose its peer config '{name}' for the peer{} but refused the peer's \
+                     authentication{why}: the peer authenticates with another method or identity than \
+                     this config requires (PSK against certificates, EAP, a certificate that fails the \
+                     config's constraints).",
+                    neg.remote.as_ref().map(|r| format!(" {r}")).unwrap_or_default()
+                ),
+                evidence([refused]),
+            )
+            .with_fix(format!(
+                "strongSwan: compare connections.{name}.remote.auth (ipsec.conf: rightauth=) and the \
+                 identity/CA constraints (remote.id, remote.cacerts) with what the peer uses; \
+                 pfSense/OPNsense: the Phase 1's Authentication Method on both ends."
+            ))
+            .for_peer(
+                "The peer chose a configuration for this side but refused this side's authentication: \
+                 the authentication method or identity differs from what the peer requires.",
+            ),
+        );
+    }
     let (index, failed) = neg.received_notify(&Notify::AuthenticationFailed)?;
     // IKEv2 answers AUTHENTICATION_FAILED in IKE_AUTH, before the IKE SA is up;
     // later it concerns something else (e.g. a reauthentication).

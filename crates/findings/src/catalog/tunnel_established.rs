@@ -30,8 +30,10 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
-    let ike = neg.first(|e| matches!(e, CharonEvent::IkeSaEstablished { .. }))?;
     let child = neg.first(|e| matches!(e, CharonEvent::ChildSaEstablished { .. }))?;
+    let Some(ike) = neg.first(|e| matches!(e, CharonEvent::IkeSaEstablished { .. })) else {
+        return child_of_an_earlier_ike_sa(neg, child);
+    };
     let CharonEvent::IkeSaEstablished { sa, local, remote } = &ike.event else {
         return None;
     };
@@ -81,6 +83,39 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     let mut lines = vec![ike, child];
     lines.extend(selected);
     Some(Detection::new(summary, evidence(lines)))
+}
+
+/// A CHILD SA established in a log that starts after its IKE SA came up
+/// (an excerpt of a Quick Mode or CREATE_CHILD_SA): an IPsec SA cannot be
+/// established without a working IKE SA. Only when the IKE SA's own
+/// establishment is not in the log at all.
+fn child_of_an_earlier_ike_sa(
+    neg: &Negotiation,
+    child: &crate::negotiation::Entry,
+) -> Option<Detection> {
+    if neg.was_up_before {
+        return None;
+    }
+    let CharonEvent::ChildSaEstablished {
+        name,
+        unique_id,
+        local_ts,
+        remote_ts,
+    } = &child.event
+    else {
+        return None;
+    };
+    Some(Detection::new(
+        format!(
+            "CHILD SA {}{{{}}} is up, carrying {} === {} (its IKE SA was established before this log \
+             starts).",
+            name,
+            unique_id.map_or("?".to_owned(), |u| u.to_string()),
+            local_ts,
+            remote_ts
+        ),
+        evidence([child]),
+    ))
 }
 
 #[cfg(test)]
