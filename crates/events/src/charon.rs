@@ -165,6 +165,9 @@ pub enum CharonEvent {
     Retransmit {
         /// Which retransmit.
         count: u32,
+        /// The request's message ID (`retransmit 2 of request with message
+        /// ID 0`): 0 is the first exchange of an IKE SA.
+        message_id: Option<u32>,
     },
     /// `giving up after 5 retransmits`.
     GivingUp {
@@ -741,7 +744,10 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
             return Some(eap(EapFailureKind::RadiusUnreachable, None, None));
         }
         let count = rest.split(' ').next()?.parse().ok()?;
-        return Some(E::Retransmit { count });
+        let message_id = rest
+            .rsplit_once("message ID ")
+            .and_then(|(_, id)| id.trim().parse().ok());
+        return Some(E::Retransmit { count, message_id });
     }
     if let Some(rest) = m.strip_prefix("giving up after ") {
         let retransmits = rest.split(' ').next()?.parse().ok()?;

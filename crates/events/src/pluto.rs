@@ -36,6 +36,32 @@ pub enum PlutoEvent {
     /// IKE_SA_INIT message containing NO_PROPOSAL_CHOSEN notification`,
     /// `IKE_AUTH response rejected Child SA with NO_PROPOSAL_CHOSEN`).
     PeerNoProposal,
+    /// The peer refused the Child SA (Phase 2) with NO_PROPOSAL_CHOSEN,
+    /// whatever came before in the log: 4.x `IKE_AUTH response rejected
+    /// Child SA with NO_PROPOSAL_CHOSEN`, 3.x `dropping unexpected
+    /// ISAKMP_v2_IKE_AUTH message containing v2N_NO_PROPOSAL_CHOSEN
+    /// notification` (IDr and AUTH came with it: the IKE SA was fine),
+    /// 3.25-5.3 `IKE_AUTH response contained the error notification
+    /// NO_PROPOSAL_CHOSEN`, `CREATE_CHILD_SA failed with error notification
+    /// NO_PROPOSAL_CHOSEN`.
+    PeerChildNoProposal,
+    /// The peer's identity is not the one this connection requires: IKEv1
+    /// `we require IKEv1 peer to have ID '@x', but peer declares 'y'`
+    /// (3.x-5.x `ikev1_main.c`), IKEv2 `Peer ID 'x' mismatched on first found
+    /// connection and no better connection found` (3.x-4.x).
+    IdMismatch {
+        /// The identity required, where logged.
+        expected: String,
+        /// The identity the peer sent.
+        got: String,
+    },
+    /// NSS refused to make or check a signature with an algorithm the
+    /// system's crypto policy disables: `NSS: SGN_Digest(SHA-1) function
+    /// failed: SEC_ERROR_SIGNATURE_ALGORITHM_DISABLED` (RHEL 9 family, 4.x-5.x).
+    SignatureAlgorithmDisabled {
+        /// NSS's text.
+        reason: String,
+    },
     /// `no local proposal matches remote proposals 1:IKE:ENCR=...`: this side,
     /// as responder, accepts none of the peer's proposals.
     NoLocalProposal {
@@ -341,7 +367,62 @@ fn parse_body(body: &str) -> PlutoEvent {
             remote: String::new(),
         };
     }
+    if let Some(r) = text.strip_prefix("we require IKEv1 peer to have ID '") {
+        if let Some((expected, got)) = r.split_once("', but peer declares '") {
+            return PlutoEvent::IdMismatch {
+                expected: expected.to_owned(),
+                got: got.trim_end_matches('\'').to_owned(),
+            };
+        }
+    }
+    if let Some(r) = text.strip_prefix("Peer ID '") {
+        if let Some((got, _)) = r.split_once("' mismatched on first found connection") {
+            return PlutoEvent::IdMismatch {
+                expected: String::new(),
+                got: got.to_owned(),
+            };
+        }
+    }
+    if text.contains("SEC_ERROR_SIGNATURE_ALGORITHM_DISABLED") {
+        return PlutoEvent::SignatureAlgorithmDisabled {
+            reason: text.trim_start_matches("NSS: ").to_owned(),
+        };
+    }
+    // IKEv1 responder, 4.x-5.x (`ikev1_quick.c`): `Quick Mode request
+    // rejected, peer requested lease but proposed local selector X does not
+    // match connection Y`.
+    if text.starts_with("Quick Mode request rejected") {
+        return PlutoEvent::NoTsMatch;
+    }
+    if text.contains("NO_PROPOSAL_CHOSEN")
+        && (text.contains("IKE_AUTH message containing")
+            || text.contains("rejected Child SA with NO_PROPOSAL_CHOSEN")
+            || text.contains("error notification NO_PROPOSAL_CHOSEN")
+            || text.contains("response for Child SA"))
+    {
+        return PlutoEvent::PeerChildNoProposal;
+    }
+    // The kernel refused a policy: `ERROR: netlink XFRM_MSG_NEWPOLICY
+    // response for flow ... included errno 17: File exists` (Openswan 2.6,
+    // 3.0-4.4), `kernel: xfrm XFRM_MSG_UPDPOLICY ... response for flow
+    // (in): Operation not supported (errno 95)` (4.6+), and at start-up
+    // `FATAL ERROR: kernel: could not insert ... bypass policy` (4.x).
+    if text.starts_with("FATAL ERROR: kernel:") {
+        return PlutoEvent::KernelInterfaceFailed {
+            reason: text.trim_start_matches("FATAL ERROR: ").to_owned(),
+        };
+    }
+    if text.contains("XFRM_MSG_") && text.contains(" response for flow") {
+        let reason = text.rsplit_once("): ").map_or(text, |(_, r)| r);
+        let reason = reason.rsplit_once(": ").map_or(reason, |(_, r)| r);
+        return PlutoEvent::KernelSaFailed {
+            reason: reason.to_owned(),
+        };
+    }
     match peer_notification(text) {
+        Some("NO_PROPOSAL_CHOSEN" | "v2N_NO_PROPOSAL_CHOSEN") if text.contains("IKE_AUTH") => {
+            return PlutoEvent::PeerChildNoProposal
+        }
         Some("NO_PROPOSAL_CHOSEN" | "v2N_NO_PROPOSAL_CHOSEN") => return PlutoEvent::PeerNoProposal,
         Some("AUTHENTICATION_FAILED" | "v2N_AUTHENTICATION_FAILED") => {
             return PlutoEvent::PeerAuthFailed
@@ -355,15 +436,7 @@ fn parse_body(body: &str) -> PlutoEvent {
     if text.starts_with("| ") {
         return PlutoEvent::Unrecognized;
     }
-    if text.contains("NO_PROPOSAL_CHOSEN")
-        && (text.contains("rejected Child SA with NO_PROPOSAL_CHOSEN")
-            || text.contains("v2N_NO_PROPOSAL_CHOSEN")
-            // 3.25-5.3 `IKE_AUTH response contained the error notification
-            // NO_PROPOSAL_CHOSEN`, `CREATE_CHILD_SA failed with error
-            // notification NO_PROPOSAL_CHOSEN`.
-            || text.contains("error notification NO_PROPOSAL_CHOSEN")
-            || text.contains("was rejected with NO_PROPOSAL_CHOSEN"))
-    {
+    if text.contains("NO_PROPOSAL_CHOSEN") && text.contains("v2N_NO_PROPOSAL_CHOSEN") {
         return PlutoEvent::PeerNoProposal;
     }
     if text.starts_with("we require PFS but") || text.contains("we don't want PFS") {
@@ -462,7 +535,12 @@ fn peer_notification(text: &str) -> Option<&str> {
         .or_else(|| text.strip_prefix("ignoring unsecured informational payload "))
         .or_else(|| text.strip_prefix("ignoring secured informational payload "))
         .or_else(|| text.strip_prefix("ignoring IKE_SA_INIT response containing "))
-        .or_else(|| text.strip_prefix("dropping unexpected IKE_SA_INIT message containing "))?;
+        .or_else(|| text.strip_prefix("dropping unexpected IKE_SA_INIT message containing "))
+        .or_else(|| {
+            text.strip_prefix("dropping unexpected ")
+                .and_then(|r| r.split_once(" message containing "))
+                .map(|(_, r)| r)
+        })?;
     let name = rest.split([',', ' ']).next()?;
     (!name.is_empty()).then_some(name)
 }
@@ -500,6 +578,11 @@ fn certificate(text: &str) -> Option<PlutoEvent> {
     // extension does not match ID_FQDN 'x'`; 3.30-4.4 without "peer " and
     // the X509 prefix; `certificate contains no subjectAltName extension to
     // match ID_FQDN 'x'` (3.30+), `... matching 'x'` (3.28-3.29).
+    // 3.x-4.x: `certificate does not contain ID_IP subjectAltName=192.0.2.1`.
+    if let Some(r) = text.strip_prefix("certificate does not contain ID_") {
+        let id = r.split_once("subjectAltName=").map_or(r, |(_, id)| id);
+        return Some(PlutoEvent::CertIdMismatch { id: id.to_owned() });
+    }
     let (_, claimed) = text
         .split_once("certificate subjectAltName extension does not match ")
         .or_else(|| text.split_once("certificate contains no subjectAltName extension to match "))

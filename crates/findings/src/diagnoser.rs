@@ -120,6 +120,8 @@ pub struct HostFacts {
     /// Negotiations judged on every host of the input (filled before host
     /// rules run).
     pub input_negotiations: u64,
+    /// Findings for every host of the input before host rules run.
+    pub input_findings: usize,
 }
 
 impl HostFacts {
@@ -784,6 +786,7 @@ impl Diagnoser {
                 .push(f.id);
         }
         let input_negotiations: u64 = self.hosts.values().map(|h| h.facts.negotiations).sum();
+        let input_findings = self.findings.len();
         for key in &hosts {
             let Some(host) = self.hosts.get_mut(key) else {
                 continue;
@@ -791,6 +794,7 @@ impl Diagnoser {
             let host_key = key.clone();
             let mut facts = host.facts.clone();
             facts.input_negotiations = input_negotiations;
+            facts.input_findings = input_findings;
             if let Some(log) = &host.racoon {
                 facts.racoon_unexplained = log
                     .unexplained_failures()

@@ -98,6 +98,8 @@ impl PlutoLog {
                             | PlutoEvent::OakleyRefused { .. }
                             | PlutoEvent::NoLocalProposal { .. }
                             | PlutoEvent::PeerNoProposal
+                            | PlutoEvent::PeerChildNoProposal
+                            | PlutoEvent::IdMismatch { .. }
                     )
                 })
             })
@@ -343,6 +345,57 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
     if let Some(found) = certificate_failure(&conn, entries) {
         return Some(found);
     }
+    if let Some(m) = find(&|e| matches!(e, PlutoEvent::IdMismatch { .. })) {
+        let (expected, got) = match &m.event {
+            PlutoEvent::IdMismatch { expected, got } => (expected.as_str(), got.as_str()),
+            _ => ("", ""),
+        };
+        let required = if expected.is_empty() {
+            "the identity this connection requires (rightid=)".to_owned()
+        } else {
+            format!("'{expected}' (rightid=)")
+        };
+        return Some((
+            "p1-id-mismatch",
+            Detection::new(
+                format!(
+                    "The peer of {conn} identifies itself as '{got}', but this side requires \
+                     {required}. An '@' makes an identity a name (ID_FQDN), so '@192.0.2.1' never \
+                     matches the address 192.0.2.1 (ID_IPV4_ADDR). {RUNS_PLUTO}"
+                ),
+                evidence(&[Some(m)]),
+            )
+            .with_fix(format!(
+                "Libreswan: set rightid= to exactly what the peer sends ('{got}'; an address without \
+                 '@'), or make the peer send the identity this side expects (its leftid=)."
+            ))
+            .for_peer(format!(
+                "The peer requires another identity than the '{got}' this side sends: compare this \
+                 side's local identifier with the peer's rightid=. {PEER_RUNS_PLUTO}"
+            )),
+        ));
+    }
+    if let Some(sig) = find(&|e| matches!(e, PlutoEvent::SignatureAlgorithmDisabled { .. })) {
+        return Some((
+            "p1-auth-failed",
+            Detection::new(
+                format!(
+                    "pluto could not create or verify an authentication signature for {conn}: the \
+                     system's crypto policy disables the algorithm (SHA-1 signatures, as RHEL 9 and \
+                     its rebuilds do), so IKE_AUTH fails for peers that need it (Windows' built-in \
+                     IKEv2 client with RSA certificates). {RUNS_PLUTO}"
+                ),
+                evidence(&[Some(sig)]),
+            )
+            .with_fix(
+                "Allow SHA-1 signatures for IKE only where the peer cannot do better: `update-crypto-\
+                 policies --set DEFAULT:SHA1` (RHEL 9 family), or better configure the peer for \
+                 SHA-2 signatures (Windows: Set-VpnConnectionIPsecConfiguration, or certificates \
+                 signed with SHA-256) and use authby=rsa-sha2 on this side."
+                    .to_owned(),
+            ),
+        ));
+    }
     if let Some(h) = find(&|e| matches!(e, PlutoEvent::HashMismatch)) {
         return Some((
             "psk-mismatch",
@@ -514,7 +567,11 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
     let quick_gave_up = find(
         &|e| matches!(e, PlutoEvent::GaveUp { state, .. } if state.starts_with("STATE_QUICK")),
     );
-    if let Some(p) = find_phase(&no_prop, true).or(quick_gave_up) {
+    let child_refused = find(&|e| matches!(e, PlutoEvent::PeerChildNoProposal));
+    if let Some(p) = find_phase(&no_prop, true)
+        .or(child_refused)
+        .or(quick_gave_up)
+    {
         if let PlutoEvent::NoLocalProposal { remote } = &p.event {
             let context = [established, Some(p)];
             if let Some(found) = attribute_mismatch(&conn, entries, remote, true, &context) {
@@ -586,6 +643,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                 e.event,
                 PlutoEvent::Responding { .. }
                     | PlutoEvent::PeerNoProposal
+                    | PlutoEvent::PeerChildNoProposal
                     | PlutoEvent::PeerAuthFailed
                     | PlutoEvent::HashMismatch
                     | PlutoEvent::UndecryptableReply
@@ -617,15 +675,16 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             .filter(|e| matches!(e.event, PlutoEvent::Responding { child: false }))
             .collect();
         let states: HashSet<Option<u64>> = restarts.iter().map(|e| e.state).collect();
-        if restarts.len() >= 3 && states.len() >= 3 {
+        if restarts.len() >= 2 && states.len() >= 2 {
             return Some((
                 "peer-unreachable",
                 Detection::new(
                     format!(
                         "The peer of {conn} started Phase 1 {} times and never went on to its second \
-                         message: pluto's answers do not reach it (UDP 500/4500 from this host blocked \
-                         or not NATed back, a firewall in between, or the peer's address behind NAT \
-                         changing). {RUNS_PLUTO}",
+                         message: pluto's answers do not reach it, or the peer's next message does not \
+                         reach pluto (UDP 500/4500 blocked or not NATed back, a firewall or a mobile \
+                         carrier in between; with NAT, IKEv2's IKE_AUTH and IKEv1's third message go \
+                         to UDP 4500). {RUNS_PLUTO}",
                         restarts.len()
                     ),
                     evidence(&[restarts.first().copied(), restarts.get(1).copied(), restarts.last().copied()]),

@@ -215,11 +215,17 @@ fn traffic_selector_lists() {
 fn retransmits_and_giving_up() {
     assert_eq!(
         p("retransmit 3 of request with message ID 0"),
-        CharonEvent::Retransmit { count: 3 }
+        CharonEvent::Retransmit {
+            count: 3,
+            message_id: Some(0)
+        }
     );
     assert_eq!(
         p("sending retransmit 2 of request message ID 0, seq 1"),
-        CharonEvent::Retransmit { count: 2 }
+        CharonEvent::Retransmit {
+            count: 2,
+            message_id: None
+        }
     );
     assert_eq!(
         p("giving up after 5 retransmits"),

@@ -379,3 +379,28 @@ pub(crate) fn sorted(lines: impl IntoIterator<Item = Evidence>) -> Vec<Evidence>
     out.dedup();
     out
 }
+
+/// Whether an exchange establishes an IKE SA (rather than working on one).
+fn establishes_ike_sa(exchange: &str) -> bool {
+    matches!(
+        exchange,
+        "IKE_SA_INIT" | "IKE_AUTH" | "ID_PROT" | "AGGRESSIVE"
+    )
+}
+
+/// charon gave up retransmitting on an IKE SA that was up before the log
+/// starts: the give-up comes before any start of an establishment in this
+/// negotiation (a tagged excerpt of a DPD or other INFORMATIONAL exchange,
+/// where the DPD lines themselves are below the log level). The give-up's
+/// index.
+pub(crate) fn gave_up_on_an_earlier_sa(neg: &Negotiation) -> Option<usize> {
+    let gave_up = neg.position(|e| matches!(e, CharonEvent::GivingUp { .. }))?;
+    let started = neg.entries[..gave_up].iter().any(|e| match &e.event {
+        CharonEvent::InitiatingIkeSa { .. } | CharonEvent::PeerInitiating { .. } => true,
+        CharonEvent::Message { exchange, .. } => establishes_ike_sa(exchange),
+        CharonEvent::Retransmit { message_id, .. } => *message_id == Some(0),
+        _ => false,
+    });
+    (!started && neg.ike_established_at().is_none() && !neg.was_up_before && gave_up > 0)
+        .then_some(gave_up)
+}

@@ -33,6 +33,19 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
+    if let Some(gave_up) = super::common::gave_up_on_an_earlier_sa(neg) {
+        let mut lines = vec![&neg.entries[0], &neg.entries[gave_up]];
+        lines.extend(neg.first(|e| matches!(e, CharonEvent::DpdRequest)));
+        return Some(Detection::new(
+            format!(
+                "The IKE SA with {} was up before this log starts; a request on it (dead peer \
+                 detection or another INFORMATIONAL) then went unanswered through every retransmit \
+                 and this side gave up on the peer.",
+                neg.remote.as_deref().unwrap_or("the peer")
+            ),
+            evidence(lines),
+        ));
+    }
     let was_up = neg.was_up_before || neg.ike_established_at().is_some();
     if !was_up {
         return None;
@@ -83,10 +96,37 @@ Nov 27 10:00:11 13[IKE] <gw|1> giving up after 2 retransmits";
     }
 
     #[test]
-    fn retransmits_before_establishment_are_not_dpd() {
+    fn an_earlier_sa_given_up_in_a_newest_first_gui_copy() {
+        // OPNsense GUI copy read oldest first (real-logs strongswan-28): the
+        // DPD lines are below the log level; the give-up comes before the
+        // re-initiation that DPD's restart action logs under the old SA.
+        let log = "\
+Nov 19 09:34:42 \tcharon: 13[NET] <con1|1> sending packet: from <ip1>[500] to <ip2>[500] (80 bytes)
+Nov 19 09:35:58 \tcharon: 10[IKE] <con1|1> giving up after 5 retransmits
+Nov 19 09:35:58 \tcharon: 10[IKE] <con1|1> restarting CHILD_SA con1
+Nov 19 09:35:58 \tcharon: 10[IKE] <con1|1> initiating IKE_SA con1[2] to <ip2>";
+        assert_eq!(ids(&diagnose("l.log", log)), ["dpd-timeout"]);
+    }
+
+    #[test]
+    fn a_dpd_request_shows_the_sa_was_up_before_the_log() {
+        // charon sends DPD only on an established IKE SA.
         let log = "\
 Nov 27 10:00:05 11[IKE] <gw|1> sending DPD request
 Nov 27 10:00:11 13[IKE] <gw|1> giving up after 2 retransmits";
-        assert!(!ids(&diagnose("l.log", log)).contains(&"dpd-timeout"));
+        assert_eq!(ids(&diagnose("l.log", log)), ["dpd-timeout"]);
+    }
+
+    #[test]
+    fn retransmits_of_an_establishment_are_not_dpd() {
+        let log = "\
+Nov 27 10:00:05 11[IKE] <gw|1> initiating IKE_SA gw[1] to 192.0.2.74
+Nov 27 10:00:07 11[IKE] <gw|1> retransmit 1 of request with message ID 0
+Nov 27 10:00:11 13[IKE] <gw|1> giving up after 2 retransmits";
+        assert_eq!(ids(&diagnose("l.log", log)), ["peer-unreachable"]);
+        let log = "\
+Nov 27 10:00:07 11[IKE] <gw|1> retransmit 1 of request with message ID 0
+Nov 27 10:00:11 13[IKE] <gw|1> giving up after 2 retransmits";
+        assert_eq!(ids(&diagnose("l.log", log)), ["peer-unreachable"]);
     }
 }

@@ -39,11 +39,17 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     if neg.ike_established_at().is_some() || neg.child_established() || neg.was_up_before {
         return None;
     }
-    let start = neg.first(|e| {
-        matches!(
-            e,
-            CharonEvent::InitiatingIkeSa { .. } | CharonEvent::PeerInitiating { .. }
-        )
+    // Its start, or (in an excerpt that begins later) a message of the
+    // exchanges that establish an IKE SA.
+    let start = neg.first(|e| match e {
+        CharonEvent::InitiatingIkeSa { .. } | CharonEvent::PeerInitiating { .. } => true,
+        CharonEvent::Message { exchange, .. } => {
+            matches!(
+                exchange.as_str(),
+                "IKE_SA_INIT" | "IKE_AUTH" | "ID_PROT" | "AGGRESSIVE"
+            )
+        }
+        _ => false,
     })?;
     let last = neg.entries.last()?;
     Some(Detection::new(

@@ -30,7 +30,7 @@ pub(crate) static RULE: Rule = Rule {
 fn detect(facts: &HostFacts) -> Option<Detection> {
     // Said only when the whole input holds no negotiation: in a central
     // syslog, a host that merely started is no news.
-    if facts.input_negotiations > 0 || facts.findings > 0 {
+    if facts.input_negotiations > 0 || facts.input_findings > 0 {
         return None;
     }
     let first = facts.first_daemon_line.clone()?;

@@ -33,12 +33,34 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     if neg.heard_from_peer || neg.ike_established_at().is_some() {
         return None;
     }
-    let gave_up = neg.first(|e| {
-        matches!(
-            e,
-            CharonEvent::GivingUp { .. } | CharonEvent::PeerNotResponding
-        )
-    })?;
+    // An SA that was up before the log: dpd-timeout's.
+    if super::common::gave_up_on_an_earlier_sa(neg).is_some() {
+        return None;
+    }
+    let gave_up = neg
+        .first(|e| {
+            matches!(
+                e,
+                CharonEvent::GivingUp { .. } | CharonEvent::PeerNotResponding
+            )
+        })
+        .or_else(|| {
+            // No give-up in the log (it ends, or another program such as
+            // NetworkManager's connect timer ends the attempt first), but
+            // the first message went unanswered through two retransmits
+            // or more: the last of them.
+            let first = neg.all(|e| {
+                matches!(
+                    e,
+                    CharonEvent::Retransmit {
+                        message_id: Some(0),
+                        ..
+                    }
+                )
+            });
+            let (count, last) = first.fold((0, None), |(n, _), e| (n + 1, Some(e)));
+            last.filter(|_| count >= 2)
+        })?;
     let mut lines = vec![gave_up];
     lines.extend(neg.first(|e| matches!(e, CharonEvent::InitiatingIkeSa { .. })));
     lines.extend(neg.first(|e| matches!(e, CharonEvent::Retransmit { .. })));
@@ -85,5 +107,16 @@ Nov 27 10:00:00 13[IKE] <gw|1> initiating IKE_SA gw[1] to 192.0.2.74
 Nov 27 10:00:00 13[NET] <gw|1> received packet: from 192.0.2.74[500] to 192.0.2.90[500] (36 bytes)
 Nov 27 10:00:06 15[IKE] <gw|1> giving up after 2 retransmits";
         assert!(!ids(&diagnose("i.log", log)).contains(&"peer-unreachable"));
+    }
+
+    #[test]
+    fn first_message_unanswered_until_another_program_ends_it() {
+        // NetworkManager-strongswan's connect timer (real-logs strongswan-41).
+        let log = "\
+Mar  1 08:13:42 t420 charon-nm: 05[IKE] initiating IKE_SA Company[2] to 198.51.100.7
+Mar  1 08:13:46 t420 charon-nm: 08[IKE] retransmit 1 of request with message ID 0
+Mar  1 08:13:53 t420 charon-nm: 09[IKE] retransmit 2 of request with message ID 0
+Mar  1 08:14:42 t420 charon-nm: 06[IKE] destroying IKE_SA in state CONNECTING without notification";
+        assert_eq!(ids(&diagnose("l.log", log)), ["peer-unreachable"]);
     }
 }
