@@ -689,6 +689,15 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
     if m.starts_with("peer not responding") {
         return Some(E::PeerNotResponding);
     }
+    // 5.5.0+ `creating CHILD_SA failed, trying again in N seconds` (a
+    // TEMPORARY_FAILURE answer, as for a rekey).
+    if let Some(seconds) = m
+        .strip_prefix("creating CHILD_SA failed, trying again in ")
+        .and_then(|r| r.strip_suffix(" seconds"))
+        .and_then(|n| n.parse().ok())
+    {
+        return Some(E::RekeyRetry { seconds });
+    }
     if let Some(rest) = m
         .strip_prefix("IKE_SA rekeying failed")
         .or_else(|| m.strip_prefix("CHILD_SA rekeying failed"))
@@ -898,11 +907,14 @@ fn received(rest: &str) -> Option<CharonEvent> {
     // IKEv1: `received NO_PROPOSAL_CHOSEN error notify`; IKEv2: `received
     // AUTHENTICATION_FAILED notify error` and `received TS_UNACCEPTABLE notify,
     // no CHILD_SA built`.
+    // ... and `received NO_PROPOSAL_CHOSEN notify in aborted CHILD_CREATE
+    // task` (a CHILD_SA refused while another task ran, 5.x-6.x).
     for suffix in [
         " error notify",
         " notify error",
         " notify error, destroying IKE_SA",
         " notify, no CHILD_SA built",
+        " notify in aborted CHILD_CREATE task",
     ] {
         if let Some(name) = rest.strip_suffix(suffix) {
             if name
@@ -910,7 +922,7 @@ fn received(rest: &str) -> Option<CharonEvent> {
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
             {
                 let notify = Notify::from_name(name);
-                return Some(if suffix.ends_with("no CHILD_SA built") {
+                return Some(if suffix.contains("CHILD") {
                     E::ChildNotifyReceived(notify)
                 } else {
                     E::NotifyReceived(notify)
@@ -1012,6 +1024,18 @@ fn credentials(m: &str) -> Option<CharonEvent> {
         return Some(E::NoPrivateKey {
             id: quoted(rest).to_owned(),
         });
+    }
+    // IKEv1 (5.0+, `pubkey_v1_authenticator.c`): `no RSA private key found
+    // for 'id'` (also ECDSA, ED25519).
+    if let Some((kind, rest)) = m
+        .strip_prefix("no ")
+        .and_then(|r| r.split_once(" private key found for "))
+    {
+        if !kind.is_empty() && kind.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Some(E::NoPrivateKey {
+                id: quoted(rest).to_owned(),
+            });
+        }
     }
     if let Some(rest) = m.strip_prefix("XAuth authentication of ") {
         let (user, myself) = match rest.strip_suffix(" (myself) failed") {

@@ -55,6 +55,13 @@ pub enum PlutoEvent {
         /// The identity the peer sent.
         got: String,
     },
+    /// The peer's signature (certificate or raw key) does not verify with
+    /// what this side has for it: `RSA authentication failed` and later
+    /// forms (see `parse_body`).
+    SignatureFailed {
+        /// The message.
+        reason: String,
+    },
     /// NSS refused to make or check a signature with an algorithm the
     /// system's crypto policy disables: `NSS: SGN_Digest(SHA-1) function
     /// failed: SEC_ERROR_SIGNATURE_ALGORITHM_DISABLED` (RHEL 9 family, 4.x-5.x).
@@ -206,6 +213,10 @@ pub fn parse_pluto(message: &str) -> PlutoLine {
         error = true;
         rest = r;
     }
+    // 5.4 puts `warning: ` before the connection prefix (`log.c`).
+    if let Some(r) = rest.strip_prefix("warning: ") {
+        rest = r;
+    }
     let (connection, state, body) = split_prefix(rest);
     if let Some(r) = body.strip_prefix("ERROR: ") {
         error = true;
@@ -269,6 +280,15 @@ fn parse_body(body: &str) -> PlutoEvent {
             what: what.to_owned(),
             affects,
         };
+    }
+    // 5.4 IKEv2: `retransmitting IKE_SA_INIT request; will wait 0.5 seconds
+    // for response` (`ikev2_retransmit.c`).
+    if let Some(r) = text.strip_prefix("retransmitting ") {
+        if r.contains("; will wait ") {
+            return PlutoEvent::Retransmit {
+                first_message: r.starts_with("IKE_SA_INIT "),
+            };
+        }
     }
     if text.contains("retransmission; will wait") {
         let first_message = state_name.is_some_and(|st| {
@@ -394,6 +414,51 @@ fn parse_body(body: &str) -> PlutoEvent {
     if text.starts_with("Quick Mode request rejected") {
         return PlutoEvent::NoTsMatch;
     }
+    // 4.5-5.3 `CHILD SA failed: NO_PROPOSAL_CHOSEN` / `: TS_UNACCEPTABLE`;
+    // `state transition 'Initiator: process IKE_AUTH response' failed with
+    // TS_UNACCEPTABLE` (4.x).
+    if let Some(notify) = text.strip_prefix("CHILD SA failed: ").or_else(|| {
+        text.strip_prefix("state transition '")
+            .and_then(|r| r.split_once("' failed with "))
+            .map(|(_, n)| n)
+    }) {
+        match notify.trim() {
+            "NO_PROPOSAL_CHOSEN" | "v2N_NO_PROPOSAL_CHOSEN" => {
+                return PlutoEvent::PeerChildNoProposal
+            }
+            "TS_UNACCEPTABLE" | "v2N_TS_UNACCEPTABLE" => return PlutoEvent::PeerTsRejected,
+            _ => {}
+        }
+    }
+    // IKEv1 PFS, the other direction (every version): `Quick Mode I1
+    // message KE payload requires a GROUP_DESCRIPTION attribute in SA`.
+    if text.contains("KE payload requires a GROUP_DESCRIPTION attribute") {
+        return PlutoEvent::PfsMismatch;
+    }
+    // 3.x: a failed transition names the notification pluto sends, after
+    // the state: `STATE_MAIN_I3: INVALID_ID_INFORMATION` (the peer's
+    // identity is refused).
+    if state_name.is_some_and(|st| st.starts_with("STATE_MAIN") || st.starts_with("STATE_AGGR"))
+        && text == "INVALID_ID_INFORMATION"
+    {
+        return PlutoEvent::IdMismatch {
+            expected: String::new(),
+            got: String::new(),
+        };
+    }
+    // The peer's signature does not verify: 3.0-3.27 `RSA authentication
+    // failed`, 3.22-3.25 `Digital Signature authentication failed`, 4.5+
+    // `authentication failed: using RSA with SHA2_512 for 'id' tried ...`
+    // and `authentication failed: no certificate matched ...`.
+    if text == "RSA authentication failed"
+        || text == "Digital Signature authentication failed"
+        || text.starts_with("authentication failed: using ")
+        || text.starts_with("authentication failed: no certificate matched")
+    {
+        return PlutoEvent::SignatureFailed {
+            reason: text.to_owned(),
+        };
+    }
     if text.contains("NO_PROPOSAL_CHOSEN")
         && (text.contains("IKE_AUTH message containing")
             || text.contains("rejected Child SA with NO_PROPOSAL_CHOSEN")
@@ -410,6 +475,14 @@ fn parse_body(body: &str) -> PlutoEvent {
     if text.starts_with("FATAL ERROR: kernel:") {
         return PlutoEvent::KernelInterfaceFailed {
             reason: text.trim_start_matches("FATAL ERROR: ").to_owned(),
+        };
+    }
+    // 5.4: `netlink response for XFRM_MSG_NEWSA esp.SPI@ADDR: Protocol not
+    // supported (errno 93)`.
+    if let Some(r) = text.strip_prefix("netlink response for XFRM_MSG_NEWSA ") {
+        let reason = r.split_once(": ").map_or("", |(_, reason)| reason);
+        return PlutoEvent::KernelSaFailed {
+            reason: reason.to_owned(),
         };
     }
     if text.contains("XFRM_MSG_") && text.contains(" response for flow") {
@@ -557,6 +630,13 @@ fn certificate(text: &str) -> Option<PlutoEvent> {
     }
     // 3.22-3.32 `ERROR: <NSS text>`, 4.0-4.5 `NSS ERROR: <NSS text>`, 4.0+
     // `NSS: end certificate invalid` (`nss_cert_verify.c`).
+    if text.starts_with("NSS: end certificate invalid") {
+        return Some(PlutoEvent::CertInvalid {
+            subject: String::new(),
+            code: "SEC_ERROR_UNKNOWN_ISSUER".to_owned(),
+            reason: "end certificate invalid".to_owned(),
+        });
+    }
     for prefix in ["NSS ERROR: ", "ERROR: "] {
         if let Some(reason) = text.strip_prefix(prefix) {
             if reason.contains("certificate") || reason.contains("Certificate") {

@@ -250,7 +250,10 @@ fn parse_event(m: &str) -> RacoonEvent {
     if bare.starts_with("none message must be encrypted") {
         return E::NoneMustBeEncrypted;
     }
-    if bare.starts_with("can't start the quick mode, there is no ISAKMP-SA") {
+    // 0.8-0.9 also `..., there is no valid ISAKMP-SA, COOKIES`.
+    if bare.starts_with("can't start the quick mode, there is no ISAKMP-SA")
+        || bare.starts_with("can't start the quick mode, there is no valid ISAKMP-SA")
+    {
         return E::NoIsakmpSa;
     }
     // ipsec-tools 0.7: `request for establishing IPsec-SA was queued due to
@@ -321,6 +324,8 @@ fn parse_event(m: &str) -> RacoonEvent {
     if m.starts_with("phase1 negotiation failed")
         || m.starts_with("phase2 negotiation failed")
         || m.starts_with("give up to get IPsec-SA")
+        // 0.8-0.9: `A[0]->B[0] give up to get IPsec-SA due to time up to wait.`
+        || m.contains(" give up to get IPsec-SA")
     {
         return E::NegotiationFailed;
     }

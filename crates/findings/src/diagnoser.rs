@@ -832,6 +832,30 @@ impl Diagnoser {
                 }
             }
         }
+        // A diagnosis from a fragment (a few bare lines pasted) says what
+        // it could not see and what to give next.
+        for f in &mut self.findings {
+            if f.undecided || f.severity == Severity::Info {
+                continue;
+            }
+            let key = host_key_of(f.host.as_deref(), &f.origin);
+            let Some(lines) = self.hosts.get(&key).map(|h| h.facts.daemon_lines) else {
+                continue;
+            };
+            if (1..=FRAGMENT_LINES).contains(&lines) {
+                f.summary.push_str(&format!(
+                    " (Read from {lines} line(s) only: the lines before and after them, and the other \
+                     side's, are not in this log.)"
+                ));
+                f.fix.push(
+                    "To confirm it, give more: the other side's log of the same minutes, this side's \
+                     log from the start of the negotiation with IKE and configuration logging at level \
+                     2 (ipsec-doctor explain debugging), or the SAs as they are now (swanctl \
+                     --list-sas, ipsec statusall; Libreswan: ipsec trafficstatus)."
+                        .to_owned(),
+                );
+            }
+        }
         let mut reading = Reading {
             unread_lines: self.unread_lines,
             unread_samples: std::mem::take(&mut self.unread_samples),
@@ -1056,7 +1080,21 @@ impl Diagnoser {
             return;
         }
         let mut fix = detection.fix;
-        fix.extend(rule.fix.iter().map(|s| (*s).to_owned()));
+        if detection.daemon == Some(Daemon::Pluto) {
+            // Libreswan advice for a Libreswan host, not strongSwan's.
+            let libreswan = crate::pluto::libreswan_fix(rule.id);
+            if !fix.iter().any(|step| step.starts_with("Libreswan")) {
+                fix.push(libreswan.to_owned());
+            }
+            fix.extend(
+                rule.fix
+                    .iter()
+                    .filter(|step| !crate::pluto::is_strongswan_step(step))
+                    .map(|s| (*s).to_owned()),
+            );
+        } else {
+            fix.extend(rule.fix.iter().map(|s| (*s).to_owned()));
+        }
         let mut evidence = detection.evidence;
         evidence.truncate(self.limits.evidence_per_finding);
         self.finding_index.insert(key, self.findings.len());
@@ -1422,6 +1460,10 @@ fn peer_of(event: &CharonEvent) -> Option<String> {
         _ => None,
     }
 }
+
+/// A host with at most this many daemon lines was diagnosed from a
+/// fragment (a few lines pasted).
+const FRAGMENT_LINES: u64 = 5;
 
 /// Whether a line names an IPsec daemon or IKE (for [`Reading`]).
 fn mentions_ipsec(raw: &str) -> bool {

@@ -125,6 +125,77 @@ impl PlutoLog {
     }
 }
 
+/// The fix for a Libreswan host, by finding id: the ipsec.conf options and
+/// commands Libreswan has where the catalogue's steps name strongSwan's
+/// and the GUIs' (which are left out for a host that runs pluto).
+pub(crate) fn libreswan_fix(id: &str) -> &'static str {
+    match id {
+        "p1-encryption-mismatch" | "p1-hash-mismatch" | "p1-dh-group-mismatch"
+        | "p1-proposal-mismatch" | "ike-version-mismatch" => {
+            "Libreswan: make ike= of the conn (/etc/ipsec.conf, /etc/ipsec.d/*.conf) list a proposal \
+             the peer offers, e.g. ike=aes256-sha2_256;modp2048 (ikev2=yes|no / keyexchange= for \
+             the version), then `ipsec auto --replace NAME`; `ipsec whack --status` shows what is \
+             loaded and `ipsec algparse` what this Libreswan supports."
+        }
+        "p2-encryption-mismatch" | "p2-hash-mismatch" | "p2-pfs-mismatch" | "p2-proposal-mismatch"
+        | "p2-no-response" => {
+            "Libreswan: make esp= (phase2alg=) and pfs=yes|no of the conn match the peer's Phase 2 \
+             (a DH group in esp= means PFS: esp=aes256-sha2_256;modp2048), then `ipsec auto \
+             --replace NAME`."
+        }
+        "p2-ts-mismatch" => {
+            "Libreswan: make leftsubnet=/rightsubnet= (or rightsubnets={a b}) the mirror of the \
+             peer's local and remote networks, then `ipsec auto --replace NAME`."
+        }
+        "psk-mismatch" | "p1-auth-failed" | "aggressive-main-mismatch" => {
+            "Libreswan: the pre-shared key is in /etc/ipsec.secrets (or /etc/ipsec.d/*.secrets) as \
+             `LEFTID RIGHTID : PSK \"secret\"` (or `%any`); reload with `ipsec auto \
+             --rereadsecrets`; authby=secret|rsasig and aggressive=yes|no must match the peer."
+        }
+        "p1-id-mismatch" | "nat-id-mismatch" => {
+            "Libreswan: leftid=/rightid= must be what each end sends (an address, or @name for a \
+             name); behind NAT a peer sends its private address unless its leftid= says otherwise."
+        }
+        "cert-untrusted" | "cert-expired" | "cert-id-mismatch" | "cert-key-missing" => {
+            "Libreswan: certificates live in the NSS database (certutil -L -d \
+             sql:/var/lib/ipsec/nss; import with ipsec import FILE.p12); leftcert= names the \
+             nickname and rightid= must be in the peer certificate's subjectAltName."
+        }
+        "peer-unreachable" | "nat-t-blocked" | "dpd-timeout" | "fragmentation-mtu" => {
+            "Libreswan: check right= and that UDP 500 and 4500 (and ESP) pass both ways; \
+             `ipsec whack --trafficstatus` shows live SAs; dpddelay=/dpdtimeout=/dpdaction= set \
+             dead peer detection, fragmentation=yes IKE fragmentation."
+        }
+        "kernel-sa-install-failure" => {
+            "Libreswan: `ipsec verify` checks the kernel's XFRM support; load xfrm_user, esp4 and \
+             esp6 (modprobe) and check dmesg."
+        }
+        "xauth-failure" => {
+            "Libreswan: XAuth users are in /etc/ipsec.d/passwd (user:crypt:conn) or PAM \
+             (xauthby=pam)."
+        }
+        "tunnel-established" => {
+            "Libreswan: nothing to change in IKE; `ipsec trafficstatus` shows the SAs and their \
+             traffic."
+        }
+        _ => {
+            "Libreswan: change the conn in /etc/ipsec.conf (or /etc/ipsec.d/*.conf), then `ipsec \
+             auto --replace NAME`; `ipsec whack --status` shows what is loaded, plutodebug=all in \
+             config setup logs more."
+        }
+    }
+}
+
+/// Whether a catalogue fix step is for strongSwan or the pfSense/OPNsense
+/// GUI only, and so left out for a host that runs pluto.
+pub(crate) fn is_strongswan_step(step: &str) -> bool {
+    step.starts_with("strongSwan")
+        || step.starts_with("pfSense")
+        || step.starts_with("OPNsense")
+        || step.contains("swanctl")
+        || step.contains("VPN > IPsec")
+}
+
 /// Whether an entry is about the Child SA (Phase 2) rather than the IKE SA.
 struct Phases {
     ike_states: HashSet<u64>,
@@ -375,6 +446,25 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             )),
         ));
     }
+    if let Some(sig) = find(&|e| matches!(e, PlutoEvent::SignatureFailed { .. })) {
+        return Some((
+            "p1-auth-failed",
+            Detection::new(
+                format!(
+                    "The peer's signature for {conn} does not verify with the certificate or key \
+                     pluto has for it (another key, a certificate of another CA, or a signature \
+                     hash this side does not accept). {RUNS_PLUTO}"
+                ),
+                evidence(&[Some(sig)]),
+            )
+            .with_fix(
+                "Libreswan: check rightcert=/rightrsasigkey= and the CA in the NSS database \
+                 (certutil -L -d sql:/var/lib/ipsec/nss), and authby= (rsa-sha2, ecdsa) against \
+                 what the peer signs with."
+                    .to_owned(),
+            ),
+        ));
+    }
     if let Some(sig) = find(&|e| matches!(e, PlutoEvent::SignatureAlgorithmDisabled { .. })) {
         return Some((
             "p1-auth-failed",
@@ -473,6 +563,58 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             ),
         ));
     }
+    if established.is_none() {
+        let refused: Vec<&PlutoEntry> = entries
+            .iter()
+            .filter(|e| matches!(e.event, PlutoEvent::OakleyRefused { .. }))
+            .collect();
+        if let Some(first) = refused.first() {
+            let offered: Vec<&str> = refused
+                .iter()
+                .filter_map(|e| match &e.event {
+                    PlutoEvent::OakleyRefused { transform } => Some(transform.as_str()),
+                    _ => None,
+                })
+                .collect();
+            let mut unique = offered.clone();
+            unique.dedup();
+            // `[AES_CBC (256), HMAC_SHA2_384, MODP1024]`: the DH group last.
+            let groups: HashSet<&str> = offered
+                .iter()
+                .filter_map(|t| t.rsplit(", ").next())
+                .map(|g| g.trim_start_matches("OAKLEY_GROUP_"))
+                .collect();
+            let common_group = match groups.iter().next() {
+                Some(group) if groups.len() == 1 && offered.len() > 1 => format!(
+                    " Every transform offered uses the DH group {group}: if this side's ike= names \
+                     other groups only (Libreswan 4 and later no longer allow MODP1024 by \
+                     default), the DH group is the difference."
+                ),
+                _ => String::new(),
+            };
+            return Some((
+                "p1-proposal-mismatch",
+                Detection::new(
+                    format!(
+                        "pluto, as IKEv1 responder for {conn}, refused every Phase 1 transform the peer \
+                         offered ({}) and no IKE SA came up: none of them is in this side's ike= list.\
+                         {common_group} {RUNS_PLUTO}",
+                        unique.join("; ")
+                    ),
+                    evidence(&[
+                        Some(first),
+                        refused.last().copied(),
+                        find(&|e| matches!(e, PlutoEvent::NoLocalProposal { .. })),
+                    ]),
+                )
+                .with_fix(format!(
+                    "Libreswan: add one of the peer's transforms to ike= of the connection (ipsec.conf), \
+                     or change the peer to offer what ike= lists; the peer offered: {}.",
+                    unique.join("; ")
+                )),
+            ));
+        }
+    }
     let no_prop = |e: &PlutoEvent| {
         matches!(
             e,
@@ -502,40 +644,6 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                 evidence(&[Some(p), gave_up]),
             ),
         ));
-    }
-    if established.is_none() {
-        let refused: Vec<&PlutoEntry> = entries
-            .iter()
-            .filter(|e| matches!(e.event, PlutoEvent::OakleyRefused { .. }))
-            .collect();
-        if let Some(first) = refused.first() {
-            let offered: Vec<&str> = refused
-                .iter()
-                .filter_map(|e| match &e.event {
-                    PlutoEvent::OakleyRefused { transform } => Some(transform.as_str()),
-                    _ => None,
-                })
-                .collect();
-            let mut unique = offered.clone();
-            unique.dedup();
-            return Some((
-                "p1-proposal-mismatch",
-                Detection::new(
-                    format!(
-                        "pluto, as IKEv1 responder for {conn}, refused every Phase 1 transform the peer \
-                         offered ({}) and no IKE SA came up: none of them is in this side's ike= list. \
-                         {RUNS_PLUTO}",
-                        unique.join("; ")
-                    ),
-                    evidence(&[Some(first), refused.last().copied()]),
-                )
-                .with_fix(format!(
-                    "Libreswan: add one of the peer's transforms to ike= of the connection (ipsec.conf), \
-                     or change the peer to offer what ike= lists; the peer offered: {}.",
-                    unique.join("; ")
-                )),
-            ));
-        }
     }
     if let Some(p) = find(&|e| matches!(e, PlutoEvent::PfsMismatch)) {
         return Some((
