@@ -150,10 +150,11 @@ fn explain_nothing_read(report: &Report, paths: &[String]) {
             _ => format!("{} inputs", paths.len()),
         }
     );
-    if reading.daemon_lines > 0 {
+    let daemon_lines = reading.daemon_lines + reading.ignored_daemon_lines;
+    if daemon_lines > 0 {
         msg.push_str(&format!(
-            "  {} line(s) of an IKE daemon were read, but none is part of a negotiation.\n",
-            reading.daemon_lines
+            "  {daemon_lines} line(s) of an IKE daemon were read, but none is part of a negotiation \
+             (start-up, plugin or configuration output only).\n"
         ));
     }
     if reading.unread_lines > 0 {

@@ -15,10 +15,10 @@ use std::path::Path;
 use std::process::Command;
 
 /// Scored cases that must be diagnosed right.
-const FLOOR: usize = 56;
+const FLOOR: usize = 57;
 /// Failed tunnels that still exit 0 (read as healthy): may only go down,
 /// to none.
-const EXIT_0_ON_FAILURE_AT_MOST: usize = 1;
+const EXIT_0_ON_FAILURE_AT_MOST: usize = 0;
 
 struct Case {
     file: String,
@@ -63,6 +63,9 @@ fn real_logs_score_at_least_the_floor_and_never_crash() {
         .collect();
     let (mut scored, mut right, mut unread) = (0, 0, 0);
     let mut wrong = Vec::new();
+    // Wrong cases with the reason they cannot be right (yet).
+    let explained = std::fs::read_to_string(dir().join("UNRESOLVED.md")).unwrap();
+    let mut stale = Vec::new();
     let mut exit_0_on_failure = Vec::new();
     for case in cases() {
         for id in &case.expect {
@@ -114,7 +117,10 @@ fn real_logs_score_at_least_the_floor_and_never_crash() {
         }
         if ok {
             right += 1;
-        } else {
+            if explained.contains(&format!("`{}`", case.file)) {
+                stale.push(case.file.clone());
+            }
+        } else if !explained.contains(&format!("`{}`", case.file)) {
             wrong.push(format!(
                 "  {} ({}): expect {:?}, got {:?}",
                 case.file, case.format, case.expect, found
@@ -122,7 +128,19 @@ fn real_logs_score_at_least_the_floor_and_never_crash() {
         }
     }
     println!("real logs: {right}/{scored} scored cases right, {unread} with no finding at all");
-    println!("wrong:\n{}", wrong.join("\n"));
+    println!(
+        "wrong and not explained in UNRESOLVED.md:\n{}",
+        wrong.join("\n")
+    );
+    assert!(
+        wrong.is_empty(),
+        "real logs diagnosed wrong, not explained in fixtures/real-logs/UNRESOLVED.md:\n{}",
+        wrong.join("\n")
+    );
+    assert!(
+        stale.is_empty(),
+        "right now, so remove them from UNRESOLVED.md and raise FLOOR: {stale:?}"
+    );
     println!("exit 0 on a failed tunnel: {exit_0_on_failure:?}");
     assert!(
         exit_0_on_failure.len() <= EXIT_0_ON_FAILURE_AT_MOST,

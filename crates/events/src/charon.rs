@@ -843,6 +843,16 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
     // Operation not supported (95)` (kernel-netlink), `unable to allocate
     // SPIs from kernel` (child_create.c), IKEv1 `allocating SPI failed`
     // (quick_mode.c); 4.6.0-6.x.
+    // kernel-netlink (4.x-6.x): `unable to add SAD entry with SPI c1c2c3c4
+    // (FAILED)`, `unable to update SAD entry with SPI ...`, `unable to add
+    // policy 10.0.0.0/24 === 10.1.0.0/24 out`: the kernel refused the SA or
+    // policy itself (charon's summary line follows at level 1).
+    if m.starts_with("unable to add SAD entry")
+        || m.starts_with("unable to update SAD entry")
+        || m.starts_with("unable to add policy")
+    {
+        return Some(E::SaInstallFailed { what: m.to_owned() });
+    }
     if m.starts_with("allocating SPI failed") || m == "unable to allocate SPIs from kernel" {
         return Some(E::SaInstallFailed { what: m.to_owned() });
     }

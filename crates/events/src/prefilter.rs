@@ -55,7 +55,9 @@ pub const SIGNATURES: &[&str] = &[
     "IDir '",
     "no IKE config found",
     "matching ike config",
-    "unable to install",
+    // "unable to install ... in kernel", "unable to add SAD entry", "unable
+    // to create netlink socket"
+    "unable to ",
     "scheduling re",
     // certificates, keys, EAP, XAuth, IKE versions (see charon::credentials)
     "key found",
@@ -69,8 +71,6 @@ pub const SIGNATURES: &[&str] = &[
     "secret",
     "unsupported IKE version",
     "timed out after",
-    // no kernel interface (charon started in a container, no XFRM)
-    "netlink socket",
     // SPI refused by the kernel; old spellings (4.6-5.6: "inacceptable").
     "allocat",
     "inacceptable",

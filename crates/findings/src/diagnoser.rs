@@ -262,6 +262,8 @@ pub struct Diagnoser {
     line_no: u64,
     /// Lines that mention IPsec but could not be read (see [`Reading`]).
     unread_lines: u64,
+    /// charon lines that mean nothing to diagnosis (see [`Reading`]).
+    ignored_daemon_lines: u64,
     unread_samples: Vec<Evidence>,
 }
 
@@ -294,6 +296,7 @@ impl Diagnoser {
             line_no: 0,
             unread_lines: 0,
             unread_samples: Vec::new(),
+            ignored_daemon_lines: 0,
         }
     }
 
@@ -326,6 +329,7 @@ impl Diagnoser {
         for mut part in parts {
             out.sequence = out.sequence.max(part.sequence);
             out.unread_lines += part.unread_lines;
+            out.ignored_daemon_lines += part.ignored_daemon_lines;
             unread.append(&mut part.unread_samples);
             for (path, interned) in part.paths.drain() {
                 out.paths.entry(path).or_insert(interned);
@@ -453,6 +457,7 @@ impl Diagnoser {
             && !may_matter(&framed.message)
             && !xmlreader()
         {
+            self.ignored_daemon_lines += 1;
             return;
         }
         let path = self.intern(path);
@@ -858,6 +863,7 @@ impl Diagnoser {
         }
         let mut reading = Reading {
             unread_lines: self.unread_lines,
+            ignored_daemon_lines: self.ignored_daemon_lines,
             unread_samples: std::mem::take(&mut self.unread_samples),
             ..Reading::default()
         };

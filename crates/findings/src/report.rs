@@ -144,6 +144,9 @@ pub struct Report {
 pub struct Reading {
     /// Lines read as charon's, pluto's or racoon's.
     pub daemon_lines: u64,
+    /// charon's lines that diagnosis does not read (start-up, plugins,
+    /// chatter), where they reached the engine.
+    pub ignored_daemon_lines: u64,
     /// Negotiations (charon IKE SAs, pluto connections) judged.
     pub negotiations: u64,
     /// Lines that mention an IPsec daemon or IKE but could not be read as a

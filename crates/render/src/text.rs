@@ -23,7 +23,13 @@ const DIM: Style = Style::new().dimmed();
 /// Writes the report for people: grouped by host and tunnel, worst first.
 pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if report.findings.is_empty() {
-        if report.tunnels.is_empty() {
+        if report.tunnels.is_empty() && report.reading.negotiations > 0 {
+            writeln!(
+                out,
+                "No findings: {} negotiation(s) read, none of them failed.",
+                report.reading.negotiations
+            )?;
+        } else if report.tunnels.is_empty() {
             writeln!(out, "No IPsec negotiations found in the input.")?;
         } else {
             let negotiations: u64 = report.tunnels.iter().map(|t| t.negotiations).sum();

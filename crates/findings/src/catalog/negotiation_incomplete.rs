@@ -1,12 +1,13 @@
 //! `negotiation-incomplete`: a negotiation started and the log ends (or
 //! moves on) before it succeeded or failed.
 
-use ipsec_doctor_events::CharonEvent;
+use ipsec_doctor_events::{CharonEvent, RacoonEvent, RacoonLevel};
 
 use super::common::evidence;
 use crate::negotiation::Negotiation;
+use crate::racoon::RacoonLog;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, TunnelDetection};
 
 pub(crate) static RULE: Rule = Rule {
     id: "negotiation-incomplete",
@@ -29,7 +30,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["debugging", "peer-unreachable"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Racoon(racoon)],
 };
 
 /// Only a negotiation whose start is in the log and whose outcome is not;
@@ -40,7 +41,8 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         return None;
     }
     // Its start, or (in an excerpt that begins later) a message of the
-    // exchanges that establish an IKE SA.
+    // exchanges that establish an IKE SA, or proposals chosen or refused
+    // with no SA established after them.
     let start = neg.first(|e| match e {
         CharonEvent::InitiatingIkeSa { .. } | CharonEvent::PeerInitiating { .. } => true,
         CharonEvent::Message { exchange, .. } => {
@@ -49,6 +51,7 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
                 "IKE_SA_INIT" | "IKE_AUTH" | "ID_PROT" | "AGGRESSIVE"
             )
         }
+        CharonEvent::Proposals { .. } => true,
         _ => false,
     })?;
     let last = neg.entries.last()?;
@@ -62,6 +65,38 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         ),
         evidence([start, last]),
     ))
+}
+
+/// racoon started Phase 1 and neither an ISAKMP-SA nor an error followed
+/// (other racoon findings read the errors).
+fn racoon(log: &RacoonLog) -> Vec<TunnelDetection> {
+    let started = log.all(|e| {
+        matches!(
+            e,
+            RacoonEvent::Phase1Initiate { .. } | RacoonEvent::Phase1Respond { .. }
+        )
+    });
+    let Some(first) = started.into_iter().next() else {
+        return Vec::new();
+    };
+    let settled = log.any(|e| matches!(e, RacoonEvent::IsakmpSaEstablished { .. }))
+        || log
+            .entries
+            .iter()
+            .any(|e| e.level == Some(RacoonLevel::Error));
+    if settled {
+        return Vec::new();
+    }
+    let last = log.entries.last().unwrap_or(first);
+    vec![(
+        first.tunnel.clone(),
+        Detection::new(
+            "racoon started Phase 1, but neither an established ISAKMP-SA nor a failure is in this \
+             log."
+                .to_owned(),
+            crate::racoon::evidence([first, last]),
+        ),
+    )]
 }
 
 #[cfg(test)]
@@ -88,5 +123,12 @@ mod tests {
                    Nov 27 00:32:10 13[IKE] giving up after 5 retransmits\n\
                    Nov 27 00:32:10 13[IKE] establishing IKE_SA failed, peer not responding";
         assert_eq!(ids(&diagnose("l.log", log)), ["peer-unreachable"]);
+    }
+
+    #[test]
+    fn a_child_sa_chosen_and_never_reported_established() {
+        let log = "Nov 27 00:00:00 opn charon[1]: 15[CFG] <gw|541> selected proposal: ESP:AES_CBC_256/HMAC_SHA2_256_128/ECP_521/NO_EXT_SEQ";
+        let report = diagnose("l.log", log);
+        assert_eq!(ids(&report), ["negotiation-incomplete"]);
     }
 }
