@@ -51,6 +51,8 @@ pub struct Chunk {
     pub first_line: u64,
     /// Lines are numbered downwards: a newest-first log read backwards.
     pub descending: bool,
+    /// How many lines the chunk holds.
+    pub lines: u64,
     /// The lines, each ending in `\n` except perhaps the input's last, in
     /// `data[..len]` (the rest is a reused buffer's old bytes).
     data: Vec<u8>,
@@ -327,6 +329,7 @@ fn feed(
             path: path.clone(),
             first_line: *lines_sent + 1,
             descending: false,
+            lines,
             data,
             len,
         });
@@ -436,6 +439,7 @@ fn feed_reversed(
         path: path.clone(),
         first_line: lines.len() as u64,
         descending: true,
+        lines: lines.len() as u64,
         len: data.len(),
         data,
     });

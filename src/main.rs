@@ -144,10 +144,14 @@ fn explain_nothing_read(report: &Report, paths: &[String]) {
     use ipsec_doctor_render::escape;
     let reading = &report.reading;
     let mut msg = format!(
-        "ipsec-doctor: no IPsec negotiation could be read in {} (exit code 3).\n",
+        "ipsec-doctor: no IPsec negotiation could be read in {}{} (exit code 3).\n",
         match paths {
             [one] => escape(one).into_owned(),
             _ => format!("{} inputs", paths.len()),
+        },
+        match reading.lines {
+            0 => String::new(),
+            n => format!(" ({n} line(s) read)"),
         }
     );
     let daemon_lines = reading.daemon_lines + reading.ignored_daemon_lines;

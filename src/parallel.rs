@@ -40,14 +40,16 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
         }
     };
     let mut inputs: Vec<Arc<str>> = Vec::new();
+    // Lines of every input, for saying how much was read.
+    let mut lines = 0u64;
     let mut sieve = Sieve::new();
     let threads = threads.min(MAX_THREADS);
-    let report = if threads <= 1 {
+    let mut report = if threads <= 1 {
         let mut diagnoser = Diagnoser::new();
         input::read_all(
             paths,
             &mut |chunk| {
-                start_chunk(&mut inputs, &mut sieve, &chunk);
+                start_chunk(&mut inputs, &mut sieve, &chunk, &mut lines);
                 chunk.kept_lines(&mut sieve, |n, kept| {
                     let text = chunk.line(kept.range);
                     diagnoser.push_kept_line(&chunk.path, n, &text, kept.literal);
@@ -95,7 +97,7 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
             input::read_all(
                 paths,
                 &mut |chunk| {
-                    start_chunk(&mut inputs, &mut sieve, &chunk);
+                    start_chunk(&mut inputs, &mut sieve, &chunk, &mut lines);
                     // Which lines matter, and which worker takes each:
                     // decided once, here.
                     let file_owner = owner(&chunk.path, threads);
@@ -141,11 +143,13 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
+    report.reading.lines = lines;
     report
 }
 
 /// Notes each new input (for the merge's order) and restarts the sieve.
-fn start_chunk(inputs: &mut Vec<Arc<str>>, sieve: &mut Sieve, chunk: &Chunk) {
+fn start_chunk(inputs: &mut Vec<Arc<str>>, sieve: &mut Sieve, chunk: &Chunk, lines: &mut u64) {
+    *lines += chunk.lines;
     if inputs.last() != Some(&chunk.path) {
         inputs.push(chunk.path.clone());
         sieve.start_input();

@@ -149,6 +149,10 @@ pub struct Reading {
     pub ignored_daemon_lines: u64,
     /// Negotiations (charon IKE SAs, pluto connections) judged.
     pub negotiations: u64,
+    /// Lines of the inputs, where the caller that read them says
+    /// ([`Report::reading`] is the engine's but for this count: a sieve may
+    /// have kept the engine from seeing most lines).
+    pub lines: u64,
     /// Lines that mention an IPsec daemon or IKE but could not be read as a
     /// daemon's message.
     pub unread_lines: u64,
