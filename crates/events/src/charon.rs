@@ -399,6 +399,12 @@ pub enum CharonEvent {
     },
     /// A message that means nothing to diagnosis.
     Unrecognized,
+    /// charon crashed: `dumping 11 stack frame addresses:` (libstrongswan
+    /// `backtrace.c`, printed by the signal handler, 4.x-6.x).
+    DaemonCrashed {
+        /// The message.
+        what: String,
+    },
     /// The daemon or its loader refused a connection, secret or certificate
     /// (see [`config_load_failure`]).
     ConfigLoadFailed {
@@ -852,6 +858,9 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
         || m.starts_with("unable to add policy")
     {
         return Some(E::SaInstallFailed { what: m.to_owned() });
+    }
+    if m.starts_with("dumping ") && m.ends_with(" stack frame addresses:") {
+        return Some(E::DaemonCrashed { what: m.to_owned() });
     }
     if m.starts_with("allocating SPI failed") || m == "unable to allocate SPIs from kernel" {
         return Some(E::SaInstallFailed { what: m.to_owned() });

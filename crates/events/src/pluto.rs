@@ -130,6 +130,12 @@ pub enum PlutoEvent {
         /// The user name, where logged.
         user: String,
     },
+    /// pluto aborted: `ABORT: ASSERTION FAILED: ...` (Libreswan 3.x-5.x
+    /// `passert`), Openswan's `ABORT at .../keys.c:488`.
+    DaemonCrashed {
+        /// The message.
+        what: String,
+    },
     /// pluto cannot talk to the kernel's IPsec: `FATAL ERROR: Failed to bind
     /// bcast socket in init_netlink() - Perhaps kernel was not compiled with
     /// CONFIG_XFRM` (`kernel_xfrm.c`, 3.x-4.x), `No Kernel XFRM/NETKEY
@@ -472,6 +478,11 @@ fn parse_body(body: &str) -> PlutoEvent {
     // 3.0-4.4), `kernel: xfrm XFRM_MSG_UPDPOLICY ... response for flow
     // (in): Operation not supported (errno 95)` (4.6+), and at start-up
     // `FATAL ERROR: kernel: could not insert ... bypass policy` (4.x).
+    if text.starts_with("ABORT: ") || text.starts_with("ABORT at ") {
+        return PlutoEvent::DaemonCrashed {
+            what: text.to_owned(),
+        };
+    }
     if text.starts_with("FATAL ERROR: kernel:") {
         return PlutoEvent::KernelInterfaceFailed {
             reason: text.trim_start_matches("FATAL ERROR: ").to_owned(),

@@ -84,6 +84,8 @@ pub const SIGNATURES: &[&str] = &[
     "fatal error",
     "skipped invalid",
     "syntax error",
+    // a crash's backtrace
+    "stack frame",
 ];
 
 /// Whether a charon message may mean something to diagnosis: `false` only

@@ -308,6 +308,23 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
         format!("\"{name}\"")
     };
 
+    if let Some(a) = find(&|e| matches!(e, PlutoEvent::DaemonCrashed { .. })).filter(|_| {
+        !entries
+            .iter()
+            .any(|e| matches!(e.event, PlutoEvent::KernelInterfaceFailed { .. }))
+    }) {
+        return Some((
+            "daemon-crash",
+            Detection::new(
+                format!(
+                    "pluto aborted on a failed assertion while handling {conn}: a fault of pluto \
+                     itself (or of a library it was built against), not of the configuration. \
+                     {RUNS_PLUTO}"
+                ),
+                evidence(&[Some(a)]),
+            ),
+        ));
+    }
     // pluto refused the connection (or its secrets) when it was added.
     if let Some(c) = find(&|e| matches!(e, PlutoEvent::ConfigLoadFailed { .. })) {
         let (what, affects) = match &c.event {

@@ -14,6 +14,7 @@ mod cert_key_missing;
 mod cert_untrusted;
 pub(crate) mod config_load_error;
 mod crypto_accelerator_keylen;
+mod daemon_crash;
 mod disappearing_traffic;
 mod dpd_drop_embedded;
 mod dpd_timeout;
@@ -95,6 +96,7 @@ pub static CATALOG: &[&Rule] = &[
     &dpd_timeout::RULE,
     &kernel_sa_install_failure::RULE,
     &config_load_error::RULE,
+    &daemon_crash::RULE,
     &renegotiation_failure::RULE,
     &wrong_destination_address::RULE,
     &lifetime_mismatch::RULE,
