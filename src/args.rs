@@ -16,8 +16,8 @@ pub enum Command {
     /// racoon, in any wrapper; files, directories, .gz, or - for standard
     /// input).
     ///
-    /// Exit status: 0 read and healthy, 1 problems (an error finding, or a
-    /// negotiation whose outcome is not in the log), 2 usage or input error
+    /// Exit status: 0 read and no failure, 1 problems (an error finding, or a
+    /// negotiation whose outcome or cause is not in the log), 2 usage or input error
     /// (the readable inputs are still diagnosed), 3 no IPsec negotiation
     /// could be read at all (stderr says why).
     Diagnose {

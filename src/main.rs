@@ -130,7 +130,7 @@ fn diagnose(
         );
     });
     let code = render(&report, format, color, input_errors > 0)?;
-    let nothing = report.reading.negotiations == 0 && report.findings.iter().all(|f| f.undecided);
+    let nothing = report.read_nothing();
     // An input that could not be read has said so already (exit 2).
     if nothing && code != EXIT_TROUBLE {
         explain_nothing_read(&report, paths);
@@ -181,7 +181,8 @@ fn explain_nothing_read(report: &Report, paths: &[String]) {
          /var/log/secure, /var/log/auth.log, journalctl -u ipsec) or racoon's; start the tunnel while \
          the log is captured (ipsec-doctor explain debugging).\n",
     );
-    eprint!("{msg}");
+    // A closed stderr is no reason to panic: the exit code says it.
+    let _ = io::stderr().write_all(msg.as_bytes());
 }
 
 /// Writes a report; the exit status follows from it and from input errors.

@@ -759,9 +759,12 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
             return Some(eap(EapFailureKind::RadiusUnreachable, None, None));
         }
         let count = rest.split(' ').next()?.parse().ok()?;
-        let message_id = rest
-            .rsplit_once("message ID ")
-            .and_then(|(_, id)| id.trim().parse().ok());
+        // `... of request with message ID 0` (IKEv2), `sending retransmit 2
+        // of request message ID 0, seq 1` (IKEv1).
+        let message_id = rest.rsplit_once("message ID ").and_then(|(_, id)| {
+            let digits = id.bytes().take_while(u8::is_ascii_digit).count();
+            id[..digits].parse().ok()
+        });
         return Some(E::Retransmit { count, message_id });
     }
     if let Some(rest) = m.strip_prefix("giving up after ") {

@@ -130,6 +130,11 @@ pub enum PlutoEvent {
         /// The user name, where logged.
         user: String,
     },
+    /// pluto answered the peer's Phase 1 and goes on: IKEv1 `STATE_MAIN_R1:
+    /// sent MR1, expecting MI2` (3.x-4.x), `sent Main Mode R1` (4.x-5.x),
+    /// Aggressive `sent AR1`, IKEv2 `sent IKE_SA_INIT reply` (4.x-5.x), 3.x
+    /// `sent v2R1`: a transform was accepted.
+    Phase1Answered,
     /// pluto aborted: `ABORT: ASSERTION FAILED: ...` (Libreswan 3.x-5.x
     /// `passert`), Openswan's `ABORT at .../keys.c:488`.
     DaemonCrashed {
@@ -478,6 +483,15 @@ fn parse_body(body: &str) -> PlutoEvent {
     // 3.0-4.4), `kernel: xfrm XFRM_MSG_UPDPOLICY ... response for flow
     // (in): Operation not supported (errno 95)` (4.6+), and at start-up
     // `FATAL ERROR: kernel: could not insert ... bypass policy` (4.x).
+    if text.starts_with("sent MR1")
+        || text.starts_with("sent Main Mode R1")
+        || text.starts_with("sent AR1")
+        || text.starts_with("sent Aggressive Mode R1")
+        || text.starts_with("sent IKE_SA_INIT reply")
+        || text.starts_with("sent v2R1")
+    {
+        return PlutoEvent::Phase1Answered;
+    }
     if text.starts_with("ABORT: ") || text.starts_with("ABORT at ") {
         return PlutoEvent::DaemonCrashed {
             what: text.to_owned(),

@@ -752,6 +752,14 @@ impl Diagnoser {
                         }
                     }
                 }
+                // "Outcome not in the log" only where no other racoon
+                // finding stands (racoon names the tunnel on few lines).
+                if found
+                    .iter()
+                    .any(|(r, ..)| !crate::catalog::is_fallback(r) && r.severity != Severity::Info)
+                {
+                    found.retain(|(r, ..)| !crate::catalog::is_fallback(r));
+                }
             }
             for name in &host.history_order {
                 let Some(facts) = host.history.get(name) else {
@@ -1024,9 +1032,13 @@ impl Diagnoser {
                 }
             }
         }
-        // "Outcome not in the log" only when nothing else explains it.
-        if detections.len() > 1 {
-            detections.retain(|(r, _)| !crate::catalog::is_undecided(r));
+        // "Outcome not in the log" only when no error or warning explains
+        // it (an info such as a lifetime difference does not).
+        if detections
+            .iter()
+            .any(|(r, _)| !crate::catalog::is_fallback(r) && r.severity != Severity::Info)
+        {
+            detections.retain(|(r, _)| !crate::catalog::is_fallback(r));
         }
         // A specific finding makes its generic family member redundant.
         let specific_families: Vec<&str> = detections
@@ -1273,7 +1285,7 @@ impl Diagnoser {
         host.facts.daemon_line("pluto", &ev);
         host.pluto
             .get_or_insert_with(|| PlutoLog::new(host.facts.host.clone(), path.clone()))
-            .record(line, ev);
+            .record(line, ev, framed.pid);
     }
 
     /// A line of kernel crash output: kept per host, split into crash reports

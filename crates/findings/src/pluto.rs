@@ -47,7 +47,15 @@ pub struct PlutoLog {
     pub connections: HashMap<String, Vec<PlutoEntry>>,
     /// Connection names in the order they first appeared.
     pub order: Vec<String>,
+    /// pluto's process ids in the order they appeared, with the first line
+    /// of each (capped): a new one is a restart.
+    pub starts: Vec<(u32, Evidence)>,
 }
+
+/// Process ids kept per host.
+const MAX_STARTS: usize = 16;
+/// Restarts within this many seconds make a crash loop.
+const CRASH_LOOP_SECONDS: i64 = 15 * 60;
 
 impl PlutoLog {
     pub(crate) fn new(host: Option<String>, origin: Arc<str>) -> PlutoLog {
@@ -58,8 +66,16 @@ impl PlutoLog {
         }
     }
 
-    pub(crate) fn record(&mut self, line: PlutoLine, evidence: Evidence) {
+    pub(crate) fn record(&mut self, line: PlutoLine, evidence: Evidence, pid: Option<u32>) {
         self.lines += 1;
+        if let Some(pid) = pid {
+            if self.starts.last().is_none_or(|(last, _)| *last != pid)
+                && !self.starts.iter().any(|(p, _)| *p == pid)
+                && self.starts.len() < MAX_STARTS
+            {
+                self.starts.push((pid, evidence.clone()));
+            }
+        }
         if line.event == PlutoEvent::Unrecognized {
             return;
         }
@@ -100,14 +116,54 @@ impl PlutoLog {
                             | PlutoEvent::PeerNoProposal
                             | PlutoEvent::PeerChildNoProposal
                             | PlutoEvent::IdMismatch { .. }
+                            | PlutoEvent::Phase1Answered
                     )
                 })
             })
             .count() as u64
     }
 
-    /// One verdict per connection: `(finding id, connection, detection)`.
+    /// pluto started again and again within minutes: three process ids or
+    /// more in a quarter of an hour (with no timestamps, in the same log).
+    fn crash_loop(&self) -> Option<Detection> {
+        if self.starts.len() < 3 {
+            return None;
+        }
+        let first = self.starts.first()?;
+        let last = self.starts.last()?;
+        let span = match (first.1.timestamp(), last.1.timestamp()) {
+            (Some(a), Some(b)) => Some(b.sort_key() - a.sort_key()),
+            _ => None,
+        };
+        if span.is_some_and(|s| !(0..=CRASH_LOOP_SECONDS).contains(&s)) {
+            return None;
+        }
+        let pids: Vec<String> = self.starts.iter().map(|(p, _)| p.to_string()).collect();
+        let within = span.map_or_else(String::new, |s| format!(" within {} minute(s)", s / 60 + 1));
+        Some(
+            Detection::new(
+                format!(
+                    "pluto started {} times{within} (process ids {}): unless someone restarted it by \
+                     hand, it crashes and its supervisor starts it again. The last lines before each \
+                     new process id are what it crashed on. {RUNS_PLUTO}",
+                    self.starts.len(),
+                    pids.join(", ")
+                ),
+                self.starts.iter().take(4).map(|(_, e)| e.clone()).collect(),
+            )
+            .with_fix(
+                "Libreswan: `journalctl -u ipsec` (or /var/log/messages) shows 'Segmentation fault', \
+                 'ABORT' or a core dump next to each restart; upgrade Libreswan, and report the crash \
+                 with that line and the log before it."
+                    .to_owned(),
+            ),
+        )
+    }
+
+    /// One verdict per connection: `(finding id, connection, detection)`,
+    /// and a crash loop of pluto as a whole.
     pub(crate) fn judge(&self) -> Vec<(&'static str, Option<String>, Detection)> {
+        let crash_loop = self.crash_loop().map(|d| ("daemon-crash", None, d));
         self.order
             .iter()
             .filter_map(|name| {
@@ -121,6 +177,7 @@ impl PlutoLog {
                 let tunnel = (!name.is_empty()).then(|| name.clone());
                 Some((id, tunnel, detection))
             })
+            .chain(crash_loop)
             .collect()
     }
 }
@@ -326,7 +383,21 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
         ));
     }
     // pluto refused the connection (or its secrets) when it was added.
-    if let Some(c) = find(&|e| matches!(e, PlutoEvent::ConfigLoadFailed { .. })) {
+    // ... unless the connection was loaded again and came up after it.
+    let came_up_after = |entry: &PlutoEntry| {
+        entries
+            .iter()
+            .skip_while(|e| !std::ptr::eq(*e, entry))
+            .any(|e| {
+                matches!(
+                    e.event,
+                    PlutoEvent::IkeSaEstablished | PlutoEvent::ChildSaEstablished
+                )
+            })
+    };
+    if let Some(c) =
+        find(&|e| matches!(e, PlutoEvent::ConfigLoadFailed { .. })).filter(|c| !came_up_after(c))
+    {
         let (what, affects) = match &c.event {
             PlutoEvent::ConfigLoadFailed { what, affects } => (what.as_str(), *affects),
             _ => ("", ipsec_doctor_events::ConfigPart::Connection),
@@ -516,6 +587,11 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             .for_peer(
                 "The peer computed a different AUTH/HASH: the pre-shared keys differ. (The peer runs \
                  Libreswan pluto.)",
+            )
+            .with_fix(
+                "If the keys are the same on both ends: Openswan 2.6 computes IKEv1 HASHes with \
+                 SHA2-512 wrongly; with ike=...-sha2_512 try sha2_256, or move to Libreswan."
+                    .to_owned(),
             ),
         ));
     }
@@ -585,7 +661,16 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             .iter()
             .filter(|e| matches!(e.event, PlutoEvent::OakleyRefused { .. }))
             .collect();
-        if let Some(first) = refused.first() {
+        // Refused transforms followed by pluto's answer: a later transform
+        // was accepted, and the refusals are the usual noise of a peer that
+        // offers several.
+        let answered_after = refused.first().is_some_and(|first| {
+            entries
+                .iter()
+                .skip_while(|e| !std::ptr::eq(*e, *first))
+                .any(|e| matches!(e.event, PlutoEvent::Phase1Answered))
+        });
+        if let Some(first) = refused.first().filter(|_| !answered_after) {
             let offered: Vec<&str> = refused
                 .iter()
                 .filter_map(|e| match &e.event {

@@ -176,8 +176,10 @@ impl Report {
         self.has_errors() || self.findings.iter().any(|f| f.undecided)
     }
 
-    /// Whether nothing of an IPsec daemon could be read at all (exit code 3).
+    /// Whether no IPsec negotiation could be read at all (`diagnose`'s exit
+    /// code 3): no negotiation judged, and no finding but those that say
+    /// the outcome is not in the log.
     pub fn read_nothing(&self) -> bool {
-        self.findings.is_empty() && self.reading.daemon_lines == 0
+        self.reading.negotiations == 0 && self.findings.iter().all(|f| f.undecided)
     }
 }

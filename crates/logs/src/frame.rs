@@ -273,9 +273,11 @@ fn frame_known(trimmed: &str) -> Option<Framed<'_>> {
         // The wrapped daemon's own prefix, if its message has one; the
         // wrapper's time and host stand.
         if let Cow::Borrowed(message) = known.message {
-            if let Some(mut found) = shape::frame_by_shape(message, false) {
+            if let Some(mut found) = shape::frame_by_shape(message, true) {
+                // The wrapper's host and time; its own words before the
+                // daemon's message are no host.
                 found.timestamp = found.timestamp.or(known.timestamp);
-                found.host = found.host.or(known.host);
+                found.host = known.host;
                 found.format = known.format;
                 return Some(found);
             }
@@ -288,15 +290,14 @@ fn frame_known(trimmed: &str) -> Option<Framed<'_>> {
         _ => false,
     };
     if unread {
-        if let Some(found) = shape::frame_by_shape(trimmed, known.daemon == Daemon::Other) {
+        let other = known.daemon == Daemon::Other;
+        if let Some(found) = shape::frame_by_shape(trimmed, other) {
             // Another program's line is taken for a daemon's only on the
-            // shape of charon's own prefix or a pluto state prefix, never on
-            // a program tag deep in its text.
-            if known.daemon != Daemon::Other
-                || found.thread.is_some()
-                || found.group.is_some()
-                || found.daemon == Daemon::Pluto
-            {
+            // shape of charon's own prefix with its thread number (what a
+            // GUI row or a relay puts there), never on a program tag or a
+            // pluto-like quote deep in its text: the sieve keeps such lines
+            // only when they hold a literal, as it does charon's.
+            if !other || found.daemon.is_charon() && found.thread.is_some() {
                 return Some(found);
             }
         }

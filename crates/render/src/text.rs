@@ -30,7 +30,16 @@ pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 report.reading.negotiations
             )?;
         } else if report.tunnels.is_empty() {
-            writeln!(out, "No IPsec negotiations found in the input.")?;
+            let daemon_lines = report.reading.daemon_lines + report.reading.ignored_daemon_lines;
+            if daemon_lines > 0 {
+                writeln!(
+                    out,
+                    "No IPsec negotiation in the input: {daemon_lines} line(s) of an IKE daemon, none \
+                     of them part of a negotiation (more on stderr)."
+                )?;
+            } else {
+                writeln!(out, "No IPsec negotiations found in the input.")?;
+            }
         } else {
             let negotiations: u64 = report.tunnels.iter().map(|t| t.negotiations).sum();
             writeln!(

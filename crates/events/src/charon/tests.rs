@@ -224,7 +224,7 @@ fn retransmits_and_giving_up() {
         p("sending retransmit 2 of request message ID 0, seq 1"),
         CharonEvent::Retransmit {
             count: 2,
-            message_id: None
+            message_id: Some(0)
         }
     );
     assert_eq!(

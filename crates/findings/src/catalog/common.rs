@@ -401,6 +401,13 @@ pub(crate) fn gave_up_on_an_earlier_sa(neg: &Negotiation) -> Option<usize> {
         CharonEvent::Retransmit { message_id, .. } => *message_id == Some(0),
         _ => false,
     });
-    (!started && neg.ike_established_at().is_none() && !neg.was_up_before && gave_up > 0)
+    // charon says "establishing IKE_SA failed, peer not responding" only of
+    // an SA still connecting.
+    let connecting = neg.any(|e| matches!(e, CharonEvent::PeerNotResponding));
+    (!started
+        && !connecting
+        && neg.ike_established_at().is_none()
+        && !neg.was_up_before
+        && gave_up > 0)
         .then_some(gave_up)
 }

@@ -123,8 +123,15 @@ pub static CATALOG: &[&Rule] = &[
 ];
 
 /// Whether the rule's finding says that the log does not show the outcome
-/// (exit code 1: not a failure, but no all-clear either).
+/// or its cause (exit code 1: not a failure named, but no all-clear
+/// either). For the diagnoser's "only when nothing else explains it", only
+/// the two negotiation findings count ([`is_fallback`]).
 pub fn is_undecided(rule: &Rule) -> bool {
+    is_fallback(rule) || std::ptr::eq(rule, &logging_insufficient::RULE)
+}
+
+/// The findings given only when no other explains the negotiation.
+pub(crate) fn is_fallback(rule: &Rule) -> bool {
     std::ptr::eq(rule, &negotiation_incomplete::RULE)
         || std::ptr::eq(rule, &negotiation_not_in_log::RULE)
 }

@@ -1,7 +1,7 @@
 //! `negotiation-incomplete`: a negotiation started and the log ends (or
 //! moves on) before it succeeded or failed.
 
-use ipsec_doctor_events::{CharonEvent, RacoonEvent, RacoonLevel};
+use ipsec_doctor_events::{CharonEvent, RacoonEvent};
 
 use super::common::evidence;
 use crate::negotiation::Negotiation;
@@ -37,7 +37,13 @@ pub(crate) static RULE: Rule = Rule {
 /// the diagnoser keeps this finding only when no other explains the
 /// negotiation.
 fn detect(neg: &Negotiation) -> Option<Detection> {
-    if neg.ike_established_at().is_some() || neg.child_established() || neg.was_up_before {
+    // An IKE SA rekeyed was up before (a routine rekey of a tunnel older
+    // than the log).
+    if neg.ike_established_at().is_some()
+        || neg.child_established()
+        || neg.was_up_before
+        || neg.any(|e| matches!(e, CharonEvent::IkeSaRekeyed { .. }))
+    {
         return None;
     }
     // Its start, or (in an excerpt that begins later) a message of the
@@ -67,36 +73,50 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     ))
 }
 
-/// racoon started Phase 1 and neither an ISAKMP-SA nor an error followed
-/// (other racoon findings read the errors).
+/// racoon started Phase 1 with a peer and neither an ISAKMP-SA with it
+/// nor an error followed (other racoon findings read the errors; the
+/// diagnoser keeps this one only where no other racoon finding stands).
 fn racoon(log: &RacoonLog) -> Vec<TunnelDetection> {
-    let started = log.all(|e| {
+    let started = |e: &RacoonEvent| {
         matches!(
             e,
             RacoonEvent::Phase1Initiate { .. } | RacoonEvent::Phase1Respond { .. }
         )
-    });
-    let Some(first) = started.into_iter().next() else {
-        return Vec::new();
     };
-    let settled = log.any(|e| matches!(e, RacoonEvent::IsakmpSaEstablished { .. }))
-        || log
-            .entries
-            .iter()
-            .any(|e| e.level == Some(RacoonLevel::Error));
-    if settled {
-        return Vec::new();
-    }
-    let last = log.entries.last().unwrap_or(first);
-    vec![(
-        first.tunnel.clone(),
-        Detection::new(
-            "racoon started Phase 1, but neither an established ISAKMP-SA nor a failure is in this \
-             log."
-                .to_owned(),
-            crate::racoon::evidence([first, last]),
-        ),
-    )]
+    // An outcome: established, or failed (other findings and
+    // logging-insufficient say why).
+    let outcome = |e: &RacoonEvent| {
+        matches!(
+            e,
+            RacoonEvent::IsakmpSaEstablished { .. } | RacoonEvent::NegotiationFailed
+        )
+    };
+    log.by_tunnel(started)
+        .into_iter()
+        .filter_map(|(tunnel, lines)| {
+            let first = *lines.first()?;
+            // After the start, an outcome of this tunnel or of a line that
+            // names none (racoon names the tunnel on few lines).
+            let settled = log
+                .entries
+                .iter()
+                .skip_while(|e| !std::ptr::eq(*e, first))
+                .any(|e| outcome(&e.event) && (e.tunnel.is_none() || e.tunnel == tunnel));
+            if settled {
+                return None;
+            }
+            let last = log.entries.last().unwrap_or(first);
+            Some((
+                tunnel,
+                Detection::new(
+                    "racoon started Phase 1, but no established ISAKMP-SA with this peer is in this \
+                     log."
+                        .to_owned(),
+                    crate::racoon::evidence([first, last]),
+                ),
+            ))
+        })
+        .collect()
 }
 
 #[cfg(test)]

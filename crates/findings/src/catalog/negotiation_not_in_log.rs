@@ -12,8 +12,8 @@ pub(crate) static RULE: Rule = Rule {
     title: "Daemon lines, but no negotiation in the log",
     explanation: "The log has lines of an IKE daemon (charon, pluto or racoon), but none that belongs \
         to a negotiation: only start-up, configuration, plugin or crash output, or a paste that stops \
-        before the tunnel is tried. Nothing here says whether the tunnel works. (Exit code 1: no \
-        all-clear.)",
+        before the tunnel is tried. Nothing here says whether the tunnel works. (Exit code 3, as for \
+        an input with no IPsec negotiation: no all-clear.)",
     fix: &[
         "Give the lines from \"initiating IKE_SA\" / \"is initiating an IKE_SA\" (charon), \"initiating \
          ...\" / \"responding to ...\" (pluto) or \"initiate new phase 1 negotiation\" (racoon) until a \

@@ -139,13 +139,25 @@ fn anchor_at(line: &str, i: usize, strict: bool) -> Option<Anchor> {
     let rest = &line[i..];
     let first = *rest.as_bytes().first()?;
     if first.is_ascii_digit() || first == b'[' {
-        if charon_prefix(rest) {
+        // Without a thread number (`[CFG] `, as swanctl prints), only at
+        // the start of the line, after blanks and paste marks.
+        let bare_group = first == b'[';
+        if charon_prefix(rest)
+            && (!bare_group
+                || line[..i]
+                    .bytes()
+                    .all(|b| b.is_ascii_whitespace() || is_mark(b as char)))
+        {
             return Some(Anchor::Charon);
         }
         return None;
     }
     if first == b'"' {
-        return pluto_connection(rest, strict).then_some(Anchor::Pluto);
+        // The weak form (`"conn": `) only where what stands before names
+        // pluto or is no more than a time, a host and a column or two: not
+        // inside a JSON document or another program's sentence.
+        let weak_ok = !strict && weak_prefix(&line[..i]);
+        return pluto_connection(rest, !weak_ok).then_some(Anchor::Pluto);
     }
     if rest.starts_with("packet from ") && packet_from(&rest["packet from ".len()..]) {
         return Some(Anchor::Pluto);
@@ -154,6 +166,56 @@ fn anchor_at(line: &str, i: usize, strict: bool) -> Option<Anchor> {
         return program_anchor(line, i);
     }
     None
+}
+
+/// Whether the text before a weak pluto prefix (`"conn": `) leaves it to
+/// pluto: nothing but what wrappers put there (a time, a facility and
+/// level, an empty tag, a pid, a level column, pluto's own program name, a
+/// whack code, paste marks) and at most one host; not the inside of a JSON
+/// document or another program's sentence.
+fn weak_prefix(before: &str) -> bool {
+    let trimmed = before.trim_matches(|c: char| c.is_ascii_whitespace() || is_mark(c));
+    let rest = match timestamp::parse_any_prefix(trimmed) {
+        Some((_, rest)) => rest,
+        None => match timestamp::skip_prefix(trimmed) {
+            Some(used) => &trimmed[used..],
+            None => trimmed,
+        },
+    };
+    let mut hosts = 0;
+    for token in rest
+        .split(|c: char| c.is_ascii_whitespace() || c == '|')
+        .filter(|t| !t.is_empty())
+    {
+        let bare = token.trim_end_matches(':');
+        let name = bare.split('[').next().unwrap_or(bare);
+        // An empty tag (`:`), a pid, a whack code or line number, a column,
+        // pluto's own name, logcat's level letter.
+        let wrapper_word = bare.is_empty()
+            || bare.bytes().all(|b| b.is_ascii_digit())
+            || is_column_word(bare)
+            || matches!(name, "pluto" | "ipsec" | "libreswan" | "openswan")
+            || bare.len() == 1 && bare.bytes().all(|b| b.is_ascii_uppercase());
+        if wrapper_word {
+            continue;
+        }
+        if hosts == 0 && is_host_like(bare) {
+            hosts += 1;
+            continue;
+        }
+        return false;
+    }
+    true
+}
+
+/// A facility and level, a level, or a GUI's level column.
+fn is_column_word(word: &str) -> bool {
+    if let Some((facility, level)) = word.split_once('.') {
+        if FACILITIES.contains(&facility) && LEVELS.contains(&level) {
+            return true;
+        }
+    }
+    LEVELS.contains(&word) || GUI_LEVELS.contains(&word)
 }
 
 /// `13[IKE] `, `13[IKE2] `, `[IKE] ` with a known group, then a blank or
@@ -283,7 +345,12 @@ fn whack_code(line: &str) -> Option<usize> {
     if b.len() < 5 || !b[..3].iter().all(u8::is_ascii_digit) || b[3] != b' ' {
         return None;
     }
-    (b[0] == b'0' && b[4].is_ascii_alphabetic()).then_some(4)
+    // 000 RC_COMMENT, 002 RC_LOG, 003 RC_LOG_SERIOUS, 004 RC_SUCCESS, 010
+    // RC_RETRANSMISSION, 0NN failures from 020 (Libreswan 3.x-4.x
+    // `rc_type`; docs/wordings/whack-codes.tsv). Not 001: a numbered paste.
+    let code = u32::from(b[0] - b'0') * 100 + u32::from(b[1] - b'0') * 10 + u32::from(b[2] - b'0');
+    let known = matches!(code, 0 | 2..=4 | 10 | 11 | 20..=59);
+    (known && b[4].is_ascii_alphabetic()).then_some(4)
 }
 
 /// What a prefix tells.

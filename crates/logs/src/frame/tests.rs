@@ -360,6 +360,11 @@ fn other_programs_text_is_not_taken_for_a_daemon_message() {
         "Nov 27 00:31:57 fw1 kernel: [12345.678901] eth0: link up",
         "123 items processed",
         "250 OK",
+        "001 first line of a numbered paste",
+        "{\"a\": 1, \"b\": \"x\"}",
+        "Nov 27 00:31:57 fw1 myapp[3]: [CFG] loading connection 'db' failed",
+        "Nov 27 00:31:57 fw1 sshd[42]: user pluto: 13 failures",
+        "Nov 27 00:31:57 fw1 systemd[1]: Started \"ipsec\" #3: done",
     ] {
         let l = f(line);
         assert!(
@@ -367,4 +372,17 @@ fn other_programs_text_is_not_taken_for_a_daemon_message() {
             "{line}: {l:?}"
         );
     }
+}
+
+#[test]
+fn wrapper_lines_keep_the_wrappers_host() {
+    let l =
+        f("Nov 27 00:31:57 laptop NetworkManager[4497]: <info>  keyfile: \"vpn\": new connection");
+    assert_eq!(l.host.as_deref(), Some("laptop"));
+    assert_eq!(l.daemon, Daemon::Wrapper);
+    let l = f("Nov 27 00:31:57 laptop NetworkManager[4497]: 002 \"vpn\" #1: initiating Main Mode");
+    assert_eq!(
+        (l.daemon, l.host.as_deref()),
+        (Daemon::Pluto, Some("laptop"))
+    );
 }
