@@ -47,6 +47,17 @@ impl Time {
     fn mon(&self) -> &'static str {
         MONTHS[usize::from(self.month - 1)]
     }
+    /// Seconds since the epoch (UTC) in the lab's year.
+    fn epoch(&self) -> i64 {
+        let days = days_from_civil(YEAR, i64::from(self.month), i64::from(self.day));
+        let mut parts = self.clock.split(':').map(|p| p.parse::<i64>().unwrap());
+        let (h, m, s) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+        );
+        days * 86_400 + h * 3600 + m * 60 + s
+    }
 }
 
 const WRAPPERS: &[(&str, Wrap)] = &[
@@ -97,6 +108,17 @@ const WRAPPERS: &[(&str, Wrap)] = &[
     }),
     ("numbered, bold syslog", |t, p, m| {
         format!("17: **{} {:>2} {} gw1 {p}: {m}", t.mon(), t.day, t.clock)
+    }),
+    ("journalctl short-precise", |t, p, m| {
+        format!(
+            "{} {:>2} {}.123456 gw1 {p}[4242]: {m}",
+            t.mon(),
+            t.day,
+            t.clock
+        )
+    }),
+    ("journalctl short-unix", |t, p, m| {
+        format!("{}.123456 gw1 {p}[4242]: {m}", t.epoch())
     }),
     ("indented slashed date", |t, p, m| {
         format!(
