@@ -125,7 +125,7 @@ pub static CATALOG: &[&Rule] = &[
 /// Whether the rule's finding says that the log does not show the outcome
 /// or its cause (exit code 1: not a failure named, but no all-clear
 /// either). For the diagnoser's "only when nothing else explains it", only
-/// the two negotiation findings count ([`is_fallback`]).
+/// the two negotiation findings count (`is_fallback`).
 pub fn is_undecided(rule: &Rule) -> bool {
     is_fallback(rule) || std::ptr::eq(rule, &logging_insufficient::RULE)
 }
