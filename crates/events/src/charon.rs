@@ -399,6 +399,22 @@ pub enum CharonEvent {
     },
     /// A message that means nothing to diagnosis.
     Unrecognized,
+    /// IKEv1 responder: `found 1 matching config, but none allows pre-shared
+    /// key authentication using Main Mode` (`main_mode.c`/`aggressive_mode.c`,
+    /// 5.0-6.x): a config for the peer exists, with another mode or
+    /// authentication method.
+    NoConfigAllows {
+        /// The peer's authentication, e.g. `pre-shared key`.
+        auth: String,
+        /// `Main` or `Aggressive`.
+        mode: String,
+    },
+    /// charon was asked for a connection it has not loaded: `no config
+    /// named 'con1'` (stroke, 4.x-6.x).
+    NoConfigNamed {
+        /// The name asked for.
+        name: String,
+    },
     /// charon crashed: `dumping 11 stack frame addresses:` (libstrongswan
     /// `backtrace.c`, printed by the signal handler, 4.x-6.x).
     DaemonCrashed {
@@ -861,6 +877,23 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
         || m.starts_with("unable to add policy")
     {
         return Some(E::SaInstallFailed { what: m.to_owned() });
+    }
+    if let Some(r) = m.strip_prefix("found ") {
+        if let Some((_, tail)) = r.split_once(" matching config") {
+            if let Some(rest) = tail.split_once("but none allows ").map(|(_, x)| x) {
+                if let Some((auth, mode)) = rest.split_once(" authentication using ") {
+                    return Some(E::NoConfigAllows {
+                        auth: auth.to_owned(),
+                        mode: mode.trim_end_matches(" Mode").to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    if let Some(name) = m.strip_prefix("no config named ") {
+        return Some(E::NoConfigNamed {
+            name: name.trim_matches('\'').to_owned(),
+        });
     }
     if m.starts_with("dumping ") && m.ends_with(" stack frame addresses:") {
         return Some(E::DaemonCrashed { what: m.to_owned() });

@@ -23,7 +23,6 @@ pub const SIGNATURES: &[&str] = &[
     "selected proposal:",
     "proposal found",
     "no acceptable ",
-    "peer config",
     "decrypt",
     // "behind NAT", "faking NAT"
     " NAT",
@@ -34,7 +33,6 @@ pub const SIGNATURES: &[&str] = &[
     "Aggressive Mode",
     "DELETE for IKE_SA",
     "Starting IKE charon daemon",
-    "CHILD_SA config",
     "not responding",
     "reauthenticating IKE_SA",
     "notify",
@@ -53,8 +51,9 @@ pub const SIGNATURES: &[&str] = &[
     "authentication of '",
     "payload length",
     "IDir '",
-    "no IKE config found",
-    "matching ike config",
+    // "peer config", "CHILD_SA config", "no IKE config found", "matching ike
+    // config", "no config named", "found 1 matching config, but none allows"
+    " config",
     // "unable to install ... in kernel", "unable to add SAD entry", "unable
     // to create netlink socket"
     "unable to ",

@@ -725,7 +725,13 @@ fn skip_structured_data(text: &str) -> Option<&str> {
 /// A web GUI's log table copied as text: `time<TAB>process<TAB>pid<TAB>message`
 /// (pfSense) or `time<TAB>severity<TAB>process<TAB>message` (OPNsense).
 fn frame_gui_export(line: &str) -> Option<Framed<'_>> {
-    let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
+    // OPNsense's copies end each row with a tab: the message is the last
+    // column that holds something.
+    let fields: Vec<&str> = line
+        .trim_end_matches(['\t', ' '])
+        .split('\t')
+        .map(str::trim)
+        .collect();
     let program_at = fields.iter().position(|f| {
         let name = f.split('[').next().unwrap_or(f);
         Daemon::from_program(name) != Daemon::Other

@@ -30,6 +30,26 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
+    if let Some(found) = neg.first(|e| matches!(e, CharonEvent::NoConfigAllows { .. })) {
+        let CharonEvent::NoConfigAllows { auth, mode } = &found.event else {
+            return None;
+        };
+        let mut lines = vec![found];
+        lines.extend(neg.sent_notify(&Notify::AuthenticationFailed));
+        return Some(Detection::new(
+            format!(
+                "The peer{} negotiates {mode} Mode with {auth} authentication; this side has a \
+                 configuration for it, but none that allows {auth} in {mode} Mode: the ends disagree \
+                 on the negotiation mode (Main/Aggressive) or on the authentication method.",
+                neg.remote.as_ref().map(|r| format!(" {r}")).unwrap_or_default()
+            ),
+            evidence(lines),
+        )
+        .for_peer(format!(
+            "The peer has a configuration for this side, but none that allows {auth} in {mode} Mode: \
+             the ends disagree on the negotiation mode or the authentication method."
+        )));
+    }
     if let Some(refused) = neg.first(|e| matches!(e, CharonEvent::AggressivePskDisabled)) {
         let mut lines = vec![refused];
         lines.extend(neg.first(|e| matches!(e, CharonEvent::PeerInitiating { .. })));

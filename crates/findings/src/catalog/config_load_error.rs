@@ -46,6 +46,20 @@ pub(crate) fn consequence(affects: ConfigPart) -> &'static str {
 }
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
+    if let Some(missing) = neg.first(|e| matches!(e, CharonEvent::NoConfigNamed { .. })) {
+        let CharonEvent::NoConfigNamed { name } = &missing.event else {
+            return None;
+        };
+        return Some(Detection::new(
+            format!(
+                "charon was asked to start '{name}' but has no connection of that name loaded: the \
+                 configuration was not loaded (a syntax error refused it, or the GUI did not write \
+                 it: on pfSense/OPNsense a Phase 1 on an interface or VIP that is not up is left \
+                 out)."
+            ),
+            evidence([missing]),
+        ));
+    }
     let refused = neg.first(|e| matches!(e, CharonEvent::ConfigLoadFailed { .. }))?;
     let CharonEvent::ConfigLoadFailed { what, affects } = &refused.event else {
         return None;

@@ -386,3 +386,14 @@ fn wrapper_lines_keep_the_wrappers_host() {
         (Daemon::Pluto, Some("laptop"))
     );
 }
+
+#[test]
+fn opnsense_gui_copy_with_a_trailing_tab() {
+    // OPNsense's log view copied (real-logs strongswan-21).
+    let l = f("2023-01-27T13:26:22\tInformational\tcharon\t15[IKE] <86> found 1 matching config, but none allows pre-shared key authentication using Main Mode\t");
+    assert_eq!(
+        (l.format, l.daemon, l.thread),
+        (Format::GuiExport, Daemon::Charon, Some(15))
+    );
+    assert!(l.message.starts_with("found 1 matching config"));
+}
