@@ -752,14 +752,8 @@ impl Diagnoser {
                         }
                     }
                 }
-                // "Outcome not in the log" only where no other racoon
-                // finding stands (racoon names the tunnel on few lines).
-                if found
-                    .iter()
-                    .any(|(r, ..)| !crate::catalog::is_fallback(r) && r.severity != Severity::Info)
-                {
-                    found.retain(|(r, ..)| !crate::catalog::is_fallback(r));
-                }
+                // racoon names the tunnel on few lines: per host.
+                drop_explained_fallbacks(&mut found, |(r, ..)| r);
             }
             for name in &host.history_order {
                 let Some(facts) = host.history.get(name) else {
@@ -1032,14 +1026,7 @@ impl Diagnoser {
                 }
             }
         }
-        // "Outcome not in the log" only when no error or warning explains
-        // it (an info such as a lifetime difference does not).
-        if detections
-            .iter()
-            .any(|(r, _)| !crate::catalog::is_fallback(r) && r.severity != Severity::Info)
-        {
-            detections.retain(|(r, _)| !crate::catalog::is_fallback(r));
-        }
+        drop_explained_fallbacks(&mut detections, |(r, _)| r);
         // A specific finding makes its generic family member redundant.
         let specific_families: Vec<&str> = detections
             .iter()
@@ -1476,6 +1463,19 @@ fn peer_of(event: &CharonEvent) -> Option<String> {
             ..
         } => Some(to.addr.clone()),
         _ => None,
+    }
+}
+
+/// "Outcome not in the log" ([`crate::catalog::is_fallback`]) only where
+/// no error or warning among `found` explains it (an info such as a
+/// lifetime difference does not).
+fn drop_explained_fallbacks<T>(found: &mut Vec<T>, rule: impl Fn(&T) -> &'static Rule) {
+    let explained = found.iter().any(|f| {
+        let r = rule(f);
+        !crate::catalog::is_fallback(r) && r.severity != Severity::Info
+    });
+    if explained {
+        found.retain(|f| !crate::catalog::is_fallback(rule(f)));
     }
 }
 
