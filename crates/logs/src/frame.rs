@@ -426,10 +426,52 @@ fn frame_syslog_like(line: &str) -> Framed<'_> {
             framed.host = Some(Cow::Borrowed(first));
             return framed;
         }
+        if let Some(mut framed) = frame_colonless_tag(second, after_second) {
+            framed.timestamp = timestamp;
+            framed.host = Some(Cow::Borrowed(first));
+            return framed;
+        }
     }
     let mut framed = Framed::bare(Format::Bare, rest.trim());
     framed.timestamp = timestamp;
     framed
+}
+
+/// `HOST charon-systemd 08[IKE] ...` and `HOST pluto[4242] "c" #1: ...`: the
+/// tag without its colon, as rsyslog's traditional file format writes a
+/// message it received as RFC 5424 (its `syslogtag` is then APP-NAME, with
+/// `[PROCID]` when there is one; rsyslog 8, lab recording of strongSwan
+/// 5.9-6.1 and Libreswan 4-5 through a central rsyslog). Only an IPsec
+/// daemon's name is taken for a tag here: `charon` only when its own
+/// `13[IKE]` prefix follows, `pluto` and `racoon` with a pid (or pluto's
+/// quoted connection name); any other word after a host is a message.
+fn frame_colonless_tag<'a>(token: &'a str, message: &'a str) -> Option<Framed<'a>> {
+    if token.ends_with(':') {
+        return None;
+    }
+    let (program, pid) = tag_name_and_pid(token)?;
+    let daemon = Daemon::from_program(program);
+    let message = message.trim();
+    let framed = match daemon {
+        // charon-systemd's own messages have no prefix (journald forwards
+        // them so); the name is no English word.
+        Daemon::CharonSystemd => frame_charon_body(message, daemon)?,
+        Daemon::Charon => {
+            let framed = frame_charon_body(message, daemon)?;
+            framed.thread?;
+            framed
+        }
+        Daemon::Pluto if pid.is_some() || message.starts_with('"') => {
+            Framed::bare(Format::BsdSyslog, message)
+        }
+        Daemon::Racoon if pid.is_some() => Framed::bare(Format::BsdSyslog, message),
+        _ => return None,
+    };
+    let mut framed = framed;
+    framed.format = Format::BsdSyslog;
+    framed.daemon = daemon;
+    framed.pid = pid;
+    Some(framed)
 }
 
 fn frame_program_message<'a>(
@@ -617,7 +659,12 @@ fn decimal(text: &str) -> Option<u32> {
 
 /// `charon[4242]:` or `charon:`: a program name followed by a colon.
 fn program_tag(token: &str) -> Option<(&str, Option<u32>)> {
-    let body = token.strip_suffix(':')?;
+    tag_name_and_pid(token.strip_suffix(':')?)
+}
+
+/// `charon[4242]` or `charon` (a tag without its colon): the program's base
+/// name and pid.
+fn tag_name_and_pid(body: &str) -> Option<(&str, Option<u32>)> {
     // Program tags are short: plain loops beat SIMD searches' set-up here.
     let (name, pid) = match body.bytes().position(|b| b == b'[') {
         Some(open) => (

@@ -397,3 +397,28 @@ fn opnsense_gui_copy_with_a_trailing_tab() {
     );
     assert!(l.message.starts_with("found 1 matching config"));
 }
+
+#[test]
+fn rsyslog_traditional_file_of_a_message_received_as_rfc5424_has_no_colon_after_the_tag() {
+    // Recorded: charon-systemd 6.0.1 -> rsyslog (RFC 5424 over TCP) ->
+    // central rsyslog, RSYSLOG_TraditionalFileFormat.
+    let l = f("Dec  1 11:28:03 left charon-systemd 08[IKE] <gw-gw|1> activating MAIN_MODE task");
+    assert_eq!(l.host.as_deref(), Some("left"));
+    assert_eq!(l.daemon, Daemon::CharonSystemd);
+    assert_eq!(l.thread, Some(8));
+    assert_eq!(l.message, "activating MAIN_MODE task");
+    let l = f("Dec  1 11:24:46 right charon-systemd[1388] 192.0.2.90 is initiating an IKE_SA");
+    assert_eq!(l.host.as_deref(), Some("right"));
+    assert_eq!(l.pid, Some(1388));
+    let l = f("Dec  1 11:26:02 left pluto[5433] \"gw-gw\" #2: initiating Quick Mode");
+    assert_eq!((l.host.as_deref(), l.daemon), (Some("left"), Daemon::Pluto));
+    assert_eq!(l.message, "\"gw-gw\" #2: initiating Quick Mode");
+}
+
+#[test]
+fn a_word_after_a_host_is_not_taken_for_a_colonless_tag() {
+    let l = f("Dec  1 11:28:03 left charon 08 is not a thread prefix");
+    assert_ne!(l.host.as_deref(), Some("left"));
+    let l = f("Dec  1 11:28:03 left pluto is not a tag without a pid");
+    assert_ne!(l.daemon, Daemon::Pluto);
+}
