@@ -254,7 +254,9 @@ pub enum CharonEvent {
     AggressivePskDisabled,
     /// `received DELETE for IKE_SA con[1]`.
     DeleteReceived,
-    /// `Starting IKE charon daemon (strongSwan 5.9.8, ...)`: unique ids start again.
+    /// `Starting IKE charon daemon (strongSwan 5.9.8, ...)`, or another
+    /// front-end's `Starting charon-systemd IKE daemon (strongSwan ...`:
+    /// unique ids start again.
     DaemonStarting,
     /// `looking for a child config for A === B`.
     LookingForChildConfig {
@@ -689,7 +691,13 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
     if m.starts_with("received DELETE for IKE_SA") {
         return Some(E::DeleteReceived);
     }
-    if m.starts_with("Starting IKE charon daemon") {
+    // Every front-end names itself, then the version: "Starting IKE charon
+    // daemon (strongSwan 5.9.8, ..." (charon, 5.0+), "Starting
+    // charon-systemd IKE daemon (strongSwan 6.0.1, ..." (charon-systemd,
+    // recorded in the lab with 5.9.1-6.1.0), "Starting IKEv2 charon daemon
+    // (strongSwan 4.6.4)" (4.x), "Starting IKE service (strongSwan ..."
+    // (Android, charon-svc). src/charon*/, src/libcharon/daemon.c.
+    if m.starts_with("Starting ") && m.contains(" (strongSwan ") {
         return Some(E::DaemonStarting);
     }
     if m.starts_with("no matching CHILD_SA config found") {

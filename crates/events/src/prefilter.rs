@@ -32,7 +32,9 @@ pub const SIGNATURES: &[&str] = &[
     "traffic selectors",
     "Aggressive Mode",
     "DELETE for IKE_SA",
-    "Starting IKE charon daemon",
+    // every front-end's start line: "Starting IKE charon daemon (strongSwan
+    // 5.9.8, ...", "Starting charon-systemd IKE daemon (strongSwan 6.0.1, ..."
+    "(strongSwan ",
     "not responding",
     "reauthenticating IKE_SA",
     "notify",

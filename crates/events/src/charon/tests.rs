@@ -517,3 +517,15 @@ fn a_rekey_put_off_for_a_retry_is_told_from_a_failed_one() {
     );
     assert_eq!(p("CHILD_SA rekeying failed"), CharonEvent::RekeyFailed);
 }
+
+#[test]
+fn every_front_end_s_start_line_is_a_daemon_start() {
+    for line in [
+        "Starting IKE charon daemon (strongSwan 5.9.8, Linux 6.1.0, x86_64)",
+        // recorded: Debian 13's charon-systemd, lab/run --strongswan 6.0.1
+        "Starting charon-systemd IKE daemon (strongSwan 6.0.1, Linux 6.18.44, x86_64)",
+        "Starting IKEv2 charon daemon (strongSwan 4.6.4)",
+    ] {
+        assert_eq!(p(line), CharonEvent::DaemonStarting, "{line}");
+    }
+}
