@@ -96,6 +96,15 @@ pub enum CharonEvent {
         /// The new IKE SA.
         sa: SaName,
     },
+    /// `IKE_SA rekey collision lost, deleting redundant IKE_SA con[2]`:
+    /// both ends rekeyed at once and the IKE SA this side created is
+    /// dropped (its negotiation needs no outcome of its own; the rekey goes
+    /// on under the peer's). src/libcharon/sa/ikev2/tasks/ike_rekey.c,
+    /// 5.x-6.x (recorded with 6.0.1 in the lab's ikev2-frequent-rekey).
+    RekeyCollisionLost {
+        /// The redundant IKE SA.
+        redundant: SaName,
+    },
     /// `deleting IKE_SA con[1] between ...`.
     DeletingIkeSa {
         /// The IKE SA.
@@ -690,6 +699,10 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
     }
     if m.starts_with("received DELETE for IKE_SA") {
         return Some(E::DeleteReceived);
+    }
+    if let Some(name) = m.strip_prefix("IKE_SA rekey collision lost, deleting redundant IKE_SA ") {
+        let (redundant, _) = sa_name(name.trim())?;
+        return Some(E::RekeyCollisionLost { redundant });
     }
     // Every front-end names itself, then the version: "Starting IKE charon
     // daemon (strongSwan 5.9.8, ..." (charon, 5.0+), "Starting

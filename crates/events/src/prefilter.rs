@@ -46,7 +46,9 @@ pub const SIGNATURES: &[&str] = &[
     "is initiating ",
     "ed between",
     " and TS ",
-    "deleting IKE_SA ",
+    // "deleting IKE_SA con[1] between", and "IKE_SA rekey collision lost,
+    // deleting redundant IKE_SA con[2]"
+    "deleting ",
     "looking for ",
     "retransmit",
     "MAC mismatched",

@@ -1407,6 +1407,13 @@ impl HostState {
 
     /// Which negotiation a line belongs to.
     fn route(&mut self, framed: &Framed<'_>, event: &CharonEvent) -> SaKey {
+        // A line of one IKE SA about another: the redundant SA of a lost
+        // rekey collision is told of under the SA that goes on.
+        if let (Some(_), CharonEvent::RekeyCollisionLost { redundant }) = (&framed.ike_sa, event) {
+            if let Some(id) = redundant.unique_id {
+                return SaKey::Tagged(id);
+            }
+        }
         if let Some(tag) = &framed.ike_sa {
             if let Some(id) = tag.unique_id {
                 let key = SaKey::Tagged(id);

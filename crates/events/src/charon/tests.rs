@@ -529,3 +529,14 @@ fn every_front_end_s_start_line_is_a_daemon_start() {
         assert_eq!(p(line), CharonEvent::DaemonStarting, "{line}");
     }
 }
+
+#[test]
+fn a_lost_rekey_collision_names_the_redundant_ike_sa() {
+    // recorded: strongSwan 6.0.1, lab ikev2-frequent-rekey
+    let CharonEvent::RekeyCollisionLost { redundant } =
+        p("IKE_SA rekey collision lost, deleting redundant IKE_SA gw-gw[2]")
+    else {
+        panic!()
+    };
+    assert_eq!((redundant.name.as_str(), redundant.unique_id), ("gw-gw", Some(2)));
+}

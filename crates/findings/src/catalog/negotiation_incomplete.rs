@@ -38,11 +38,17 @@ pub(crate) static RULE: Rule = Rule {
 /// negotiation.
 fn detect(neg: &Negotiation) -> Option<Detection> {
     // An IKE SA rekeyed was up before (a routine rekey of a tunnel older
-    // than the log).
+    // than the log); the redundant IKE SA of a lost rekey collision is
+    // dropped on purpose.
     if neg.ike_established_at().is_some()
         || neg.child_established()
         || neg.was_up_before
-        || neg.any(|e| matches!(e, CharonEvent::IkeSaRekeyed { .. }))
+        || neg.any(|e| {
+            matches!(
+                e,
+                CharonEvent::IkeSaRekeyed { .. } | CharonEvent::RekeyCollisionLost { .. }
+            )
+        })
     {
         return None;
     }
@@ -135,6 +141,25 @@ mod tests {
             "no all-clear for a cut-off negotiation"
         );
         assert!(!report.has_errors());
+    }
+
+    #[test]
+    fn not_given_for_the_redundant_ike_sa_of_a_lost_rekey_collision() {
+        // Both ends rekeyed at once (strongSwan 6.0.1, lab ikev2-frequent-rekey):
+        // the new IKE SA [2] negotiated here is dropped, the peer's [3] goes on.
+        let log = "Dec  1 11:34:18 11[ENC] <gw-gw|1> parsed CREATE_CHILD_SA response 4 [ SA No KE ]\n\
+                   Dec  1 11:34:18 11[CFG] <gw-gw|2> received proposals: IKE:AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048\n\
+                   Dec  1 11:34:18 11[CFG] <gw-gw|2> selected proposal: IKE:AES_CBC_128/HMAC_SHA2_256_128/PRF_HMAC_SHA2_256/MODP_2048\n\
+                   Dec  1 11:34:18 11[IKE] <gw-gw|1> IKE_SA rekey collision lost, deleting redundant IKE_SA gw-gw[2]\n\
+                   Dec  1 11:34:18 11[IKE] <gw-gw|1> IKE_SA gw-gw[3] rekeyed between 192.0.2.74[192.0.2.74]...192.0.2.90[192.0.2.90]\n\
+                   Dec  1 11:34:19 10[ENC] <gw-gw|2> parsed INFORMATIONAL response 0 [ ]\n\
+                   Dec  1 11:34:19 10[IKE] <gw-gw|2> IKE_SA deleted";
+        let report = diagnose("r.log", log);
+        assert!(
+            !ids(&report).contains(&"negotiation-incomplete"),
+            "{:?}",
+            ids(&report)
+        );
     }
 
     #[test]
