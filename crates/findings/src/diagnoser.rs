@@ -504,11 +504,19 @@ impl Diagnoser {
         if !known_charon && !recognised {
             // A bare pluto message pasted without its prefix (`Oakley
             // Transform [...] refused`): charon's reading went first.
+            // Not where the same input's bare lines have been charon's and
+            // none pluto's: `journalctl -o cat` of charon-systemd gives
+            // charon's messages with no prefix at all, and charon's
+            // "initiating EAP_IDENTITY method" is no pluto initiation
+            // (recorded with strongSwan 6.0.1 in the lab).
             if matches!(framed.daemon, Daemon::Unknown | Daemon::Wrapper)
                 && parse_pluto(&framed.message).event != PlutoEvent::Unrecognized
             {
-                self.push_pluto(&framed, &path, line_no, raw);
-                return;
+                let host = self.host_state(&framed, &path);
+                if host.facts.charon_lines == 0 || host.pluto.is_some() {
+                    self.push_pluto(&framed, &path, line_no, raw);
+                    return;
+                }
             }
             self.note_unread(&path, line_no, raw);
             return;
@@ -1584,6 +1592,24 @@ mod tests {
     #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
 
     use super::*;
+
+    #[test]
+    fn bare_charon_lines_are_not_taken_for_pluto_where_charon_s_were_read() {
+        // journalctl -o cat of charon-systemd 6.0.1 (lab ikev2-eap-failure)
+        let log = "Starting charon-systemd IKE daemon (strongSwan 6.0.1, Linux 6.18.44, x86_64)\n\
+                   192.0.2.90 is initiating an IKE_SA\n\
+                   initiating EAP_IDENTITY method (id 0x00)\n";
+        let mut d = Diagnoser::new();
+        for (i, line) in log.lines().enumerate() {
+            d.push_line("r.log", i as u64 + 1, line);
+        }
+        let report = d.finish();
+        assert!(
+            report.findings.iter().all(|f| !f.summary.contains("pluto")),
+            "{:?}",
+            report.findings.iter().map(|f| &f.summary).collect::<Vec<_>>()
+        );
+    }
 
     /// Every charon message that `parse_charon` recognises, in the lab's
     /// logs and every fixture, passes the prefilter.
