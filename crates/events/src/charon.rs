@@ -401,6 +401,14 @@ pub enum CharonEvent {
         /// 1 or 2 (0: any).
         version: u8,
     },
+    /// `IKE version 1 not supported`: this charon was built without that
+    /// IKE version, so it cannot even create the IKE SA
+    /// (src/libcharon/sa/ike_sa.c, ike_sa_create; recorded with Debian
+    /// sid's strongSwan 6.1.0, built without IKEv1).
+    IkeVersionNotBuilt {
+        /// The IKE major version asked for.
+        version: u8,
+    },
     /// `received unsupported IKE version 1.0 from A, sending INVALID_MAJOR_VERSION`.
     UnsupportedIkeVersion {
         /// The version as printed, e.g. `1.0`.
@@ -1182,6 +1190,14 @@ fn credentials(m: &str) -> Option<CharonEvent> {
     }
     if m.starts_with("RADIUS ") && m.contains(" timed out after ") {
         return Some(eap(K::RadiusUnreachable, None, None));
+    }
+    if let Some(version) = m
+        .strip_prefix("IKE version ")
+        .and_then(|rest| rest.strip_suffix(" not supported"))
+    {
+        return Some(E::IkeVersionNotBuilt {
+            version: version.trim().parse().ok()?,
+        });
     }
     if let Some(rest) = m.strip_prefix("received unsupported IKE version ") {
         let (version, rest) = rest.split_once(" from ")?;

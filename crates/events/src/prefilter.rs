@@ -74,7 +74,9 @@ pub const SIGNATURES: &[&str] = &[
     "EAP_NAK",
     // "XAuth secrets", "malformed secret"
     "secret",
-    "unsupported IKE version",
+    // "received unsupported IKE version 1.0 from ...", and "IKE version 1
+    // not supported" (a charon built without IKEv1)
+    "IKE version",
     "timed out after",
     // SPI refused by the kernel; old spellings (4.6-5.6: "inacceptable").
     "allocat",

@@ -1607,7 +1607,11 @@ mod tests {
         assert!(
             report.findings.iter().all(|f| !f.summary.contains("pluto")),
             "{:?}",
-            report.findings.iter().map(|f| &f.summary).collect::<Vec<_>>()
+            report
+                .findings
+                .iter()
+                .map(|f| &f.summary)
+                .collect::<Vec<_>>()
         );
     }
 

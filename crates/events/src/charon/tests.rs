@@ -538,5 +538,17 @@ fn a_lost_rekey_collision_names_the_redundant_ike_sa() {
     else {
         panic!()
     };
-    assert_eq!((redundant.name.as_str(), redundant.unique_id), ("gw-gw", Some(2)));
+    assert_eq!(
+        (redundant.name.as_str(), redundant.unique_id),
+        ("gw-gw", Some(2))
+    );
+}
+
+#[test]
+fn a_charon_built_without_ikev1_says_so() {
+    // recorded: Debian sid's strongSwan 6.1.0 (lab ikev1-*)
+    assert_eq!(
+        p("IKE version 1 not supported"),
+        CharonEvent::IkeVersionNotBuilt { version: 1 }
+    );
 }

@@ -21,6 +21,7 @@ mod dpd_timeout;
 mod eap_failure;
 mod fragmentation_mtu;
 mod ike_version_mismatch;
+pub(crate) mod ike_version_not_built;
 mod invalid_payload_type;
 mod kernel_sa_install_failure;
 mod lifetime_mismatch;
@@ -117,6 +118,7 @@ pub static CATALOG: &[&Rule] = &[
     &negotiation_incomplete::RULE,
     &negotiation_not_in_log::RULE,
     &ike_version_mismatch::RULE,
+    &ike_version_not_built::RULE,
     &disappearing_traffic::RULE,
     &mss_clamping::RULE,
     &weak_crypto::RULE,
