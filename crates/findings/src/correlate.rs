@@ -30,7 +30,9 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
     let upgrades: Vec<(usize, usize)> = findings
         .iter()
         .enumerate()
-        .filter(|(_, g)| (g.id == g.family && is_generic(g.id)) || g.cause_in_peer_log)
+        .filter(|(_, g)| {
+            (g.id == g.family && is_generic(g.id)) || g.cause_in_peer_log || g.id == "peer-unreachable"
+        })
         .filter_map(|(gi, g)| {
             let g_host = &host_keys[gi];
             let (g_local, g_remote) = addresses(g);
@@ -205,6 +207,11 @@ fn explains(g: &Finding, s: &Finding) -> bool {
             && same_moment(g, s))
         // A responder without a Phase 1 for the address it was reached at answers NO_PROPOSAL_CHOSEN.
         || (generic == "p1-proposal-mismatch" && s.id == "wrong-destination-address")
+        // "No response" to a peer that received the requests and refused
+        // their IKE version (INVALID_MAJOR_VERSION, which pluto 4 does not
+        // log): Libreswan 4.10 against Debian sid's strongSwan 6.1.0,
+        // built without IKEv1 (lab ikev1-pluto-*).
+        || (generic == "peer-unreachable" && s.id == "ike-version-mismatch" && same_moment(g, s))
 }
 
 /// Whether the first lines of two findings were logged within
