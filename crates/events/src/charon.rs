@@ -105,6 +105,16 @@ pub enum CharonEvent {
         /// The redundant IKE SA.
         redundant: SaName,
     },
+    /// `received message ID 0, expected 1, ignored`: the peer sent a message
+    /// of another exchange than the one awaited (Libreswan 4.3 resending its
+    /// IKE_SA_INIT response when its IKE_AUTH failed, lab-recorded);
+    /// src/libcharon/sa/ikev2/task_manager_v2.c, 5.x-6.x.
+    UnexpectedMessageId {
+        /// The message ID received.
+        got: u32,
+        /// The one awaited.
+        expected: u32,
+    },
     /// `deleting IKE_SA con[1] between ...`.
     DeletingIkeSa {
         /// The IKE SA.
@@ -704,6 +714,16 @@ fn parse_inner(m: &str) -> Option<CharonEvent> {
             && m.contains("but none allows"))
     {
         return Some(E::AggressivePskDisabled);
+    }
+    if let Some(rest) = m.strip_prefix("received message ID ") {
+        if let Some((got, rest)) = rest.split_once(", expected ") {
+            if let Some(expected) = rest.strip_suffix(", ignored") {
+                return Some(E::UnexpectedMessageId {
+                    got: got.trim().parse().ok()?,
+                    expected: expected.trim().parse().ok()?,
+                });
+            }
+        }
     }
     if m.starts_with("received DELETE for IKE_SA") {
         return Some(E::DeleteReceived);

@@ -75,6 +75,12 @@ pub enum PlutoEvent {
         /// The peer's proposals as pluto prints them.
         remote: String,
     },
+    /// This side, as IKEv2 responder, accepts none of the peer's Child SA
+    /// proposals: `IKE_AUTH responder matching remote ESP/AH proposals
+    /// failed, responder SA processing returned STF_FAIL+v2N_NO_PROPOSAL_CHOSEN`
+    /// (4.x; recorded with 4.3 in the lab, after `no local proposal matches
+    /// remote proposals 1:ESP:...`).
+    NoLocalChildProposal,
     /// `we require PFS but Quick I1 SA specifies no GROUP_DESCRIPTION` (or
     /// the other way round).
     PfsMismatch,
@@ -82,6 +88,13 @@ pub enum PlutoEvent {
     /// (3.x: `v2N_AUTHENTICATION_FAILED`; IKEv1: `received and ignored
     /// notification payload: AUTHENTICATION_FAILED`).
     PeerAuthFailed,
+    /// This side, as IKEv2 responder, refused the peer's IKE_AUTH without
+    /// saying why: `responding to IKE_AUTH message (ID 1) from A:4500 with
+    /// encrypted notification AUTHENTICATION_FAILED` (programs/pluto/
+    /// ikev2_send.c, 3.x-5.x; 5.x no longer logs the failed check before
+    /// it, e.g. the peer's ID against its certificate's subjectAltName, as
+    /// recorded with 5.2 in the lab).
+    AuthRefused,
     /// `IKEv1 Aggressive Mode with PSK is vulnerable to dictionary attacks
     /// ...`: this connection uses Aggressive Mode with a pre-shared key.
     AggressivePsk,
@@ -350,6 +363,16 @@ fn parse_body(body: &str) -> PlutoEvent {
             .map_or(reason.clone(), str::to_owned);
         return PlutoEvent::KernelSaFailed { reason };
     }
+    if text.starts_with("responding to IKE_AUTH message") {
+        if text.ends_with("with encrypted notification AUTHENTICATION_FAILED") {
+            return PlutoEvent::AuthRefused;
+        }
+        // 4.3 as responder: the peer's traffic selectors refused, with no
+        // other line saying so (lab ikev2-pluto-responder-p2-ts-mismatch)
+        if text.ends_with("with encrypted notification TS_UNACCEPTABLE") {
+            return PlutoEvent::NoTsMatch;
+        }
+    }
     if text.starts_with("setup_half_ipsec_sa() hit fail") {
         return PlutoEvent::KernelSaFailed {
             reason: String::new(),
@@ -533,6 +556,9 @@ fn parse_body(body: &str) -> PlutoEvent {
     // Debug lines (`| ...`, plutodebug) are not messages.
     if text.starts_with("| ") {
         return PlutoEvent::Unrecognized;
+    }
+    if text.contains("responder matching remote ESP/AH proposals failed") {
+        return PlutoEvent::NoLocalChildProposal;
     }
     if text.contains("NO_PROPOSAL_CHOSEN") && text.contains("v2N_NO_PROPOSAL_CHOSEN") {
         return PlutoEvent::PeerNoProposal;
@@ -798,6 +824,10 @@ mod tests {
             ("IKE SA established {auth=PRESHARED_KEY cipher=AES_CBC_128 integ=HMAC_SHA2_256 group=MODP2048}", PlutoEvent::IkeSaEstablished),
             ("initiator established Child SA using #1; IPsec tunnel [192.168.48.0-192.168.48.255:0-65535 0] -> [10.42.42.0-10.42.42.255:0-65535 0] {ESP=>0x1234 <0x5678 xfrm=AES_CBC_128-HMAC_SHA2_256_128 DPD=passive}", PlutoEvent::ChildSaEstablished),
             ("IKE SA authentication request rejected by peer: AUTHENTICATION_FAILED", PlutoEvent::PeerAuthFailed),
+            ("responding to IKE_AUTH message (ID 1) from 192.0.2.74:4500 with encrypted notification TS_UNACCEPTABLE", PlutoEvent::NoTsMatch),
+            ("IKE_AUTH responder matching remote ESP/AH proposals failed, responder SA processing returned STF_FAIL+v2N_NO_PROPOSAL_CHOSEN", PlutoEvent::NoLocalChildProposal),
+            // Libreswan 5.2 as responder (lab: ikev2-pluto-responder-cert-id-mismatch)
+            ("responding to IKE_AUTH message (ID 1) from 192.0.2.74:4500 with encrypted notification AUTHENTICATION_FAILED", PlutoEvent::AuthRefused),
             ("authentication failed: computed hash does not match hash received from peer ID_IPV4_ADDR '192.0.2.74'", PlutoEvent::HashMismatch),
             ("IKE_AUTH response rejected Child SA with TS_UNACCEPTABLE", PlutoEvent::PeerTsRejected),
             ("No IKEv2 connection found with compatible Traffic Selectors", PlutoEvent::NoTsMatch),

@@ -86,13 +86,15 @@ pub const SIGNATURES: &[&str] = &[
     "discarded",
     "not recognized",
     "mandatory in",
-    // starter: "# unknown keyword", "# bad value", "### 1 parsing error"
+    // starter: "# unknown keyword", "# bad value", "### 1 parsing error";
+    // "fatal error", "syntax error"
     "unknown keyword",
     "bad value",
-    "parsing error",
-    "fatal error",
+    "error",
     "skipped invalid",
-    "syntax error",
+    // "received message ID 0, expected 1, ignored": the peer answers with
+    // another message than the request's
+    "expected ",
     // a crash's backtrace
     "stack frame",
 ];

@@ -31,7 +31,9 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
         .iter()
         .enumerate()
         .filter(|(_, g)| {
-            (g.id == g.family && is_generic(g.id)) || g.cause_in_peer_log || g.id == "peer-unreachable"
+            (g.id == g.family && is_generic(g.id))
+                || g.cause_in_peer_log
+                || g.id == "peer-unreachable"
         })
         .filter_map(|(gi, g)| {
             let g_host = &host_keys[gi];
@@ -135,6 +137,26 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
             continue;
         };
         let host = host_key_of(refused.host.as_deref(), &refused.origin);
+        // This side's own connections need an IKE version this strongSwan
+        // lacks (IKEv1 on Debian sid's 6.1.0): no configuration of the
+        // peer's version is there either.
+        let not_built = findings.iter().any(|f| {
+            f.id == "ike-version-not-built" && host_key_of(f.host.as_deref(), &f.origin) == host
+        });
+        if not_built {
+            let theirs = theirs.replace("ikev", "IKEv");
+            changes.push((
+                i,
+                format!(
+                    "The peer {remote} sends {theirs} requests to {local}, but no {theirs} configuration \
+                     is here, and this side's own connections ask for an IKE version this strongSwan was \
+                     built without (ike-version-not-built): the ends are configured for different IKE \
+                     versions. Configure {theirs} on both ends."
+                ),
+                Vec::new(),
+            ));
+            continue;
+        }
         let Some(own) = tunnels.iter().find(|t| {
             t.tunnel != r.tunnel
                 && host_key_of(t.host.as_deref(), &t.origin) == host
@@ -207,6 +229,8 @@ fn explains(g: &Finding, s: &Finding) -> bool {
             && same_moment(g, s))
         // A responder without a Phase 1 for the address it was reached at answers NO_PROPOSAL_CHOSEN.
         || (generic == "p1-proposal-mismatch" && s.id == "wrong-destination-address")
+        // ... or refused it for its IKE version.
+        || (generic == "p1-proposal-mismatch" && s.id == "ike-version-mismatch" && same_moment(g, s))
         // "No response" to a peer that received the requests and refused
         // their IKE version (INVALID_MAJOR_VERSION, which pluto 4 does not
         // log): Libreswan 4.10 against Debian sid's strongSwan 6.1.0,

@@ -428,7 +428,7 @@ impl Diagnoser {
                 // racoon's own log file and pasted excerpts carry no program
                 // name; a pasted crash dump carries nothing at all.
                 let line = parse_racoon(&framed.message);
-                if line.looks_like_racoon() {
+                if line.looks_like_racoon() && !self.another_daemons_input(&framed, path) {
                     self.push_racoon(&framed, path, line_no, raw, line);
                     return;
                 }
@@ -1283,6 +1283,16 @@ impl Diagnoser {
             .record(line, ev, framed.pid);
     }
 
+    /// Whether the input of a bare line (no program name) has shown pluto's
+    /// or charon's lines and none of racoon's: `journalctl -o cat` of pluto
+    /// gives pluto's `ERROR: ...` lines with no prefix, which racoon's level
+    /// prefix would otherwise claim (Libreswan 5.2, lab).
+    fn another_daemons_input(&mut self, framed: &Framed<'_>, path: &str) -> bool {
+        let path = self.intern(path);
+        let host = self.host_state(framed, &path);
+        host.racoon.is_none() && (host.pluto.is_some() || host.facts.charon_lines > 0)
+    }
+
     /// A line of kernel crash output: kept per host, split into crash reports
     /// at each header.
     fn push_kernel(
@@ -1592,6 +1602,32 @@ mod tests {
     #![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
 
     use super::*;
+
+    #[test]
+    fn bare_pluto_error_lines_are_not_taken_for_racoon_where_pluto_s_were_read() {
+        // journalctl -o cat of Libreswan 5.2 (lab ikev1-pluto-healthy)
+        let log = "Starting Pluto (Libreswan Version 5.2 IKEv2 IKEv1 XFRM XFRMI esp-hw-offload FORK PTHREAD_SETSCHEDPRIO NSS (IPsec profile) (NSS-KDF) DNSSEC SYSTEMD_WATCHDOG LABELED_IPSEC (SELINUX) LIBCAP_NG LINUX_AUDIT AUTH_PAM NETWORKMANAGER CURL(non-NSS) LDAP(non-NSS) NFTABLES CAT NFLOG) pid:28798\n\
+                   operating system: Linux 6.18.44 [Linux 6.18.44-fc-v857 #1 SMP PREEMPT_DYNAMIC @0 x86_64]\n\
+                   pluto: warning: chdir(\"/run/pluto\") to dumpdir failed (2: No such file or directory)\n\
+                   ERROR: xfrmi is not supported, failed to create ipsec-interface ipsec1 bound to lo\n";
+        let mut d = Diagnoser::new();
+        for (i, line) in log.lines().enumerate() {
+            d.push_line("l.log", i as u64 + 1, line);
+        }
+        let report = d.finish();
+        assert!(
+            report
+                .findings
+                .iter()
+                .all(|f| !f.summary.contains("racoon")),
+            "{:?}",
+            report
+                .findings
+                .iter()
+                .map(|f| &f.summary)
+                .collect::<Vec<_>>()
+        );
+    }
 
     #[test]
     fn bare_charon_lines_are_not_taken_for_pluto_where_charon_s_were_read() {

@@ -268,6 +268,12 @@ impl Phases {
     }
 }
 
+/// Whether pluto's list of the peer's proposals is of a Child SA
+/// (`1:ESP:ENCR=AES_CBC_128;...`, `1:AH:...`).
+fn is_child_proposal(remote: &str) -> bool {
+    remote.contains(":ESP:") || remote.contains(":AH:") || remote.contains(":ESP=")
+}
+
 /// The peer's certificate refused by NSS or not naming the peer's identity.
 fn certificate_failure(conn: &str, entries: &[PlutoEntry]) -> Option<(&'static str, Detection)> {
     let (entry, id, summary, for_peer) = entries.iter().find_map(|e| match &e.event {
@@ -627,6 +633,32 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             ),
         ));
     }
+    if let Some(r) = find(&|e| matches!(e, PlutoEvent::AuthRefused)) {
+        return Some((
+            "p1-auth-failed",
+            Detection::new(
+                format!(
+                    "pluto refused the peer's authentication for {conn} (it answered IKE_AUTH with \
+                     AUTHENTICATION_FAILED) and did not log why: Libreswan 5 does not name the check \
+                     that failed (the peer's identity against its certificate's subjectAltName, the \
+                     signature, the CA, the pre-shared key). {RUNS_PLUTO}"
+                ),
+                evidence(&[Some(r)]),
+            )
+            .with_fix(
+                "Libreswan: compare rightid= with what the peer sends and, for certificates, with \
+                 the peer certificate's subjectAltName (certutil -L -d sql:/var/lib/ipsec/nss -n \
+                 NAME); check rightca= and the CA in the NSS database; `ipsec whack --debug base` \
+                 (or plutodebug=base) logs the failed check on the next attempt."
+                    .to_owned(),
+            )
+            .for_peer(
+                "The peer refused this side's authentication (AUTHENTICATION_FAILED) without logging \
+                 why: compare this side's identity and certificate (its subjectAltName) with what the \
+                 peer requires (its rightid=, rightca=). (The peer runs Libreswan pluto.)",
+            ),
+        ));
+    }
     if let Some(a) = find(&|e| matches!(e, PlutoEvent::PeerAuthFailed)) {
         // As the seed reads charon's Aggressive initiator: the peer is most
         // likely in Main Mode (a PSK or ID mismatch looks the same here).
@@ -723,7 +755,11 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             PlutoEvent::PeerNoProposal | PlutoEvent::NoLocalProposal { .. }
         )
     };
-    if let Some(p) = find_phase(&no_prop, false) {
+    // The peer's proposals name their protocol: `1:ESP:ENCR=...` is a Child
+    // SA's whatever the state (Libreswan 4.3 logs no IKE SA up before it).
+    let child_proposals = |e: &PlutoEvent| matches!(e, PlutoEvent::NoLocalProposal { remote } if is_child_proposal(remote));
+    let ike_no_prop = |e: &PlutoEvent| no_prop(e) && !child_proposals(e);
+    if let Some(p) = find_phase(&ike_no_prop, false) {
         let detail = match &p.event {
             PlutoEvent::NoLocalProposal { remote } if !remote.is_empty() => {
                 format!(" none of the peer's IKE proposals ({remote}) is configured here")
@@ -779,6 +815,8 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
     );
     let child_refused = find(&|e| matches!(e, PlutoEvent::PeerChildNoProposal));
     if let Some(p) = find_phase(&no_prop, true)
+        .or_else(|| find(&child_proposals))
+        .or_else(|| find(&|e| matches!(e, PlutoEvent::NoLocalChildProposal)))
         .or(child_refused)
         .or(quick_gave_up)
     {
@@ -795,6 +833,20 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                     format!(
                         "Phase 2 of {conn} failed: none of the peer's ESP/AH proposals ({remote}) is \
                          configured here. {RUNS_PLUTO}"
+                    ),
+                    evidence(&shown),
+                ),
+            ));
+        }
+        if matches!(p.event, PlutoEvent::NoLocalChildProposal) {
+            let mut shown = vec![established, Some(p)];
+            shown.extend(local_proposals(entries, true).into_iter().take(2).map(Some));
+            return Some((
+                "p2-proposal-mismatch",
+                Detection::new(
+                    format!(
+                        "Phase 2 of {conn} failed: none of the peer's ESP/AH proposals is configured \
+                         here. {RUNS_PLUTO}"
                     ),
                     evidence(&shown),
                 ),

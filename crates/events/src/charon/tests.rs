@@ -552,3 +552,15 @@ fn a_charon_built_without_ikev1_says_so() {
         CharonEvent::IkeVersionNotBuilt { version: 1 }
     );
 }
+
+#[test]
+fn an_answer_of_another_exchange_is_an_unexpected_message_id() {
+    // recorded: charon 5.9.8 against Libreswan 4.3 (lab ikev2-pluto-responder-healthy)
+    assert_eq!(
+        p("received message ID 0, expected 1, ignored"),
+        CharonEvent::UnexpectedMessageId {
+            got: 0,
+            expected: 1
+        }
+    );
+}
