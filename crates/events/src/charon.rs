@@ -371,6 +371,16 @@ pub enum CharonEvent {
         /// End of validity as printed.
         not_after: String,
     },
+    /// `certificate was revoked on T, reason: R`: a CRL (or OCSP response)
+    /// revokes the peer's certificate (src/libstrongswan/plugins/revocation/
+    /// revocation_validator.c, 5.x-6.x; lab-recorded with a CRL of the lab's
+    /// CA).
+    CertRevoked {
+        /// When, as printed.
+        on: String,
+        /// The reason as printed (`key compromise`).
+        reason: String,
+    },
     /// `crl is stale: since T`.
     CrlStale {
         /// When the CRL's validity ended, as printed.
@@ -1105,6 +1115,13 @@ fn credentials(m: &str) -> Option<CharonEvent> {
             which: which.to_owned(),
             not_before: not_before.to_owned(),
             not_after: not_after.to_owned(),
+        });
+    }
+    if let Some(rest) = m.strip_prefix("certificate was revoked on ") {
+        let (on, reason) = rest.split_once(", reason: ").unwrap_or((rest, ""));
+        return Some(E::CertRevoked {
+            on: on.to_owned(),
+            reason: reason.to_owned(),
         });
     }
     if let Some(rest) = m.strip_prefix("crl is stale: since ") {

@@ -564,3 +564,15 @@ fn an_answer_of_another_exchange_is_an_unexpected_message_id() {
         }
     );
 }
+
+#[test]
+fn a_revoked_certificate_says_when_and_why() {
+    // recorded: lab ikev2-cert-revoked (CRL of the lab's CA)
+    assert_eq!(
+        p("certificate was revoked on Dec 01 12:17:53 UTC 2026, reason: key compromise"),
+        CharonEvent::CertRevoked {
+            on: "Dec 01 12:17:53 UTC 2026".to_owned(),
+            reason: "key compromise".to_owned()
+        }
+    );
+}

@@ -25,6 +25,13 @@ pub(crate) enum Cause<'a> {
         /// End of validity.
         not_after: &'a str,
     },
+    /// A CRL (or OCSP) revokes the peer's certificate.
+    Revoked {
+        /// When, as printed.
+        on: &'a str,
+        /// Why, as printed.
+        reason: &'a str,
+    },
     /// The certificate does not contain the identity the peer claims.
     IdMismatch {
         /// The certificate received, where logged.
@@ -68,6 +75,7 @@ pub(crate) fn failure(neg: &Negotiation) -> Option<CertFailure<'_>> {
     let mut untrusted = None;
     let mut issuer = None;
     let mut identity_constraint = None;
+    let mut revoked = None;
     let mut lines: Vec<&Entry> = Vec::new();
     for entry in window {
         match &entry.event {
@@ -87,6 +95,10 @@ pub(crate) fn failure(neg: &Negotiation) -> Option<CertFailure<'_>> {
                 not_after,
             } => {
                 expired.get_or_insert((which.as_str(), not_before.as_str(), not_after.as_str()));
+                lines.push(entry);
+            }
+            CharonEvent::CertRevoked { on, reason } => {
+                revoked.get_or_insert((on.as_str(), reason.as_str()));
                 lines.push(entry);
             }
             CharonEvent::CrlStale { since } => {
@@ -113,7 +125,9 @@ pub(crate) fn failure(neg: &Negotiation) -> Option<CertFailure<'_>> {
             _ => {}
         }
     }
-    let cause = if let Some((which, not_before, not_after)) = expired {
+    let cause = if let Some((on, reason)) = revoked {
+        Cause::Revoked { on, reason }
+    } else if let Some((which, not_before, not_after)) = expired {
         Cause::Expired {
             which,
             not_before,

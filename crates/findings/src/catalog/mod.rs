@@ -11,6 +11,7 @@ mod aggressive_main_mismatch;
 mod cert_expired;
 mod cert_id_mismatch;
 mod cert_key_missing;
+mod cert_revoked;
 mod cert_untrusted;
 pub(crate) mod config_load_error;
 mod crypto_accelerator_keylen;
@@ -75,6 +76,7 @@ pub static CATALOG: &[&Rule] = &[
     &p1_id_mismatch::RULE,
     &psk_mismatch::RULE,
     &cert_untrusted::RULE,
+    &cert_revoked::RULE,
     &cert_expired::RULE,
     &cert_id_mismatch::RULE,
     &cert_key_missing::RULE,
