@@ -13,13 +13,14 @@ use ipsec_doctor_testkit::{lab_dir, scenarios};
 
 /// Failures that happen at run time or depend on files and paths outside the
 /// configuration.
-const RUNTIME_ONLY: [&str; 11] = [
+const RUNTIME_ONLY: [&str; 12] = [
     "peer-unreachable",
     "dpd-timeout",
     "kernel-sa-install-failure",
     // Certificates, user credentials and the path MTU are not in swanctl.conf.
     "cert-untrusted",
     "cert-expired",
+    "cert-revoked",
     "cert-id-mismatch",
     "cert-key-missing",
     "eap-failure",
