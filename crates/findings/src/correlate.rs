@@ -125,6 +125,14 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
     let index = TunnelIndex::new(tunnels);
     let tunnel_of = |f: &Finding| index.position(f);
     let mut changes: Vec<(usize, String, Vec<crate::report::Evidence>)> = Vec::new();
+    // Hosts whose own connections ask for an IKE version this strongSwan
+    // lacks (IKEv1 on Debian sid's 6.1.0): no configuration of the peer's
+    // version is there either. Collected once, not per refusal.
+    let not_built: std::collections::HashSet<String> = findings
+        .iter()
+        .filter(|f| f.id == "ike-version-not-built")
+        .map(|f| host_key_of(f.host.as_deref(), &f.origin))
+        .collect();
     for (i, refused) in findings.iter().enumerate() {
         if refused.id != "wrong-destination-address" {
             continue;
@@ -137,13 +145,7 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
             continue;
         };
         let host = host_key_of(refused.host.as_deref(), &refused.origin);
-        // This side's own connections need an IKE version this strongSwan
-        // lacks (IKEv1 on Debian sid's 6.1.0): no configuration of the
-        // peer's version is there either.
-        let not_built = findings.iter().any(|f| {
-            f.id == "ike-version-not-built" && host_key_of(f.host.as_deref(), &f.origin) == host
-        });
-        if not_built {
+        if not_built.contains(&host) {
             let theirs = theirs.replace("ikev", "IKEv");
             changes.push((
                 i,
