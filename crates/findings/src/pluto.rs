@@ -820,33 +820,30 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
         .or(child_refused)
         .or(quick_gave_up)
     {
-        if let PlutoEvent::NoLocalProposal { remote } = &p.event {
+        // This side refused the peer's proposals, listed (`no local proposal
+        // matches remote proposals ...`) or not (4.x's `IKE_AUTH responder
+        // matching remote ESP/AH proposals failed`).
+        let refused_here = match &p.event {
+            PlutoEvent::NoLocalProposal { remote } => Some(Some(remote.as_str())),
+            PlutoEvent::NoLocalChildProposal => Some(None),
+            _ => None,
+        };
+        if let Some(remote) = refused_here {
             let context = [established, Some(p)];
-            if let Some(found) = attribute_mismatch(&conn, entries, remote, true, &context) {
-                return Some(found);
+            if let Some(remote) = remote {
+                if let Some(found) = attribute_mismatch(&conn, entries, remote, true, &context) {
+                    return Some(found);
+                }
             }
             let mut shown = context.to_vec();
             shown.extend(local_proposals(entries, true).into_iter().take(2).map(Some));
+            let listed = remote.map(|r| format!(" ({r})")).unwrap_or_default();
             return Some((
                 "p2-proposal-mismatch",
                 Detection::new(
                     format!(
-                        "Phase 2 of {conn} failed: none of the peer's ESP/AH proposals ({remote}) is \
+                        "Phase 2 of {conn} failed: none of the peer's ESP/AH proposals{listed} is \
                          configured here. {RUNS_PLUTO}"
-                    ),
-                    evidence(&shown),
-                ),
-            ));
-        }
-        if matches!(p.event, PlutoEvent::NoLocalChildProposal) {
-            let mut shown = vec![established, Some(p)];
-            shown.extend(local_proposals(entries, true).into_iter().take(2).map(Some));
-            return Some((
-                "p2-proposal-mismatch",
-                Detection::new(
-                    format!(
-                        "Phase 2 of {conn} failed: none of the peer's ESP/AH proposals is configured \
-                         here. {RUNS_PLUTO}"
                     ),
                     evidence(&shown),
                 ),

@@ -452,7 +452,7 @@ fn frame_colonless_tag<'a>(token: &'a str, message: &'a str) -> Option<Framed<'a
     let (program, pid) = tag_name_and_pid(token)?;
     let daemon = Daemon::from_program(program);
     let message = message.trim();
-    let framed = match daemon {
+    let mut framed = match daemon {
         // charon-systemd's own messages have no prefix (journald forwards
         // them so); the name is no English word.
         Daemon::CharonSystemd => frame_charon_body(message, daemon)?,
@@ -467,7 +467,6 @@ fn frame_colonless_tag<'a>(token: &'a str, message: &'a str) -> Option<Framed<'a
         Daemon::Racoon if pid.is_some() => Framed::bare(Format::BsdSyslog, message),
         _ => return None,
     };
-    let mut framed = framed;
     framed.format = Format::BsdSyslog;
     framed.daemon = daemon;
     framed.pid = pid;
