@@ -286,7 +286,20 @@ fn every_recorded_version_and_log_form_gives_the_expected_diagnosis() {
         for s in all_scenarios(&run_dir) {
             let dir = run_dir.join(&s.name);
             for (form, files) in log_forms(&dir) {
-                let mut mixed: Vec<(PathBuf, PathBuf)> = Vec::new();
+                // each side's own log where their forms differ: charon's
+                // file log with the rsyslog file of a pluto host, which
+                // logs only to syslog when the pipeline is recorded
+                let own = |side: &str| {
+                    files.get(side).cloned().or_else(|| {
+                        let rsyslog = dir.join(format!("{side}.rsyslog.log.gz"));
+                        rsyslog.exists().then_some(rsyslog)
+                    })
+                };
+                let mixed = if form == "log" && files.len() < 2 {
+                    own("left").zip(own("right"))
+                } else {
+                    None
+                };
                 let mut checks: Vec<(&str, Vec<&PathBuf>, &Vec<String>)> = Vec::new();
                 if let Some(l) = files.get("left") {
                     checks.push(("left", vec![l], &s.expected.left));
@@ -301,23 +314,7 @@ fn every_recorded_version_and_log_form_gives_the_expected_diagnosis() {
                 if let Some(c) = files.get("central") {
                     checks.push(("central", vec![c], &s.expected.both));
                 }
-                // each side's own log where their forms differ: charon's
-                // file log with the rsyslog file of a pluto host, which
-                // logs only to syslog when the pipeline is recorded
-                if form == "log" {
-                    let own = |side: &str| {
-                        files.get(side).cloned().or_else(|| {
-                            let rsyslog = dir.join(format!("{side}.rsyslog.log.gz"));
-                            rsyslog.exists().then_some(rsyslog)
-                        })
-                    };
-                    if let (Some(l), Some(r)) = (own("left"), own("right")) {
-                        if files.len() < 2 {
-                            mixed.push((l, r));
-                        }
-                    }
-                }
-                for (l, r) in &mixed {
+                if let Some((l, r)) = &mixed {
                     checks.push(("both (own logs)", vec![l, r], &s.expected.both));
                 }
                 for (side, paths, expected) in checks {

@@ -1603,51 +1603,36 @@ mod tests {
 
     use super::*;
 
+    /// Asserts that no finding of `text` speaks of `daemon`.
+    fn no_finding_speaks_of(daemon: &str, text: &str) {
+        let report = crate::catalog::testing::diagnose("x.log", text);
+        let summaries: Vec<&String> = report.findings.iter().map(|f| &f.summary).collect();
+        assert!(
+            summaries.iter().all(|s| !s.contains(daemon)),
+            "{summaries:?}"
+        );
+    }
+
     #[test]
     fn bare_pluto_error_lines_are_not_taken_for_racoon_where_pluto_s_were_read() {
         // journalctl -o cat of Libreswan 5.2 (lab ikev1-pluto-healthy)
-        let log = "Starting Pluto (Libreswan Version 5.2 IKEv2 IKEv1 XFRM XFRMI esp-hw-offload FORK PTHREAD_SETSCHEDPRIO NSS (IPsec profile) (NSS-KDF) DNSSEC SYSTEMD_WATCHDOG LABELED_IPSEC (SELINUX) LIBCAP_NG LINUX_AUDIT AUTH_PAM NETWORKMANAGER CURL(non-NSS) LDAP(non-NSS) NFTABLES CAT NFLOG) pid:28798\n\
-                   operating system: Linux 6.18.44 [Linux 6.18.44-fc-v857 #1 SMP PREEMPT_DYNAMIC @0 x86_64]\n\
-                   pluto: warning: chdir(\"/run/pluto\") to dumpdir failed (2: No such file or directory)\n\
-                   ERROR: xfrmi is not supported, failed to create ipsec-interface ipsec1 bound to lo\n";
-        let mut d = Diagnoser::new();
-        for (i, line) in log.lines().enumerate() {
-            d.push_line("l.log", i as u64 + 1, line);
-        }
-        let report = d.finish();
-        assert!(
-            report
-                .findings
-                .iter()
-                .all(|f| !f.summary.contains("racoon")),
-            "{:?}",
-            report
-                .findings
-                .iter()
-                .map(|f| &f.summary)
-                .collect::<Vec<_>>()
+        no_finding_speaks_of(
+            "racoon",
+            "Starting Pluto (Libreswan Version 5.2 IKEv2 IKEv1 XFRM XFRMI esp-hw-offload FORK PTHREAD_SETSCHEDPRIO NSS (IPsec profile) (NSS-KDF) DNSSEC SYSTEMD_WATCHDOG LABELED_IPSEC (SELINUX) LIBCAP_NG LINUX_AUDIT AUTH_PAM NETWORKMANAGER CURL(non-NSS) LDAP(non-NSS) NFTABLES CAT NFLOG) pid:28798\n\
+             operating system: Linux 6.18.44 [Linux 6.18.44-fc-v857 #1 SMP PREEMPT_DYNAMIC @0 x86_64]\n\
+             pluto: warning: chdir(\"/run/pluto\") to dumpdir failed (2: No such file or directory)\n\
+             ERROR: xfrmi is not supported, failed to create ipsec-interface ipsec1 bound to lo\n",
         );
     }
 
     #[test]
     fn bare_charon_lines_are_not_taken_for_pluto_where_charon_s_were_read() {
         // journalctl -o cat of charon-systemd 6.0.1 (lab ikev2-eap-failure)
-        let log = "Starting charon-systemd IKE daemon (strongSwan 6.0.1, Linux 6.18.44, x86_64)\n\
-                   192.0.2.90 is initiating an IKE_SA\n\
-                   initiating EAP_IDENTITY method (id 0x00)\n";
-        let mut d = Diagnoser::new();
-        for (i, line) in log.lines().enumerate() {
-            d.push_line("r.log", i as u64 + 1, line);
-        }
-        let report = d.finish();
-        assert!(
-            report.findings.iter().all(|f| !f.summary.contains("pluto")),
-            "{:?}",
-            report
-                .findings
-                .iter()
-                .map(|f| &f.summary)
-                .collect::<Vec<_>>()
+        no_finding_speaks_of(
+            "pluto",
+            "Starting charon-systemd IKE daemon (strongSwan 6.0.1, Linux 6.18.44, x86_64)\n\
+             192.0.2.90 is initiating an IKE_SA\n\
+             initiating EAP_IDENTITY method (id 0x00)\n",
         );
     }
 
