@@ -402,3 +402,74 @@ fn recorded_runs_cover_three_strongswan_and_two_libreswan_versions_and_every_log
         );
     }
 }
+
+/// A log that stops while an established tunnel rekeys (the lab stops the
+/// daemons at a fixed time, a user's paste ends anywhere) still shows the
+/// tunnel up: a CHILD SA rekey on the IKE SA an IKE rekey created is part of
+/// the tunnel (charon names it only in its `<name|id>` log context), never a
+/// "negotiation-incomplete" of its own. Every IKEv2 rekeying recording of
+/// every version, cut after every line from the first CHILD SA on.
+#[test]
+fn an_ikev2_log_cut_anywhere_during_rekeys_still_shows_the_tunnel_established() {
+    let mut dirs = vec![lab_dir().join("ikev2-frequent-rekey")];
+    dirs.extend(
+        recorded_runs()
+            .into_iter()
+            .map(|(_, run)| run.join("ikev2-frequent-rekey"))
+            .filter(|d| d.is_dir()),
+    );
+    assert!(dirs.len() >= 3, "frequent-rekey recordings: {dirs:?}");
+    let mut cuts = 0;
+    for dir in &dirs {
+        for side in ["left.log", "right.log"] {
+            let text = read_log(&dir.join(side));
+            let lines: Vec<&str> = text.lines().collect();
+            let first_up = lines
+                .iter()
+                .position(|l| l.contains("CHILD_SA ") && l.contains(" established with SPIs "))
+                .unwrap_or_else(|| panic!("{}: no establishment", dir.join(side).display()));
+            for end in first_up + 1..=lines.len() {
+                let mut d = Diagnoser::new();
+                for (i, line) in lines[..end].iter().enumerate() {
+                    d.push_line(side, i as u64 + 1, line);
+                }
+                let got = verdict(d.finish().findings.iter());
+                assert_eq!(
+                    got,
+                    ["tunnel-established"],
+                    "{} cut after line {end}",
+                    dir.join(side).display()
+                );
+                cuts += 1;
+            }
+        }
+    }
+    assert!(cuts > 1000, "only {cuts} cuts");
+}
+
+/// Never a false all-clear, wherever a log ends: every recorded log of the
+/// host's daemons, cut after every line, gives at least one finding
+/// (an all-clear is `tunnel-established` and nothing else; a log cut before
+/// the tunnel is up says the outcome is not in it).
+#[test]
+fn no_cut_of_a_recorded_log_is_an_empty_report() {
+    let mut cuts = 0;
+    for scenario in lab() {
+        for (side, text) in [("left.log", &scenario.left), ("right.log", &scenario.right)] {
+            let lines: Vec<&str> = text.lines().collect();
+            for end in 1..=lines.len() {
+                let report = diagnose(&[(side, &lines[..end].join("\n"))]);
+                if report.reading.daemon_lines == 0 {
+                    continue;
+                }
+                assert!(
+                    !report.findings.is_empty(),
+                    "{}/{side} cut after line {end}: no finding",
+                    scenario.name
+                );
+                cuts += 1;
+            }
+        }
+    }
+    assert!(cuts > 2000, "only {cuts} cuts");
+}

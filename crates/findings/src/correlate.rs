@@ -218,10 +218,14 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
 fn explains(g: &Finding, s: &Finding) -> bool {
     let generic = g.id;
     (s.family == generic && s.id != s.family && is_generic(generic))
-        // Libreswan answers TS_UNACCEPTABLE when its kernel refuses the SA;
-        // only the refusal of the same moment is explained so.
+        // Libreswan answers TS_UNACCEPTABLE when its kernel refuses the SA,
+        // or (IKEv1) leaves the Quick Mode unfinished; only the refusal of
+        // the same moment is explained so.
         || (g.cause_in_peer_log
-            && matches!(generic, "p2-ts-mismatch" | "p2-no-response")
+            && matches!(
+                generic,
+                "p2-ts-mismatch" | "p2-no-response" | "negotiation-incomplete"
+            )
             && s.explains_peer_refusal
             && same_moment(g, s))
         // An IKEv1 initiator that cannot install the SA answers

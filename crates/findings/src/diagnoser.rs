@@ -591,6 +591,11 @@ impl Diagnoser {
             return;
         };
         neg.last_activity = now;
+        if neg.tag_conn.is_none() {
+            if let Some(tag) = framed.ike_sa.as_ref().filter(|t| !t.name.is_empty()) {
+                neg.tag_conn = Some(tag.name.clone().into_owned());
+            }
+        }
         neg.record(event, ev, limits.entries_per_negotiation);
         if established {
             if let Some(name) = neg.tunnel_name() {

@@ -61,6 +61,11 @@ pub struct Negotiation {
     pub origin: Arc<str>,
     /// Connection name, once known.
     pub conn: Option<String>,
+    /// The connection name in charon's `<name|id>` log context, the
+    /// fallback for [`Negotiation::tunnel_name`] where no event named it:
+    /// a CHILD SA rekey on an IKE SA that a rekey created names nothing
+    /// else (charon's `ike_sa_t.get_name`, every 5.x and 6.x).
+    pub(crate) tag_conn: Option<String>,
     /// This side's address, once known.
     pub local: Option<String>,
     /// The peer's address, once known.
@@ -102,6 +107,7 @@ impl Negotiation {
             host,
             origin,
             conn: None,
+            tag_conn: None,
             local: None,
             remote: None,
             remote_id: None,
@@ -333,9 +339,12 @@ impl Negotiation {
 
     /// Name of the tunnel for reports: the connection name, else the peer.
     pub fn tunnel_name(&self) -> Option<String> {
+        let named = |c: &&String| !c.is_empty() && c.as_str() != "(unnamed)";
         self.conn
-            .clone()
-            .filter(|c| !c.is_empty() && c != "(unnamed)")
+            .as_ref()
+            .filter(named)
+            .or(self.tag_conn.as_ref().filter(named))
+            .cloned()
             .or_else(|| self.remote.as_ref().map(|r| format!("peer {r}")))
     }
 }

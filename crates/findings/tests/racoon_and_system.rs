@@ -138,13 +138,17 @@ fn busy_syslog(excerpt: &str, host: &str) -> String {
     ];
     let mut out = String::new();
     for (i, line) in excerpt.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        // Two noise lines per excerpt line, so that even a one-line excerpt
+        // has the other host's IKE SA and its CHILD SA up beside it.
         let second = i * 2;
-        out.push_str(&format!(
-            "Mar 27 16:{:02}:{:02} {}\n",
-            30 + second / 60,
-            second % 60,
-            noise[i % noise.len()]
-        ));
+        for n in [2 * i, 2 * i + 1] {
+            out.push_str(&format!(
+                "Mar 27 16:{:02}:{:02} {}\n",
+                30 + second / 60,
+                second % 60,
+                noise[n % noise.len()]
+            ));
+        }
         // Keep the excerpt's own time where it has one; give it one where not.
         let framed = without_syslog_time(line);
         let message = framed.trim_start();

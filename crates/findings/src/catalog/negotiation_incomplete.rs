@@ -1,5 +1,6 @@
 //! `negotiation-incomplete`: a negotiation started and the log ends (or
-//! moves on) before it succeeded or failed.
+//! moves on) before it succeeded or failed, or before a CHILD SA came up
+//! on its IKE SA.
 
 use ipsec_doctor_events::{CharonEvent, RacoonEvent};
 
@@ -15,7 +16,8 @@ pub(crate) static RULE: Rule = Rule {
     severity: Severity::Warning,
     title: "Negotiation started, outcome not in the log",
     explanation: "The log shows an IKE negotiation starting (this side initiating, or the peer \
-        initiating to it) but neither an established IKE SA nor a failure: the excerpt ends too early, \
+        initiating to it) but neither an established IKE SA nor a failure, or an IKE SA established \
+        with no CHILD SA (Phase 2) established or refused on it: the excerpt ends too early, \
         the lines that decide it were cut from a paste, or the log levels hide them. This is no \
         all-clear: the tunnel may well be down. (The finding is given only when no other finding \
         explains the negotiation; exit code 1.)",
@@ -37,6 +39,42 @@ pub(crate) static RULE: Rule = Rule {
 /// the diagnoser keeps this finding only when no other explains the
 /// negotiation.
 fn detect(neg: &Negotiation) -> Option<Detection> {
+    no_outcome(neg).or_else(|| ike_sa_without_child_sa(neg))
+}
+
+/// The IKE SA came up and the log ends (or the SA goes) before a CHILD SA
+/// is established or refused on it: no tunnel carries traffic yet, so no
+/// all-clear. IKEv2 sets the first CHILD SA up inside IKE_AUTH, a few lines
+/// after `IKE_SA ... established`; IKEv1 in a Quick Mode after Main or
+/// Aggressive Mode. Not for a tunnel up earlier in the log (its CHILD SAs
+/// move to a new IKE SA on rekey and reauthentication).
+fn ike_sa_without_child_sa(neg: &Negotiation) -> Option<Detection> {
+    if neg.child_established() || neg.was_up_before {
+        return None;
+    }
+    let up = &neg.entries[neg.ike_established_at()?];
+    let last = neg.entries.last()?;
+    // A peer that cannot install the IPsec SA leaves this side waiting for
+    // the rest of the Quick Mode (lab ikev1-pluto-healthy: pluto 4 and 5
+    // against charon); the pairing takes the cause from the peer's log.
+    Some(
+        Detection::new(
+            format!(
+                "The IKE SA with {} came up (line {}), but the log shows no CHILD SA (Phase 2) \
+             established or refused on it ({} line(s) of it, the last at line {}): no traffic \
+             passes without one.",
+                neg.remote.as_deref().unwrap_or("the peer"),
+                up.evidence.line,
+                neg.entries.len(),
+                last.evidence.line
+            ),
+            evidence([up, last]),
+        )
+        .cause_in_peer_log(),
+    )
+}
+
+fn no_outcome(neg: &Negotiation) -> Option<Detection> {
     // An IKE SA rekeyed was up before (a routine rekey of a tunnel older
     // than the log); the redundant IKE SA of a lost rekey collision is
     // dropped on purpose.
@@ -53,8 +91,8 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         return None;
     }
     // Its start, or (in an excerpt that begins later) a message of the
-    // exchanges that establish an IKE SA, or proposals chosen or refused
-    // with no SA established after them.
+    // exchanges that establish an IKE SA, proposals chosen or refused with
+    // no SA established after them, or a packet.
     let start = neg.first(|e| match e {
         CharonEvent::InitiatingIkeSa { .. } | CharonEvent::PeerInitiating { .. } => true,
         CharonEvent::Message { exchange, .. } => {
@@ -64,6 +102,9 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
             )
         }
         CharonEvent::Proposals { .. } => true,
+        // A packet exchanged with the peer and nothing else: no all-clear
+        // (a log cut after charon's "received packet" line, every version).
+        CharonEvent::Packet { .. } => true,
         _ => false,
     })?;
     let last = neg.entries.last()?;
@@ -141,6 +182,18 @@ mod tests {
             "no all-clear for a cut-off negotiation"
         );
         assert!(!report.has_errors());
+    }
+
+    #[test]
+    fn an_ike_sa_up_and_the_log_ends_before_its_child_sa() {
+        // strongSwan 5.9.8, lab ikev2-healthy cut after its "established" line.
+        let log = "Nov 27 00:31:57 13[IKE] <gw|1> initiating IKE_SA gw[1] to 192.0.2.74\n\
+                   Nov 27 00:31:57 13[ENC] <gw|1> generating IKE_SA_INIT request 0 [ SA KE No N(NATD_S_IP) N(NATD_D_IP) ]\n\
+                   Nov 27 00:31:57 11[IKE] <gw|1> IKE_SA gw[1] established between 192.0.2.90[192.0.2.90]...192.0.2.74[192.0.2.74]";
+        let report = diagnose("l.log", log);
+        assert_eq!(ids(&report), ["negotiation-incomplete"]);
+        assert!(report.findings[0].summary.contains("no CHILD SA"));
+        assert!(report.has_problems(), "no all-clear without a CHILD SA");
     }
 
     #[test]
