@@ -24,15 +24,20 @@ use std::process::ExitCode;
 use ipsec_doctor_logs::frame;
 use ipsec_doctor_testkit::{lab_dir, scenarios};
 
-const USAGE: &str = "usage: benchgen [--size BYTES[K|M|G]] [--seed N] [--tunnels N] [--days N]
+const USAGE: &str =
+    "usage: benchgen [--size BYTES[K|M|G]] [--seed N] [--tunnels N | --hosts N] [--days N]
                 [--noise FRACTION] [--failures FRACTION] [--lab DIR] [--out PATH]
        benchgen signatures
 
 Writes a central-syslog log (BSD syslog) of about --size bytes (default 100M)
-to --out (default standard output). --tunnels pairs of firewalls (default 150),
+to --out (default standard output). --tunnels pairs of firewalls (default 150;
+--hosts N is N/2 tunnels, at most 129032),
 spread over --days (default 90, at most 360), --noise the share of lines from
 other programs (default 0.5), --failures the share of replayed scenarios that
 fail (default 0.1).";
+
+/// The addresses below give each tunnel its own in a /16 per role.
+const MAX_TUNNELS: usize = 254 * 254;
 
 struct Options {
     size: u64,
@@ -93,6 +98,11 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
             "--tunnels" => {
                 o.tunnels = value()?.parse().map_err(|e| format!("--tunnels: {e}"))?;
             }
+            // Two firewalls per tunnel.
+            "--hosts" => {
+                let hosts: usize = value()?.parse().map_err(|e| format!("--hosts: {e}"))?;
+                o.tunnels = hosts.div_ceil(2);
+            }
             "--days" => o.days = value()?.parse().map_err(|e| format!("--days: {e}"))?,
             "--noise" => o.noise = value()?.parse().map_err(|e| format!("--noise: {e}"))?,
             "--failures" => {
@@ -104,8 +114,10 @@ fn parse_args(args: &[String]) -> Result<Options, String> {
             other => return Err(format!("unknown argument {other}")),
         }
     }
-    if o.tunnels == 0 || o.tunnels > 60_000 {
-        return Err("--tunnels must be between 1 and 60000".to_owned());
+    if o.tunnels == 0 || o.tunnels > MAX_TUNNELS {
+        return Err(format!(
+            "--tunnels must be between 1 and {MAX_TUNNELS} (--hosts twice that)"
+        ));
     }
     if !(0.0..0.99).contains(&o.noise) || !(0.0..=1.0).contains(&o.failures) {
         return Err("--noise must be in [0, 0.99), --failures in [0, 1]".to_owned());
@@ -226,6 +238,13 @@ fn load_templates(lab: &std::path::Path) -> Vec<Template> {
     out
 }
 
+impl Template {
+    /// The lines after the daemon's start-up.
+    fn steady(&self) -> &[TemplateLine] {
+        &self.lines[self.steady_from..]
+    }
+}
+
 /// The largest number in `|N>`, `<N>`, `[N]` or `{N}` of a line.
 fn max_unique_id(body: &str) -> u64 {
     let mut max = 0;
@@ -292,7 +311,9 @@ struct Tunnel {
     right_logged: bool,
     replace: Vec<(&'static str, String)>,
     template: usize,
+    /// The next line of the replay, and the end of its window.
     index: usize,
+    end: usize,
     start: i64,
     id_offset: [u64; 2],
 }
@@ -321,34 +342,54 @@ fn generate(o: &Options) -> io::Result<()> {
         from[rng.below(from.len())]
     };
 
-    // Average charon bytes, lines and duration of a replayed scenario.
-    let (mut bytes, mut lines, mut duration) = (0.0, 0.0, 0.0);
-    for t in &templates {
-        let weight = if t.healthy {
-            1.0 - o.failures
-        } else {
-            o.failures
-        };
-        let steady = &t.lines[t.steady_from..];
-        bytes += weight * steady.iter().map(|l| l.body.len() + 40).sum::<usize>() as f64;
-        lines += weight * steady.len() as f64;
-        duration += weight * steady.last().map_or(0, |l| l.offset) as f64;
-    }
-    let weights: f64 = templates
-        .iter()
-        .map(|t| {
-            if t.healthy {
-                1.0 - o.failures
-            } else {
-                o.failures
+    // Expected charon bytes, lines and duration of a replayed scenario, as
+    // `pick` chooses them: IKEv1 for 30% of the tunnels, then a failure with
+    // probability --failures, uniformly within each group. Each line is
+    // charon's body plus the syslog prefix and the longer names it gets.
+    let expect = |of: &dyn Fn(&Template) -> f64| -> f64 {
+        let mut total = 0.0;
+        for (version, share) in [(1u8, 0.3), (2, 0.7)] {
+            for (failure, p) in [(false, 1.0 - o.failures), (true, o.failures)] {
+                let group: Vec<&Template> = templates
+                    .iter()
+                    .filter(|t| t.version == version && t.healthy != failure)
+                    .collect();
+                let group = if group.is_empty() {
+                    templates.iter().collect()
+                } else {
+                    group
+                };
+                let mean = group.iter().map(|t| of(t)).sum::<f64>() / group.len() as f64;
+                total += share * p * mean;
             }
-        })
-        .sum();
-    let (bytes, lines, duration) = (bytes / weights, lines / weights, duration / weights);
-    let per_episode_total = bytes / (1.0 - o.noise);
-    let episodes_per_tunnel = (o.size as f64 / per_episode_total / o.tunnels as f64).max(1.0);
+        }
+        total
+    };
+    let bytes = expect(&|t| t.steady().iter().map(|l| l.body.len() + 58).sum::<usize>() as f64);
+    let lines = expect(&|t| t.steady().len() as f64);
+    let duration = expect(&|t| t.steady().last().map_or(0, |l| l.offset) as f64);
+    // Noise is a share of the lines; its lines are longer than charon's.
+    let noise_line_bytes = {
+        let mut sample = Rng(o.seed ^ 0x5eed);
+        let mut line = String::new();
+        let mut bytes_of_sample = 0;
+        let n = 1000;
+        for h in 0..n {
+            line.clear();
+            noise_line(&mut sample, &mut line, h);
+            bytes_of_sample += line.len() + 30;
+        }
+        bytes_of_sample as f64 / n as f64
+    };
+    let per_episode_total = bytes + lines * o.noise / (1.0 - o.noise) * noise_line_bytes;
+    let episodes_per_tunnel = o.size as f64 / per_episode_total / o.tunnels as f64;
+    // Where the size does not hold one replay per tunnel (100 000 hosts in
+    // 100 MB), each replay is a window of that share of its lines, so that
+    // every tunnel still appears: a log cut to a short time of each host.
+    let window = episodes_per_tunnel.min(1.0);
+    let episodes_per_tunnel = episodes_per_tunnel.max(1.0);
     let gap = (o.days * 86_400.0 / episodes_per_tunnel - duration).max(60.0);
-    let charon_rate = lines / (duration + gap);
+    let charon_rate = lines * window / (duration + gap);
     let noise_interval = if o.noise > 0.0 {
         2.0 * (1.0 - o.noise) / (o.noise * charon_rate)
     } else {
@@ -376,14 +417,15 @@ fn generate(o: &Options) -> io::Result<()> {
             pid: 1000 + rng.below(60_000) as u32,
             id_base: 0,
         });
-        let (hi, lo) = (n / 250, n % 250 + 1);
+        // Each role's addresses in a /16 of its own: up to 254 * 254 tunnels.
+        let (hi, lo) = (n / 254 + 1, n % 254 + 1);
         let conn = format!("{a}-{b}-{:04}", n + 1);
         // Longer needles first: `192.0.2.7` must not eat `192.0.2.74`.
         let replace = vec![
             ("192.0.2.90", format!("198.18.{hi}.{lo}")),
             ("192.0.2.74", format!("198.19.{hi}.{lo}")),
-            ("192.0.2.75", format!("198.19.{}.{lo}", hi + 128)),
-            ("192.0.2.10", format!("198.18.{}.{lo}", hi + 128)),
+            ("192.0.2.75", format!("100.66.{hi}.{lo}")),
+            ("192.0.2.10", format!("100.67.{hi}.{lo}")),
             ("198.51.100.50", format!("100.64.{hi}.{lo}")),
             ("203.0.113.245", format!("100.65.{hi}.{lo}")),
             ("192.168.48.0", format!("10.{}.{}.0", 1 + n / 256, n % 256)),
@@ -397,14 +439,20 @@ fn generate(o: &Options) -> io::Result<()> {
             ("ike-gw", format!("psk-{conn}")),
         ];
         let template = pick(&mut rng, version, false);
-        let start = (rng.unit() * gap.min(o.days * 86_400.0)) as i64;
+        // The daemons run before the log starts; now and then one starts in it.
+        let (index, end) = replay_window(&mut rng, &templates[template], window, 0.02);
+        let first = templates[template].lines[index].offset;
+        // Within the first quarter of the period, so that every tunnel is in
+        // the file even where the size estimate above falls short.
+        let start = (rng.unit() * gap.min(o.days * 86_400.0) / 4.0) as i64 - first;
         tunnels.push(Tunnel {
             version,
             hosts: [left, left + 1],
             right_logged: rng.unit() >= 0.2,
             replace,
             template,
-            index: 0,
+            index,
+            end,
             start,
             id_offset: [0, 0],
         });
@@ -413,7 +461,7 @@ fn generate(o: &Options) -> io::Result<()> {
     let mut heap: BinaryHeap<Reverse<(i64, u64, Stream)>> = BinaryHeap::new();
     let mut seq = 0u64;
     for (i, t) in tunnels.iter().enumerate() {
-        let first = templates[t.template].lines[0].offset;
+        let first = templates[t.template].lines[t.index].offset;
         heap.push(Reverse((t.start + first, seq, Stream::Tunnel(i))));
         seq += 1;
     }
@@ -474,7 +522,7 @@ fn generate(o: &Options) -> io::Result<()> {
                     line.push_str(&body);
                 }
                 t.index += 1;
-                if t.index >= tpl.lines.len() {
+                if t.index >= t.end {
                     // The next scenario on this tunnel, after a quiet spell;
                     // now and then the daemon restarts (ids start again).
                     let failure = rng.unit() < o.failures;
@@ -489,7 +537,8 @@ fn generate(o: &Options) -> io::Result<()> {
                         t.id_offset[k] = host.id_base;
                         host.id_base += next.max_id + 1;
                     }
-                    t.index = if restart { 0 } else { next.steady_from };
+                    (t.index, t.end) =
+                        replay_window(&mut rng, next, window, if restart { 1.0 } else { 0.0 });
                     let base = next.lines.get(t.index).map_or(0, |l| l.offset);
                     t.start = time + rng.exp(gap).max(30.0) as i64 - base;
                 }
@@ -514,6 +563,24 @@ fn generate(o: &Options) -> io::Result<()> {
         last_time as f64 / 86_400.0
     );
     Ok(())
+}
+
+/// The lines `[index, end)` of a template to replay: from the start-up
+/// (with probability `restart`) or from the steady part, all of it or, where
+/// `window` < 1, that share of it from a random line on.
+fn replay_window(rng: &mut Rng, t: &Template, window: f64, restart: f64) -> (usize, usize) {
+    let from = if rng.unit() < restart {
+        0
+    } else {
+        t.steady_from
+    };
+    let len = t.lines.len() - from;
+    if window >= 1.0 {
+        return (from, t.lines.len());
+    }
+    let take = ((len as f64 * window).ceil() as usize).clamp(1, len);
+    let index = from + rng.below(len - take + 1);
+    (index, index + take)
 }
 
 /// `Jan  1 00:00:00` for seconds after the start of the year, cached per second.

@@ -1,7 +1,9 @@
 //! Both ends of a tunnel: the side that only saw `NO_PROPOSAL_CHOSEN` or
 //! `AUTHENTICATION_FAILED` learns the cause from the other side's log.
 
-use ipsec_doctor_logs::Daemon;
+use std::collections::HashMap;
+
+use ipsec_doctor_logs::{Daemon, Timestamp};
 
 use crate::diagnoser::host_key_of;
 use crate::report::{Finding, TunnelSummary};
@@ -27,6 +29,13 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
         .iter()
         .map(|f| host_key_of(f.host.as_deref(), &f.origin))
         .collect();
+    // Each finding's first time, read once (a line is framed again to get it).
+    let times: Vec<Option<ipsec_doctor_logs::Timestamp>> = findings
+        .iter()
+        .map(|f| f.evidence.first().and_then(|e| e.timestamp()))
+        .collect();
+    let places: Vec<(Option<String>, Option<String>)> = findings.iter().map(addresses).collect();
+    let index = ExplainerIndex::new(findings, &places, &times);
     let upgrades: Vec<(usize, usize)> = findings
         .iter()
         .enumerate()
@@ -37,50 +46,55 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
         })
         .filter_map(|(gi, g)| {
             let g_host = &host_keys[gi];
-            let (g_local, g_remote) = addresses(g);
-            let candidates: Vec<usize> = findings
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| explains(g, s))
-                .filter(|(si, _)| host_keys[*si] != *g_host)
-                .map(|(si, _)| si)
-                .collect();
-            let mirrored: Vec<usize> = candidates
-                .iter()
-                .copied()
-                .filter(|&si| {
-                    let (s_local, s_remote) = addresses(&findings[si]);
-                    matches!((&g_local, &g_remote, &s_local, &s_remote),
-                        (Some(gl), Some(gr), Some(sl), Some(sr)) if gl == sr && gr == sl)
-                })
-                .collect();
+            let (g_local, g_remote) = &places[gi];
+            let fits = |si: usize| {
+                host_keys[si] != *g_host && explains(g, &findings[si], times[gi], times[si])
+            };
+            // Up to two: one decides, two are ambiguous.
+            let mirrored = index.first_two(
+                g,
+                times[gi],
+                Near::Mirrored(g_local.as_deref(), g_remote.as_deref()),
+                &fits,
+            );
             // Behind NAT only one address of the pair is the same on both ends.
-            let half_mirrored: Vec<usize> = candidates
-                .iter()
-                .copied()
-                .filter(|&si| {
-                    let (s_local, s_remote) = addresses(&findings[si]);
-                    (g_remote.is_some() && g_remote == s_local)
-                        || (g_local.is_some() && g_local == s_remote)
-                })
-                .collect();
-            let chosen = match (mirrored.as_slice(), half_mirrored.as_slice()) {
+            let half = index.first_two(
+                g,
+                times[gi],
+                Near::Half(g_local.as_deref(), g_remote.as_deref()),
+                &fits,
+            );
+            match (mirrored.as_slice(), half.as_slice()) {
                 ([one], _) => Some(*one),
                 ([], [one]) => Some(*one),
-                ([], []) if candidates.len() == 1 => {
-                    let (s_local, s_remote) = addresses(&findings[candidates[0]]);
+                ([], []) => {
+                    let all = index.first_two(g, times[gi], Near::Anywhere, &fits);
+                    let [only] = all.as_slice() else {
+                        return None;
+                    };
+                    let (s_local, s_remote) = &places[*only];
                     // Only where addresses cannot contradict the pairing.
                     let unknown = g_local.is_none()
                         || g_remote.is_none()
                         || s_local.is_none()
                         || s_remote.is_none();
-                    unknown.then_some(candidates[0])
+                    unknown.then_some(*only)
                 }
                 _ => None,
-            };
-            chosen.map(|si| (gi, si))
+            }
+            .map(|si| (gi, si))
         })
         .collect();
+    // The index must choose what a scan of every pair chooses: checked on
+    // every small input of the debug builds (every test and fixture).
+    #[cfg(debug_assertions)]
+    if findings.len() <= 400 {
+        debug_assert_eq!(
+            upgrades,
+            scanned_upgrades(findings, &host_keys, &places, &times),
+            "indexed and scanned pairing differ"
+        );
+    }
     for (gi, si) in upgrades {
         let specific = findings[si].clone();
         let peer = specific
@@ -133,6 +147,32 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
         .filter(|f| f.id == "ike-version-not-built")
         .map(|f| host_key_of(f.host.as_deref(), &f.origin))
         .collect();
+    // Indexed once: a scan per refusal is quadratic with thousands of hosts.
+    let tunnel_hosts: Vec<String> = tunnels
+        .iter()
+        .map(|t| host_key_of(t.host.as_deref(), &t.origin))
+        .collect();
+    let mut by_addresses: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+    for (i, t) in tunnels.iter().enumerate() {
+        if let (Some(l), Some(r)) = (&t.local, &t.remote) {
+            by_addresses
+                .entry((tunnel_hosts[i].as_str(), l.as_str(), r.as_str()))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut proposal_refusals: HashMap<(String, Option<&str>), Vec<usize>> = HashMap::new();
+    for (j, g) in findings.iter().enumerate() {
+        if g.id == "p1-proposal-mismatch" {
+            proposal_refusals
+                .entry((
+                    host_key_of(g.host.as_deref(), &g.origin),
+                    g.tunnel.as_deref(),
+                ))
+                .or_default()
+                .push(j);
+        }
+    }
     for (i, refused) in findings.iter().enumerate() {
         if refused.id != "wrong-destination-address" {
             continue;
@@ -159,13 +199,13 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
             ));
             continue;
         }
-        let Some(own) = tunnels.iter().find(|t| {
-            t.tunnel != r.tunnel
-                && host_key_of(t.host.as_deref(), &t.origin) == host
-                && t.local.as_ref() == Some(local)
-                && t.remote.as_ref() == Some(remote)
-                && t.ike_version.is_some_and(|v| v != theirs)
-        }) else {
+        let Some(own) = by_addresses
+            .get(&(host.as_str(), local.as_str(), remote.as_str()))
+            .into_iter()
+            .flatten()
+            .map(|&t| &tunnels[t])
+            .find(|t| t.tunnel != r.tunnel && t.ike_version.is_some_and(|v| v != theirs))
+        else {
             continue;
         };
         let ours = own.ike_version.unwrap_or_default().replace("ikev", "IKEv");
@@ -180,21 +220,20 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
             ),
             Vec::new(),
         ));
-        for (j, g) in findings.iter().enumerate() {
-            if g.id == "p1-proposal-mismatch"
-                && host_key_of(g.host.as_deref(), &g.origin) == host
-                && g.tunnel == own.tunnel
-            {
-                changes.push((
-                    j,
-                    format!(
-                        "This side's {ours} requests to {remote} are refused with NO_PROPOSAL_CHOSEN, and the \
-                         peer's own requests to this side are {theirs}: the ends are configured for \
-                         different IKE versions. Configure the same IKE version on both ends."
-                    ),
-                    refused.evidence.clone(),
-                ));
-            }
+        let own_refusals = proposal_refusals
+            .get(&(host.clone(), own.tunnel.as_deref()))
+            .into_iter()
+            .flatten();
+        for &j in own_refusals {
+            changes.push((
+                j,
+                format!(
+                    "This side's {ours} requests to {remote} are refused with NO_PROPOSAL_CHOSEN, and the \
+                     peer's own requests to this side are {theirs}: the ends are configured for \
+                     different IKE versions. Configure the same IKE version on both ends."
+                ),
+                refused.evidence.clone(),
+            ));
         }
     }
     for (i, summary, evidence) in changes {
@@ -214,9 +253,11 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
     }
 }
 
-/// Whether the peer's finding `s` explains this side's finding `g`.
-fn explains(g: &Finding, s: &Finding) -> bool {
+/// Whether the peer's finding `s` explains this side's finding `g`, given
+/// their first lines' times.
+fn explains(g: &Finding, s: &Finding, tg: Option<Timestamp>, ts: Option<Timestamp>) -> bool {
     let generic = g.id;
+    let same_moment = || same_moment(tg, ts);
     (s.family == generic && s.id != s.family && is_generic(generic))
         // Libreswan answers TS_UNACCEPTABLE when its kernel refuses the SA,
         // or (IKEv1) leaves the Quick Mode unfinished; only the refusal of
@@ -227,33 +268,32 @@ fn explains(g: &Finding, s: &Finding) -> bool {
                 "p2-ts-mismatch" | "p2-no-response" | "negotiation-incomplete"
             )
             && s.explains_peer_refusal
-            && same_moment(g, s))
+            && same_moment())
         // An IKEv1 initiator that cannot install the SA answers
         // NO_PROPOSAL_CHOSEN, in the same exchange.
         || (generic == "p2-proposal-mismatch"
             && s.id == "kernel-sa-install-failure"
-            && same_moment(g, s))
+            && same_moment())
         // A responder without a Phase 1 for the address it was reached at answers NO_PROPOSAL_CHOSEN.
         || (generic == "p1-proposal-mismatch" && s.id == "wrong-destination-address")
         // ... or refused it for its IKE version.
-        || (generic == "p1-proposal-mismatch" && s.id == "ike-version-mismatch" && same_moment(g, s))
+        || (generic == "p1-proposal-mismatch" && s.id == "ike-version-mismatch" && same_moment())
         // "No response" to a peer that received the requests and refused
         // their IKE version (INVALID_MAJOR_VERSION, which pluto 4 does not
         // log): Libreswan 4.10 against Debian sid's strongSwan 6.1.0,
         // built without IKEv1 (lab ikev1-pluto-*).
-        || (generic == "peer-unreachable" && s.id == "ike-version-mismatch" && same_moment(g, s))
+        || (generic == "peer-unreachable" && s.id == "ike-version-mismatch" && same_moment())
 }
 
-/// Whether the first lines of two findings were logged within
-/// [`SAME_MOMENT_SECONDS`] of each other. Where a line has no time (pasted
-/// excerpts), only the pairing's other checks decide.
-fn same_moment(a: &Finding, b: &Finding) -> bool {
-    let time = |f: &Finding| f.evidence.first()?.timestamp();
-    let (Some(ta), Some(tb)) = (time(a), time(b)) else {
+/// Whether two first lines were logged within [`SAME_MOMENT_SECONDS`] of
+/// each other. Where a line has no time (pasted excerpts), only the
+/// pairing's other checks decide.
+fn same_moment(ta: Option<Timestamp>, tb: Option<Timestamp>) -> bool {
+    let (Some(ta), Some(tb)) = (ta, tb) else {
         return true;
     };
     // A year on one side only (journal against BSD syslog): compare without.
-    let key = |t: &ipsec_doctor_logs::Timestamp| {
+    let key = |t: &Timestamp| {
         let mut t = *t;
         if ta.year.is_none() || tb.year.is_none() {
             t.year = None;
@@ -445,17 +485,26 @@ pub(crate) fn one_way_initiation(
                 .or_insert(f);
         }
     }
+    // Views by their local address: a scan per view is quadratic.
+    let mut by_local: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (j, b) in views.iter().enumerate() {
+        if let Some(local) = &b.local {
+            by_local.entry(local.as_str()).or_default().push(j);
+        }
+    }
     for (i, a) in views.iter().enumerate() {
         let a_host = &view_hosts[i];
         let Some(unreachable) = unreachable_at.get(&(a_host.clone(), a.tunnel.as_str())) else {
             continue;
         };
         let Some(a_remote) = &a.remote else { continue };
-        let peers: Vec<&OneWayView> = views
-            .iter()
-            .enumerate()
-            .filter(|(j, _)| view_hosts[*j] != *a_host)
-            .map(|(_, b)| b)
+        let peers: Vec<&OneWayView> = by_local
+            .get(a_remote.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|j| view_hosts[*j] != *a_host)
+            .map(|j| &views[j])
             .filter(|b| b.local.as_ref() == Some(a_remote))
             .filter(|b| match (&a.local, &b.remote) {
                 (Some(al), Some(br)) => al == br,
@@ -485,6 +534,262 @@ pub(crate) fn one_way_initiation(
                 evidence,
             ),
         ));
+    }
+    out
+}
+
+/// Which findings may explain a generic finding, from the peer's side: a
+/// superset of [`explains`]' clauses, so that the pairing looks only there.
+/// The flag says whether the clause also asks for the same moment.
+fn explainer_kinds(g: &Finding) -> Vec<(Kind, bool)> {
+    let mut kinds = Vec::new();
+    if is_generic(g.id) {
+        kinds.push((Kind::Family(g.id), false));
+    }
+    if g.cause_in_peer_log {
+        kinds.push((Kind::PeerRefusal, true));
+    }
+    match g.id {
+        "p2-proposal-mismatch" => kinds.push((Kind::Id("kernel-sa-install-failure"), true)),
+        "p1-proposal-mismatch" => {
+            kinds.push((Kind::Id("wrong-destination-address"), false));
+            kinds.push((Kind::Id("ike-version-mismatch"), true));
+        }
+        "peer-unreachable" => kinds.push((Kind::Id("ike-version-mismatch"), true)),
+        _ => {}
+    }
+    kinds
+}
+
+/// A group of findings that explain others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Kind {
+    /// The specific findings of a family (`psk-mismatch` of `p1-auth-failed`).
+    Family(&'static str),
+    /// The findings of one id.
+    Id(&'static str),
+    /// The findings that explain a peer's refusal (a kernel refusal).
+    PeerRefusal,
+}
+
+/// Where to look for a finding's explainer.
+enum Near<'a> {
+    /// The peer's tunnel has this side's addresses swapped (local, remote).
+    Mirrored(Option<&'a str>, Option<&'a str>),
+    /// One address of the pair is the same on both ends (behind NAT).
+    Half(Option<&'a str>, Option<&'a str>),
+    /// Anywhere in the input.
+    Anywhere,
+}
+
+/// The findings of each [`Kind`], by their tunnel's addresses and by time,
+/// so that pairing each generic finding costs what its few candidates cost
+/// and not a scan of every finding (thousands of hosts in a central syslog).
+struct ExplainerIndex<'f> {
+    kinds: HashMap<Kind, Members<'f>>,
+}
+
+#[derive(Default)]
+struct Members<'f> {
+    all: Timed,
+    by_pair: HashMap<(&'f str, &'f str), Timed>,
+    by_local: HashMap<&'f str, Timed>,
+    by_remote: HashMap<&'f str, Timed>,
+}
+
+impl<'f> ExplainerIndex<'f> {
+    fn new(
+        findings: &'f [Finding],
+        places: &'f [(Option<String>, Option<String>)],
+        times: &[Option<Timestamp>],
+    ) -> ExplainerIndex<'f> {
+        let mut kinds: HashMap<Kind, Members<'f>> = HashMap::new();
+        for (i, s) in findings.iter().enumerate() {
+            let mut of = vec![Kind::Id(s.id)];
+            if s.id != s.family {
+                of.push(Kind::Family(s.family));
+            }
+            if s.explains_peer_refusal {
+                of.push(Kind::PeerRefusal);
+            }
+            let (local, remote) = (&places[i].0, &places[i].1);
+            let at = times[i];
+            for kind in of {
+                let m = kinds.entry(kind).or_default();
+                m.all.push(at, i);
+                if let (Some(l), Some(r)) = (local, remote) {
+                    m.by_pair.entry((l, r)).or_default().push(at, i);
+                }
+                if let Some(l) = local {
+                    m.by_local.entry(l).or_default().push(at, i);
+                }
+                if let Some(r) = remote {
+                    m.by_remote.entry(r).or_default().push(at, i);
+                }
+            }
+        }
+        for m in kinds.values_mut() {
+            m.all.sort();
+            for t in m.by_pair.values_mut() {
+                t.sort();
+            }
+            for t in m.by_local.values_mut().chain(m.by_remote.values_mut()) {
+                t.sort();
+            }
+        }
+        ExplainerIndex { kinds }
+    }
+
+    /// The first two distinct findings near `g` of the kinds that may
+    /// explain it and that `fits` accepts.
+    fn first_two(
+        &self,
+        g: &Finding,
+        at: Option<Timestamp>,
+        near: Near<'_>,
+        fits: &dyn Fn(usize) -> bool,
+    ) -> Vec<usize> {
+        let mut found: Vec<usize> = Vec::with_capacity(2);
+        for (kind, timed) in explainer_kinds(g) {
+            let Some(m) = self.kinds.get(&kind) else {
+                continue;
+            };
+            let at = if timed { at } else { None };
+            let lists: [Option<&Timed>; 2] = match near {
+                Near::Mirrored(Some(l), Some(r)) => [m.by_pair.get(&(r, l)), None],
+                Near::Mirrored(..) => [None, None],
+                Near::Half(l, r) => [
+                    r.and_then(|r| m.by_local.get(r)),
+                    l.and_then(|l| m.by_remote.get(l)),
+                ],
+                Near::Anywhere => [Some(&m.all), None],
+            };
+            for list in lists.into_iter().flatten() {
+                for i in list.near(at) {
+                    if !found.contains(&i) && fits(i) {
+                        found.push(i);
+                        if found.len() == 2 {
+                            return found;
+                        }
+                    }
+                }
+            }
+        }
+        found
+    }
+}
+
+/// Finding indices, those without a time apart and the others sorted by
+/// their time without the year.
+#[derive(Default)]
+struct Timed {
+    untimed: Vec<usize>,
+    timed: Vec<(i64, usize)>,
+}
+
+impl Timed {
+    fn push(&mut self, at: Option<Timestamp>, i: usize) {
+        match at {
+            Some(t) => self.timed.push((yearless(t), i)),
+            None => self.untimed.push(i),
+        }
+    }
+
+    fn sort(&mut self) {
+        self.timed.sort_unstable();
+    }
+
+    /// Every member, or where `at` is given, those that may be of the same
+    /// moment: a superset of [`same_moment`] (a day's slack for calendars
+    /// with and without 29 February, and the turn of the year).
+    fn near(&self, at: Option<Timestamp>) -> impl Iterator<Item = usize> + '_ {
+        const DAY: i64 = 86_400;
+        let windows: Vec<(i64, i64)> = match at {
+            None => vec![(i64::MIN, i64::MAX)],
+            Some(t) => {
+                let k = yearless(t);
+                let w = DAY + SAME_MOMENT_SECONDS as i64;
+                [0, 365 * DAY, -365 * DAY, 366 * DAY, -366 * DAY]
+                    .into_iter()
+                    .map(|shift| (k + shift - w, k + shift + w))
+                    .collect()
+            }
+        };
+        let timed = &self.timed;
+        self.untimed
+            .iter()
+            .copied()
+            .chain(windows.into_iter().flat_map(move |(lo, hi)| {
+                let from = timed.partition_point(|(k, _)| *k < lo);
+                timed[from..]
+                    .iter()
+                    .take_while(move |(k, _)| *k <= hi)
+                    .map(|(_, i)| *i)
+            }))
+    }
+}
+
+/// A time's place in a year, the same whether or not the line had a year.
+fn yearless(t: Timestamp) -> i64 {
+    Timestamp { year: None, ..t }.sort_key()
+}
+
+/// [`pair_both_ends`]' choice by a scan of every pair: the reference the
+/// index is checked against in debug builds.
+#[cfg(debug_assertions)]
+fn scanned_upgrades(
+    findings: &[Finding],
+    host_keys: &[String],
+    places: &[(Option<String>, Option<String>)],
+    times: &[Option<Timestamp>],
+) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (gi, g) in findings.iter().enumerate() {
+        if !((g.id == g.family && is_generic(g.id))
+            || g.cause_in_peer_log
+            || g.id == "peer-unreachable")
+        {
+            continue;
+        }
+        let (g_local, g_remote) = &places[gi];
+        let candidates: Vec<usize> = (0..findings.len())
+            .filter(|&si| host_keys[si] != host_keys[gi])
+            .filter(|&si| explains(g, &findings[si], times[gi], times[si]))
+            .collect();
+        let mirrored: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|&si| {
+                let (s_local, s_remote) = &places[si];
+                matches!((g_local, g_remote, s_local, s_remote),
+                    (Some(gl), Some(gr), Some(sl), Some(sr)) if gl == sr && gr == sl)
+            })
+            .collect();
+        let half: Vec<usize> = candidates
+            .iter()
+            .copied()
+            .filter(|&si| {
+                let (s_local, s_remote) = &places[si];
+                (g_remote.is_some() && g_remote == s_local)
+                    || (g_local.is_some() && g_local == s_remote)
+            })
+            .collect();
+        let chosen = match (mirrored.as_slice(), half.as_slice()) {
+            ([one], _) => Some(*one),
+            ([], [one]) => Some(*one),
+            ([], []) if candidates.len() == 1 => {
+                let (s_local, s_remote) = &places[candidates[0]];
+                let unknown = g_local.is_none()
+                    || g_remote.is_none()
+                    || s_local.is_none()
+                    || s_remote.is_none();
+                unknown.then_some(candidates[0])
+            }
+            _ => None,
+        };
+        if let Some(si) = chosen {
+            out.push((gi, si));
+        }
     }
     out
 }
