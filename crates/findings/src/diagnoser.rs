@@ -931,7 +931,14 @@ impl Diagnoser {
             .collect();
         let mut order: Vec<usize> = (0..findings.len()).collect();
         order.sort_by(|&a, &b| keyed[a].cmp(&keyed[b]));
-        let findings: Vec<Finding> = order.into_iter().map(|i| findings[i].clone()).collect();
+        drop((keyed, worst_of_host, worst_of_tunnel));
+        // Moved into their order, not copied: the findings are most of what
+        // the end of a large input holds.
+        let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
+        let findings: Vec<Finding> = order
+            .into_iter()
+            .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+            .collect();
         let mut ids_by_tunnel: HashMap<HostTunnel<'_>, Vec<&'static str>> = HashMap::default();
         for f in &findings {
             ids_by_tunnel
