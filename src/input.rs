@@ -60,6 +60,16 @@ pub struct Chunk {
 }
 
 impl Chunk {
+    /// The number of the chunk's last line.
+    pub fn last_line(&self) -> u64 {
+        let more = self.lines.saturating_sub(1);
+        if self.descending {
+            self.first_line.saturating_sub(more)
+        } else {
+            self.first_line + more
+        }
+    }
+
     /// The lines `sieve` keeps (see [`Sieve`]), each with its line number,
     /// before decoding: a worker decodes those it diagnoses.
     pub fn kept_lines(&self, sieve: &mut Sieve, mut f: impl FnMut(u64, KeptLine)) {

@@ -50,10 +50,13 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
             paths,
             &mut |chunk| {
                 start_chunk(&mut inputs, &mut sieve, &chunk, &mut lines);
+                // Where the chunk begins and ends, as every worker is told.
+                diagnoser.input_at(&chunk.path, chunk.first_line);
                 chunk.kept_lines(&mut sieve, |n, kept| {
                     let text = chunk.line(kept.range);
                     diagnoser.push_kept_line(&chunk.path, n, &text, kept.literal);
                 });
+                diagnoser.input_at(&chunk.path, chunk.last_line());
             },
             on_error,
             &progress,
@@ -71,6 +74,10 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
                     let me = me as u8;
                     for routed in rx {
                         let (chunk, kept) = &*routed;
+                        // Every chunk's bounds, also where no line is this
+                        // worker's: negotiations the input left behind are
+                        // judged where one diagnoser would judge them.
+                        diagnoser.input_at(&chunk.path, chunk.first_line);
                         for line in kept.iter().filter(|k| k.owner == me) {
                             let text = chunk.line(line.range.clone());
                             let path = &chunk.path;
@@ -90,6 +97,7 @@ pub fn diagnose(paths: &[String], threads: usize, on_error: &mut dyn FnMut(Input
                                 ),
                             }
                         }
+                        diagnoser.input_at(&chunk.path, chunk.last_line());
                     }
                     diagnoser
                 }));

@@ -162,6 +162,7 @@ pub fn diagnose(data: &[u8]) {
         entries_per_negotiation: 8,
         open_negotiations_per_host: 3,
         quiet_after_lines: 16,
+        quiet_after_input_lines: 32,
         evidence_per_finding: 4,
         max_evidence_len: 256,
     });

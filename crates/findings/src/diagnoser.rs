@@ -18,6 +18,7 @@ use ipsec_doctor_logs::{frame, span_in, Daemon, Framed};
 
 use crate::catalog::CATALOG;
 use crate::correlate;
+use crate::expiry::{ExpiryQueue, InputClock, Pos, Queued};
 use crate::negotiation::{Negotiation, Role};
 use crate::pluto::PlutoLog;
 use crate::racoon::RacoonLog;
@@ -43,6 +44,14 @@ type Pending = (
 /// racoon findings whose ids do not start with `racoon-`.
 const RACOON_IDS: [&str; 2] = ["crypto-accelerator-keylen", "invalid-payload-type"];
 
+/// The default of [`Limits::quiet_after_input_lines`]: about 30 MB of a
+/// central syslog; on one that takes 30 million lines a day, 12 minutes,
+/// four times charon's longest silence within an exchange (its
+/// retransmissions give up after 165 s by default). A tunnel up for longer
+/// goes on in a new negotiation of the same IKE SA, which rules read as
+/// one that was up before (as they do past `quiet_after_lines`).
+pub const QUIET_AFTER_INPUT_LINES: u64 = 250_000;
+
 /// Bounds that keep memory independent of the input's size.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -54,6 +63,10 @@ pub struct Limits {
     /// A negotiation is judged once its host has logged this many lines
     /// without one for it.
     pub quiet_after_lines: u64,
+    /// ... or once the input has moved this many lines (of a file) past
+    /// its last line, whatever its host logged (see `expiry.rs`): what is
+    /// open is then bounded by the recent input, not by the number of hosts.
+    pub quiet_after_input_lines: u64,
     /// Evidence lines kept per finding.
     pub evidence_per_finding: usize,
     /// Longest line kept as evidence, in bytes; longer lines are cut.
@@ -66,6 +79,7 @@ impl Default for Limits {
             entries_per_negotiation: 400,
             open_negotiations_per_host: 4096,
             quiet_after_lines: 2000,
+            quiet_after_input_lines: QUIET_AFTER_INPUT_LINES,
             evidence_per_finding: 16,
             max_evidence_len: 2048,
         }
@@ -194,7 +208,7 @@ const MAX_CRASH_LINES: usize = 512;
 type HostTunnel<'a> = (Option<&'a str>, &'a str, Option<&'a str>);
 
 /// How lines without an IKE SA tag are attached to a negotiation.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum SaKey {
     /// charon's `<name|id>` tag, by id: the name appears only once a peer
     /// config is selected (`<1>` becomes `<gw|1>`).
@@ -265,6 +279,9 @@ pub struct Diagnoser {
     /// charon lines that mean nothing to diagnosis (see [`Reading`]).
     ignored_daemon_lines: u64,
     unread_samples: Vec<Evidence>,
+    /// Where the reading is, for judging what the input has left behind.
+    clock: InputClock,
+    expiry: ExpiryQueue<SaKey>,
 }
 
 impl Default for Diagnoser {
@@ -297,6 +314,8 @@ impl Diagnoser {
             unread_lines: 0,
             unread_samples: Vec::new(),
             ignored_daemon_lines: 0,
+            clock: InputClock::new(limits.quiet_after_input_lines),
+            expiry: ExpiryQueue::default(),
         }
     }
 
@@ -406,6 +425,7 @@ impl Diagnoser {
         framed: Framed<'_>,
         literal: Option<Literal>,
     ) {
+        self.input_at(path, line_no);
         self.line_no = line_no;
         match framed.daemon {
             Daemon::Racoon => {
@@ -578,12 +598,20 @@ impl Diagnoser {
                     }
                 }
             }
+            let pos = self.clock.pos();
             let host = self.host_mut(&framed, &path);
             host.open.insert(
                 key.clone(),
                 Negotiation::new(host.facts.host.clone(), path.clone(), sequence),
             );
+            self.expiry.push(Queued {
+                pos,
+                started: sequence,
+                host: host_key_of(framed.host.as_deref(), &path),
+                key: key.clone(),
+            });
         }
+        let pos = self.clock.pos();
         let host = self.host_mut(&framed, &path);
         let now = host.lines;
         let established = matches!(event, CharonEvent::IkeSaEstablished { .. });
@@ -591,6 +619,7 @@ impl Diagnoser {
             return;
         };
         neg.last_activity = now;
+        neg.last_pos = pos;
         if neg.tag_conn.is_none() {
             if let Some(tag) = framed.ike_sa.as_ref().filter(|t| !t.name.is_empty()) {
                 neg.tag_conn = Some(tag.name.clone().into_owned());
@@ -617,6 +646,51 @@ impl Diagnoser {
                 self.judge(neg);
             }
         }
+    }
+
+    /// Tells the diagnoser that the reading has reached `line_no` of `path`:
+    /// negotiations the input has left behind are judged at the checkpoints
+    /// passed, as they are by a diagnoser that reads every line (see
+    /// `expiry.rs`). Lines pushed tell it themselves. A reader that hands
+    /// out the lines to several diagnosers tells each of them where every
+    /// chunk of lines begins and ends, the first line of each file before
+    /// any line of it: positions count from there.
+    pub fn input_at(&mut self, path: &str, line_no: u64) {
+        let path = self.intern(path);
+        for (at, line) in self.clock.advance(&path, line_no) {
+            self.judge_left_behind(at, &path, line);
+        }
+    }
+
+    /// Judges the negotiations quiet at checkpoint `at` (line `line` of
+    /// `path`), in the order they started.
+    fn judge_left_behind(&mut self, at: Pos, path: &Arc<str>, line: u64) {
+        let limit = self.limits.quiet_after_input_lines;
+        let mut quiet = Vec::new();
+        while let Some(q) = self.expiry.pop_quiet(at, limit) {
+            let Some(host) = self.hosts.get_mut(&q.host) else {
+                continue;
+            };
+            let Some(neg) = host.open.get(&q.key).filter(|n| n.started == q.started) else {
+                continue;
+            };
+            if neg.last_pos.quiet_at(at, limit) {
+                quiet.extend(host.open.remove(&q.key));
+            } else {
+                // It went on since it was queued.
+                let pos = neg.last_pos;
+                self.expiry.push(Queued { pos, ..q });
+            }
+        }
+        if quiet.is_empty() {
+            return;
+        }
+        quiet.sort_by_key(|n| n.started);
+        let reading = self.at.replace((path.clone(), line));
+        for neg in quiet {
+            self.judge(neg);
+        }
+        self.at = reading;
     }
 
     /// A line that mentions an IPsec daemon or IKE but is none of the

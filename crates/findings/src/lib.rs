@@ -50,6 +50,7 @@
 pub mod catalog;
 mod correlate;
 mod diagnoser;
+mod expiry;
 pub mod guides;
 mod negotiation;
 mod pluto;
@@ -59,7 +60,10 @@ mod rule;
 mod sieve;
 
 pub use catalog::{rule_by_id, CATALOG};
-pub use diagnoser::{CrashLine, Diagnoser, HostFacts, Limits, Moment, MomentKind, TunnelFacts};
+pub use diagnoser::{
+    CrashLine, Diagnoser, HostFacts, Limits, Moment, MomentKind, TunnelFacts,
+    QUIET_AFTER_INPUT_LINES,
+};
 /// The catalogue's signature strings: every charon message that can matter
 /// contains one of them (see `ipsec_doctor_events::SIGNATURES`).
 pub use ipsec_doctor_events::SIGNATURES;

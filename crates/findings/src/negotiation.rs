@@ -88,6 +88,8 @@ pub struct Negotiation {
     pub(crate) started: u64,
     /// Host line counter at the last line.
     pub(crate) last_activity: u64,
+    /// Where in the input the last line was (see `expiry.rs`).
+    pub(crate) last_pos: crate::expiry::Pos,
     /// The traffic selector list being printed (`proposing traffic selectors for us:`).
     pub(crate) ts_list_for_us: Option<bool>,
     /// Traffic selectors this side proposes/selects for itself and for the peer.
@@ -119,6 +121,7 @@ impl Negotiation {
             heard_from_peer: false,
             started,
             last_activity: 0,
+            last_pos: crate::expiry::Pos::default(),
             ts_list_for_us: None,
             ts_us: Vec::new(),
             ts_other: Vec::new(),

@@ -108,3 +108,109 @@ fn the_negotiation_cap_is_reported_when_hit() {
     // The negotiations judged early were still diagnosed.
     assert!(report.findings.iter().any(|f| f.id == "psk-mismatch"));
 }
+
+/// A central syslog of many hosts that each log a few lines: no host ever
+/// reaches its own quiet limit, so the input's moving on judges them.
+#[test]
+fn many_quiet_hosts_in_one_central_syslog_stay_bounded() {
+    use ipsec_doctor_findings::Limits;
+    let mut d = Diagnoser::with_limits(Limits {
+        quiet_after_input_lines: 8_000,
+        ..Limits::default()
+    });
+    let mut line = 0u64;
+    let mut peak = 0;
+    for host in 1..=20_000u32 {
+        for text in failed_negotiation(1) {
+            line += 1;
+            let body = &text["Nov 27 10:00:00 ".len()..];
+            d.push_line(
+                "central.log",
+                line,
+                &format!("Nov 27 10:00:00 fw{host} charon[7]: {body}"),
+            );
+        }
+        peak = peak.max(d.open_negotiations());
+    }
+    // 8 000 lines and a checkpoint (2 000 lines) of 4-line negotiations.
+    assert!(peak <= 2_600, "open negotiations grew to {peak}");
+    let report = d.finish();
+    let psk: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.id == "psk-mismatch")
+        .collect();
+    assert_eq!(psk.len(), 20_000, "one per host");
+}
+
+/// Several diagnosers that each read a share of the hosts, told where the
+/// reading is, judge what one diagnoser reading every line judges, in the
+/// same order: the report is the same byte for byte, with an input limit
+/// small enough to judge the lab's negotiations before the end.
+#[test]
+fn a_diagnoser_per_share_of_hosts_judges_left_behind_negotiations_as_one_does() {
+    use ipsec_doctor_findings::Limits;
+    use ipsec_doctor_testkit::{central_syslog, lab_dir, scenarios};
+    let text = central_syslog(&scenarios(&lab_dir()));
+    let lines: Vec<&str> = text.lines().collect();
+    let limits = |quiet| Limits {
+        quiet_after_input_lines: quiet,
+        ..Limits::default()
+    };
+    let report = |parts: usize, quiet: u64| {
+        let mut ds: Vec<Diagnoser> = (0..parts)
+            .map(|_| Diagnoser::with_limits(limits(quiet)))
+            .collect();
+        // A reader tells every diagnoser where each chunk begins and ends.
+        for d in &mut ds {
+            d.input_at("central.log", 1);
+        }
+        for (i, line) in lines.iter().enumerate() {
+            let n = i as u64 + 1;
+            let host = ipsec_doctor_logs::frame(line)
+                .and_then(|f| f.host.map(|h| h.into_owned()))
+                .unwrap_or_default();
+            let owner = host.bytes().map(usize::from).sum::<usize>() % parts;
+            ds[owner].push_line("central.log", n, line);
+            if n.is_multiple_of(97) || n == lines.len() as u64 {
+                for d in &mut ds {
+                    d.input_at("central.log", n);
+                }
+            }
+        }
+        let d = if parts == 1 {
+            ds.pop().unwrap()
+        } else {
+            Diagnoser::merge(ds, &["central.log"])
+        };
+        serde_json::to_string_pretty(&d.finish()).unwrap()
+    };
+    let small = 300;
+    let one = report(1, small);
+    for parts in [2, 3] {
+        let split = report(parts, small);
+        if split != one {
+            let diff: Vec<String> = one
+                .lines()
+                .zip(split.lines())
+                .enumerate()
+                .filter(|(_, (a, b))| a != b)
+                .take(8)
+                .map(|(i, (a, b))| {
+                    format!(
+                        "line {i}:\n  one:   {a}\n  split: {b}\n{}",
+                        one.lines()
+                            .skip(i.saturating_sub(9))
+                            .take(9)
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    )
+                })
+                .collect();
+            panic!("{parts} parts differ from one:\n{}", diff.join("\n"));
+        }
+    }
+    // The limit did judge negotiations early: the report differs from the
+    // one that keeps them open to the end.
+    assert_ne!(one, report(1, 1_000_000));
+}
