@@ -1,7 +1,9 @@
 //! Both ends of a tunnel: the side that only saw `NO_PROPOSAL_CHOSEN` or
 //! `AUTHENTICATION_FAILED` learns the cause from the other side's log.
 
-use std::collections::HashMap;
+/// hashbrown's map (foldhash, seeded): every index here is built once per
+/// input over every finding and tunnel.
+use hashbrown::{HashMap, HashSet};
 
 use ipsec_doctor_logs::{Daemon, Timestamp};
 
@@ -95,6 +97,7 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
             "indexed and scanned pairing differ"
         );
     }
+    drop(index);
     for (gi, si) in upgrades {
         let specific = findings[si].clone();
         let peer = specific
@@ -142,7 +145,7 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
     // Hosts whose own connections ask for an IKE version this strongSwan
     // lacks (IKEv1 on Debian sid's 6.1.0): no configuration of the peer's
     // version is there either. Collected once, not per refusal.
-    let not_built: std::collections::HashSet<String> = findings
+    let not_built: HashSet<String> = findings
         .iter()
         .filter(|f| f.id == "ike-version-not-built")
         .map(|f| host_key_of(f.host.as_deref(), &f.origin))
@@ -152,7 +155,7 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
         .iter()
         .map(|t| host_key_of(t.host.as_deref(), &t.origin))
         .collect();
-    let mut by_addresses: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::new();
+    let mut by_addresses: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::default();
     for (i, t) in tunnels.iter().enumerate() {
         if let (Some(l), Some(r)) = (&t.local, &t.remote) {
             by_addresses
@@ -161,7 +164,7 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
                 .push(i);
         }
     }
-    let mut proposal_refusals: HashMap<(String, Option<&str>), Vec<usize>> = HashMap::new();
+    let mut proposal_refusals: HashMap<(String, Option<&str>), Vec<usize>> = HashMap::default();
     for (j, g) in findings.iter().enumerate() {
         if g.id == "p1-proposal-mismatch" {
             proposal_refusals
@@ -236,6 +239,7 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
             ));
         }
     }
+    drop((by_addresses, proposal_refusals));
     for (i, summary, evidence) in changes {
         let f = &mut findings[i];
         f.id = rule.id;
@@ -358,12 +362,12 @@ pub(crate) fn compare_lifetimes(tunnels: &[TunnelSummary]) -> Vec<(&TunnelSummar
 
 /// Tunnels by host, origin and name.
 struct TunnelIndex<'t> {
-    by_name: std::collections::HashMap<(Option<&'t str>, &'t str, Option<&'t str>), usize>,
+    by_name: HashMap<(Option<&'t str>, &'t str, Option<&'t str>), usize>,
 }
 
 impl<'t> TunnelIndex<'t> {
     fn new(tunnels: &'t [TunnelSummary]) -> TunnelIndex<'t> {
-        let mut by_name = std::collections::HashMap::new();
+        let mut by_name = HashMap::default();
         for (i, t) in tunnels.iter().enumerate() {
             by_name
                 .entry((t.host.as_deref(), &*t.origin, t.tunnel.as_deref()))
@@ -384,16 +388,16 @@ impl<'t> TunnelIndex<'t> {
 /// that finding a tunnel's peer does not scan every tunnel.
 struct PeerIndex<'t> {
     host_keys: Vec<String>,
-    by_local: std::collections::HashMap<&'t str, Vec<usize>>,
-    by_remote: std::collections::HashMap<&'t str, Vec<usize>>,
+    by_local: HashMap<&'t str, Vec<usize>>,
+    by_remote: HashMap<&'t str, Vec<usize>>,
 }
 
 impl<'t> PeerIndex<'t> {
     fn new(tunnels: &'t [TunnelSummary]) -> PeerIndex<'t> {
         let mut index = PeerIndex {
             host_keys: Vec::with_capacity(tunnels.len()),
-            by_local: std::collections::HashMap::new(),
-            by_remote: std::collections::HashMap::new(),
+            by_local: HashMap::default(),
+            by_remote: HashMap::default(),
         };
         for (i, t) in tunnels.iter().enumerate() {
             index
@@ -476,8 +480,7 @@ pub(crate) fn one_way_initiation(
         .iter()
         .map(|v| host_key_of(v.host.as_deref(), &v.origin))
         .collect();
-    let mut unreachable_at: std::collections::HashMap<(String, &str), &Finding> =
-        std::collections::HashMap::new();
+    let mut unreachable_at: HashMap<(String, &str), &Finding> = HashMap::default();
     for f in findings.iter().filter(|f| f.id == "peer-unreachable") {
         if let Some(tunnel) = f.tunnel.as_deref() {
             unreachable_at
@@ -486,7 +489,7 @@ pub(crate) fn one_way_initiation(
         }
     }
     // Views by their local address: a scan per view is quadratic.
-    let mut by_local: HashMap<&str, Vec<usize>> = HashMap::new();
+    let mut by_local: HashMap<&str, Vec<usize>> = HashMap::default();
     for (j, b) in views.iter().enumerate() {
         if let Some(local) = &b.local {
             by_local.entry(local.as_str()).or_default().push(j);
@@ -603,7 +606,7 @@ impl<'f> ExplainerIndex<'f> {
         places: &'f [(Option<String>, Option<String>)],
         times: &[Option<Timestamp>],
     ) -> ExplainerIndex<'f> {
-        let mut kinds: HashMap<Kind, Members<'f>> = HashMap::new();
+        let mut kinds: HashMap<Kind, Members<'f>> = HashMap::default();
         for (i, s) in findings.iter().enumerate() {
             let mut of = vec![Kind::Id(s.id)];
             if s.id != s.family {

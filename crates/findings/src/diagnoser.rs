@@ -237,16 +237,19 @@ struct TunnelState {
 
 struct HostState {
     facts: HostFacts,
-    open: HashMap<SaKey, Negotiation>,
+    /// Boxed, as the other per-host maps' values: a small map holds at
+    /// least four slots, and with tens of thousands of hosts inline values
+    /// would be most of the memory.
+    open: HashMap<SaKey, Box<Negotiation>>,
     thread_key: HashMap<u16, SaKey>,
     current_untagged: Option<SaKey>,
     lines: u64,
-    tunnels: HashMap<String, TunnelState>,
+    tunnels: HashMap<String, Box<TunnelState>>,
     tunnel_order: Vec<String>,
-    racoon: Option<RacoonLog>,
-    pluto: Option<PlutoLog>,
+    racoon: Option<Box<RacoonLog>>,
+    pluto: Option<Box<PlutoLog>>,
     crash_traces: u32,
-    history: HashMap<String, TunnelFacts>,
+    history: HashMap<String, Box<TunnelFacts>>,
     history_order: Vec<String>,
     /// The first packet sent to each peer's port 500, by address (capped).
     sent_to_ike_port: HashMap<String, Evidence>,
@@ -260,7 +263,7 @@ struct HostState {
 /// The diagnosis engine. Feed it lines, then call [`Diagnoser::finish`].
 pub struct Diagnoser {
     limits: Limits,
-    hosts: HashMap<String, HostState>,
+    hosts: HashMap<String, Box<HostState>>,
     host_order: Vec<String>,
     paths: HashMap<String, Arc<str>>,
     findings: Vec<Finding>,
@@ -568,7 +571,7 @@ impl Diagnoser {
         }
         if matches!(event, CharonEvent::DaemonStarting) {
             // Unique ids start again at 1: nothing open can continue.
-            let mut open: Vec<Negotiation> = host.open.drain().map(|(_, n)| n).collect();
+            let mut open: Vec<Negotiation> = host.open.drain().map(|(_, n)| *n).collect();
             // In the order they started, not the hash map's (random) order,
             // so that the report is the same at every run.
             open.sort_by_key(|n| n.started);
@@ -594,7 +597,7 @@ impl Diagnoser {
                     .map(|(k, _)| k.clone())
                 {
                     if let Some(neg) = host.open.remove(&quietest) {
-                        self.judge(neg);
+                        self.judge(*neg);
                     }
                 }
             }
@@ -602,7 +605,11 @@ impl Diagnoser {
             let host = self.host_mut(&framed, &path);
             host.open.insert(
                 key.clone(),
-                Negotiation::new(host.facts.host.clone(), path.clone(), sequence),
+                Box::new(Negotiation::new(
+                    host.facts.host.clone(),
+                    path.clone(),
+                    sequence,
+                )),
             );
             self.expiry.push(Queued {
                 pos,
@@ -639,8 +646,11 @@ impl Diagnoser {
                 .filter(|(_, n)| now.saturating_sub(n.last_activity) >= limits.quiet_after_lines)
                 .map(|(k, _)| k.clone())
                 .collect();
-            let mut judged: Vec<Negotiation> =
-                quiet.iter().filter_map(|k| host.open.remove(k)).collect();
+            let mut judged: Vec<Negotiation> = quiet
+                .iter()
+                .filter_map(|k| host.open.remove(k))
+                .map(|n| *n)
+                .collect();
             judged.sort_by_key(|n| n.started);
             for neg in judged {
                 self.judge(neg);
@@ -675,7 +685,7 @@ impl Diagnoser {
                 continue;
             };
             if neg.last_pos.quiet_at(at, limit) {
-                quiet.extend(host.open.remove(&q.key));
+                quiet.extend(host.open.remove(&q.key).map(|n| *n));
             } else {
                 // It went on since it was queued.
                 let pos = neg.last_pos;
@@ -721,7 +731,7 @@ impl Diagnoser {
             let Some(host) = self.hosts.get_mut(key) else {
                 continue;
             };
-            let mut open: Vec<Negotiation> = host.open.drain().map(|(_, n)| n).collect();
+            let mut open: Vec<Negotiation> = host.open.drain().map(|(_, n)| *n).collect();
             open.sort_by_key(|n| n.started);
             for neg in open {
                 self.judge(neg);
@@ -1265,7 +1275,7 @@ impl Diagnoser {
             EntryRef::Occupied(host) => host.into_mut(),
             EntryRef::Vacant(slot) => {
                 self.host_order.push(key.clone());
-                slot.insert(HostState {
+                slot.insert(Box::new(HostState {
                     facts: HostFacts {
                         host: framed.host.as_deref().map(str::to_owned),
                         origin: path.clone(),
@@ -1285,7 +1295,7 @@ impl Diagnoser {
                     sent_to_ike_port: HashMap::default(),
                     first_at: Some((path.clone(), line_no)),
                     ts_anchor: None,
-                })
+                }))
             }
         };
         self.key_buf = key;
@@ -1337,7 +1347,7 @@ impl Diagnoser {
         }
         let log = host
             .racoon
-            .get_or_insert_with(|| RacoonLog::new(host.facts.host.clone(), path.clone()));
+            .get_or_insert_with(|| Box::new(RacoonLog::new(host.facts.host.clone(), path.clone())));
         let tunnel = log.record(line, at, ev.clone());
         if let Some(kind) = moment {
             let name = tunnel.unwrap_or_default();
@@ -1365,7 +1375,7 @@ impl Diagnoser {
         let host = self.host_state(framed, &path);
         host.facts.daemon_line("pluto", &ev);
         host.pluto
-            .get_or_insert_with(|| PlutoLog::new(host.facts.host.clone(), path.clone()))
+            .get_or_insert_with(|| Box::new(PlutoLog::new(host.facts.host.clone(), path.clone())))
             .record(line, ev, framed.pid);
     }
 
@@ -1488,9 +1498,8 @@ impl HostState {
             self.history_order.push(name.to_owned());
         }
         let host = self.facts.host.clone();
-        self.history
-            .entry(name.to_owned())
-            .or_insert_with(|| TunnelFacts {
+        self.history.entry(name.to_owned()).or_insert_with(|| {
+            Box::new(TunnelFacts {
                 host,
                 origin: origin.clone(),
                 tunnel: name.to_owned(),
@@ -1499,6 +1508,7 @@ impl HostState {
                 sent_to_ike_port: None,
                 odd_source_port: None,
             })
+        })
     }
 
     /// The tunnel's state, registered in order of first appearance.
