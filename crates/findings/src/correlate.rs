@@ -266,13 +266,7 @@ fn explains(g: &Finding, s: &Finding, tg: Option<Timestamp>, ts: Option<Timestam
         // Libreswan answers TS_UNACCEPTABLE when its kernel refuses the SA,
         // or (IKEv1) leaves the Quick Mode unfinished; only the refusal of
         // the same moment is explained so.
-        || (g.cause_in_peer_log
-            && matches!(
-                generic,
-                "p2-ts-mismatch" | "p2-no-response" | "negotiation-incomplete"
-            )
-            && s.explains_peer_refusal
-            && same_moment())
+        || (refusal_explained_by_peer(g) && s.explains_peer_refusal && same_moment())
         // An IKEv1 initiator that cannot install the SA answers
         // NO_PROPOSAL_CHOSEN, in the same exchange.
         || (generic == "p2-proposal-mismatch"
@@ -287,6 +281,17 @@ fn explains(g: &Finding, s: &Finding, tg: Option<Timestamp>, ts: Option<Timestam
         // log): Libreswan 4.10 against Debian sid's strongSwan 6.1.0,
         // built without IKEv1 (lab ikev1-pluto-*).
         || (generic == "peer-unreachable" && s.id == "ike-version-mismatch" && same_moment())
+}
+
+/// Whether `g` is a refusal or an unfinished exchange that a refusal of the
+/// peer's kernel explains (Libreswan answers TS_UNACCEPTABLE when its
+/// kernel refuses the SA, or, in IKEv1, leaves the Quick Mode unfinished).
+fn refusal_explained_by_peer(g: &Finding) -> bool {
+    g.cause_in_peer_log
+        && matches!(
+            g.id,
+            "p2-ts-mismatch" | "p2-no-response" | "negotiation-incomplete"
+        )
 }
 
 /// Whether two first lines were logged within [`SAME_MOMENT_SECONDS`] of
@@ -549,7 +554,7 @@ fn explainer_kinds(g: &Finding) -> Vec<(Kind, bool)> {
     if is_generic(g.id) {
         kinds.push((Kind::Family(g.id), false));
     }
-    if g.cause_in_peer_log {
+    if refusal_explained_by_peer(g) {
         kinds.push((Kind::PeerRefusal, true));
     }
     match g.id {
@@ -703,16 +708,17 @@ impl Timed {
     }
 
     /// Every member, or where `at` is given, those that may be of the same
-    /// moment: a superset of [`same_moment`] (a day's slack for calendars
-    /// with and without 29 February, and the turn of the year).
+    /// moment: a superset of [`same_moment`]. The keys have no year, so two
+    /// times a minute apart can also lie a day apart (across 29 February of
+    /// a year that has none) or a year apart (across New Year).
     fn near(&self, at: Option<Timestamp>) -> impl Iterator<Item = usize> + '_ {
         const DAY: i64 = 86_400;
         let windows: Vec<(i64, i64)> = match at {
             None => vec![(i64::MIN, i64::MAX)],
             Some(t) => {
                 let k = yearless(t);
-                let w = DAY + SAME_MOMENT_SECONDS as i64;
-                [0, 365 * DAY, -365 * DAY, 366 * DAY, -366 * DAY]
+                let w = SAME_MOMENT_SECONDS as i64;
+                [0, DAY, -DAY, YEARLESS_YEAR, -YEARLESS_YEAR]
                     .into_iter()
                     .map(|shift| (k + shift - w, k + shift + w))
                     .collect()
@@ -732,10 +738,14 @@ impl Timed {
     }
 }
 
-/// A time's place in a year, the same whether or not the line had a year.
+/// A time's place in a year, the same whether or not the line had a year
+/// (on the calendar of a leap year: see [`Timestamp::sort_key`]).
 fn yearless(t: Timestamp) -> i64 {
     Timestamp { year: None, ..t }.sort_key()
 }
+
+/// The length of the year [`yearless`] counts in.
+const YEARLESS_YEAR: i64 = 366 * 86_400;
 
 /// [`pair_both_ends`]' choice by a scan of every pair: the reference the
 /// index is checked against in debug builds.
@@ -795,4 +805,45 @@ fn scanned_upgrades(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(year: i32, month: u8, day: u8, second_of_day: u32) -> Timestamp {
+        Timestamp {
+            year: Some(year),
+            month,
+            day,
+            second_of_day,
+        }
+    }
+
+    #[test]
+    fn the_time_window_holds_every_moment_same_moment_accepts() {
+        let pairs = [
+            // Across 29 February of a year without one.
+            (at(2025, 2, 28, 86_399), at(2025, 3, 1, 30)),
+            // Across New Year.
+            (at(2025, 12, 31, 86_350), at(2026, 1, 1, 20)),
+            // The same minute, one line without a year.
+            (
+                at(2026, 6, 1, 100),
+                Timestamp {
+                    year: None,
+                    ..at(0, 6, 1, 150)
+                },
+            ),
+        ];
+        for (a, b) in pairs {
+            for (x, y) in [(a, b), (b, a)] {
+                assert!(same_moment(Some(x), Some(y)), "{x} {y}");
+                let mut list = Timed::default();
+                list.push(Some(y), 7);
+                list.sort();
+                assert_eq!(list.near(Some(x)).collect::<Vec<_>>(), [7], "{x} {y}");
+            }
+        }
+    }
 }
