@@ -117,27 +117,126 @@ type OnError<'a> = dyn FnMut(InputError) + 'a;
 /// after the other, each in log order) and `on_error` for each input that
 /// could not be read (whole or in part). `progress` is told how many bytes
 /// of the files (compressed, for `.gz`) were read.
+///
+/// Files (rotated logs, most of them gzipped) are read and decompressed
+/// [`FILES_AHEAD`] at a time, each on a thread of its own, while their
+/// chunks are still handed on in the order of the inputs.
 pub fn read_all(
     paths: &[String],
     on_chunk: &mut OnChunk<'_>,
     on_error: &mut OnError<'_>,
-    progress: &dyn Fn(u64),
+    progress: &(dyn Fn(u64) + Sync),
 ) {
+    let mut inputs = Vec::new();
     for path in paths {
         if path == "-" {
-            let stdin = io::stdin();
-            read_stream("-", Box::new(stdin.lock()), on_chunk, on_error);
+            inputs.push(Input::Stdin);
             continue;
         }
         let p = Path::new(path);
         match std::fs::metadata(p) {
-            Ok(meta) if meta.is_dir() => read_dir(p, on_chunk, on_error, progress),
-            Ok(_) => read_file(p, on_chunk, on_error, progress),
-            Err(e) => on_error(InputError {
+            Ok(meta) if meta.is_dir() => list_dir(p, &mut inputs),
+            Ok(_) => inputs.push(Input::File(p.to_path_buf())),
+            Err(e) => inputs.push(Input::Failed(InputError {
                 path: path.clone(),
                 line: None,
                 message: describe(&e),
-            }),
+            })),
+        }
+    }
+    let ahead = std::thread::available_parallelism().map_or(1, |n| n.get().min(FILES_AHEAD));
+    std::thread::scope(|scope| {
+        let mut pending = std::collections::VecDeque::new();
+        let mut rest = inputs.into_iter();
+        loop {
+            // Start the files ahead; stdin and errors wait their turn.
+            while pending.len() < ahead {
+                let Some(input) = rest.next() else { break };
+                pending.push_back(match input {
+                    Input::File(path) => {
+                        let (tx, rx) = std::sync::mpsc::sync_channel(CHUNKS_AHEAD);
+                        scope.spawn(move || {
+                            let send = |item: Read1| tx.send(item).is_ok();
+                            read_file(
+                                &path,
+                                &mut |chunk| {
+                                    send(Read1::Chunk(chunk));
+                                },
+                                &mut |error| {
+                                    send(Read1::Error(error));
+                                },
+                                progress,
+                            );
+                        });
+                        Pending::Reading(rx)
+                    }
+                    other => Pending::Later(other),
+                });
+            }
+            let Some(next) = pending.pop_front() else {
+                break;
+            };
+            match next {
+                Pending::Reading(rx) => {
+                    for item in rx {
+                        match item {
+                            Read1::Chunk(chunk) => on_chunk(chunk),
+                            Read1::Error(error) => on_error(error),
+                        }
+                    }
+                }
+                Pending::Later(Input::Stdin) => {
+                    let stdin = io::stdin();
+                    read_stream("-", Box::new(stdin.lock()), on_chunk, on_error);
+                }
+                Pending::Later(Input::Failed(error)) => on_error(error),
+                Pending::Later(Input::File(path)) => read_file(&path, on_chunk, on_error, progress),
+            }
+        }
+    });
+}
+
+/// Files read at once, at most (and not more than the machine's cores).
+const FILES_AHEAD: usize = 4;
+/// Chunks a file's thread reads before the one handing them on takes them.
+const CHUNKS_AHEAD: usize = 4;
+
+/// One input of [`read_all`], in order.
+enum Input {
+    Stdin,
+    File(std::path::PathBuf),
+    Failed(InputError),
+}
+
+/// An input started ahead, or one read when its turn comes.
+enum Pending {
+    Reading(std::sync::mpsc::Receiver<Read1>),
+    Later(Input),
+}
+
+/// What a file's thread hands on.
+enum Read1 {
+    Chunk(Chunk),
+    Error(InputError),
+}
+
+/// The files of a directory, recursively, by name; links are not
+/// followed, so a symlink loop cannot trap the walk.
+fn list_dir(dir: &Path, inputs: &mut Vec<Input>) {
+    for entry in walkdir::WalkDir::new(dir)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() => {
+                inputs.push(Input::File(entry.path().to_path_buf()));
+            }
+            Ok(_) => {}
+            Err(e) => inputs.push(Input::Failed(InputError {
+                path: e.path().unwrap_or(dir).display().to_string(),
+                line: None,
+                message: e.io_error().map_or_else(|| e.to_string(), describe),
+            })),
         }
     }
 }
@@ -161,36 +260,11 @@ pub fn total_size(paths: &[String]) -> u64 {
     total
 }
 
-fn read_dir(
-    dir: &Path,
-    on_chunk: &mut OnChunk<'_>,
-    on_error: &mut OnError<'_>,
-    progress: &dyn Fn(u64),
-) {
-    // Links are not followed, so a symlink loop cannot trap the walk.
-    for entry in walkdir::WalkDir::new(dir)
-        .follow_links(false)
-        .sort_by_file_name()
-    {
-        match entry {
-            Ok(entry) if entry.file_type().is_file() => {
-                read_file(entry.path(), on_chunk, on_error, progress);
-            }
-            Ok(_) => {}
-            Err(e) => on_error(InputError {
-                path: e.path().unwrap_or(dir).display().to_string(),
-                line: None,
-                message: e.io_error().map_or_else(|| e.to_string(), describe),
-            }),
-        }
-    }
-}
-
 fn read_file(
     path: &Path,
     on_chunk: &mut OnChunk<'_>,
     on_error: &mut OnError<'_>,
-    progress: &dyn Fn(u64),
+    progress: &(dyn Fn(u64) + Sync),
 ) {
     let display = path.display().to_string();
     match File::open(path) {
@@ -214,7 +288,7 @@ fn read_file(
 /// Tells `progress` how many bytes went through.
 struct Counting<'a, R> {
     inner: R,
-    progress: &'a dyn Fn(u64),
+    progress: &'a (dyn Fn(u64) + Sync),
 }
 
 impl<R: Read> Read for Counting<'_, R> {
