@@ -411,3 +411,57 @@ fn a_cut_off_negotiation_is_no_all_clear() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stdout(&o).contains("negotiation-incomplete"));
 }
+
+/// Rotated logs, gzipped, are read several at a time (each on its own
+/// thread) and handed on in order: a tunnel whose lines span three files
+/// is diagnosed as from one file, a corrupt file between them is named,
+/// and one diagnosis thread or two give the same report.
+#[test]
+fn rotated_gzip_files_read_at_once_are_diagnosed_in_order() {
+    use ipsec_doctor_testkit::{merge_by_time, render, LogFormat};
+    let read = |side: &str| {
+        std::fs::read_to_string(format!(
+            "{}/{LAB}/ikev2-psk-mismatch/{side}.log",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    };
+    let central = merge_by_time(&[
+        render(&read("left"), LogFormat::BsdSyslog, "fw-left", 11),
+        render(&read("right"), LogFormat::BsdSyslog, "fw-right", 12),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole.log");
+    std::fs::write(&whole, &central).unwrap();
+    let rotated = dir.path().join("rotated");
+    std::fs::create_dir(&rotated).unwrap();
+    let lines: Vec<&str> = central.lines().collect();
+    let third = lines.len() / 3 + 1;
+    for (i, part) in lines.chunks(third).enumerate() {
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(rotated.join(format!("central-{i}.log.gz"))).unwrap(),
+            flate2::Compression::fast(),
+        );
+        gz.write_all((part.join("\n") + "\n").as_bytes()).unwrap();
+        gz.finish().unwrap();
+    }
+    std::fs::write(rotated.join("central-1b.log.gz"), [0x1f, 0x8b, 8, 0, 0]).unwrap();
+    let one = run(&["diagnose", "--format", "json", whole.to_str().unwrap()]);
+    let split = |threads: &str| {
+        run(&[
+            "diagnose",
+            "--threads",
+            threads,
+            "--format",
+            "json",
+            rotated.to_str().unwrap(),
+        ])
+    };
+    let (a, b) = (split("1"), split("2"));
+    assert_eq!(a.stdout, b.stdout, "one thread and two");
+    assert_eq!(ids(&json(&a)), ids(&json(&one)));
+    assert_eq!(ids(&json(&a)), ["psk-mismatch"]);
+    assert_eq!(a.status.code(), Some(2), "the corrupt file is an I/O error");
+    let err = String::from_utf8_lossy(&a.stderr).into_owned();
+    assert!(err.contains("central-1b.log.gz"), "{err}");
+}
