@@ -667,8 +667,28 @@ impl Diagnoser {
     /// any line of it: positions count from there.
     pub fn input_at(&mut self, path: &str, line_no: u64) {
         let path = self.intern(path);
-        for (at, line) in self.clock.advance(&path, line_no) {
+        let Some(crossed) = self.clock.advance(&path, line_no) else {
+            return;
+        };
+        let (every, limit) = (self.clock.every(), self.limits.quiet_after_input_lines);
+        let mut from = crossed.from;
+        // Only the checkpoints at which something is quiet: the others
+        // would judge nothing.
+        while let Some(read) = self
+            .expiry
+            .next_quiet_checkpoint(crossed.file, from, every, limit)
+            .filter(|&c| c <= crossed.to)
+        {
+            let at = Pos {
+                file: crossed.file,
+                read,
+            };
+            let line = self.clock.line_of(read);
             self.judge_left_behind(at, &path, line);
+            from = read.saturating_add(every);
+            if read == crossed.to {
+                break;
+            }
         }
     }
 

@@ -79,9 +79,10 @@ impl InputClock {
         }
     }
 
-    /// Moves to `line_no` of `path`; returns the checkpoints crossed, as
-    /// positions and the line numbers they stand for.
-    pub fn advance(&mut self, path: &Arc<str>, line_no: u64) -> Vec<(Pos, u64)> {
+    /// Moves to `line_no` of `path`; returns the checkpoints crossed, if
+    /// any: those of the current file from `from` to `to` lines read, every
+    /// [`InputClock::every`] lines.
+    pub fn advance(&mut self, path: &Arc<str>, line_no: u64) -> Option<Crossed> {
         let same_file = self
             .path
             .as_ref()
@@ -100,24 +101,31 @@ impl InputClock {
             self.descending = Some(line_no < self.start);
         }
         self.read = self.read.max(line_no.abs_diff(self.start));
-        let mut crossed = Vec::new();
-        while self.next_checkpoint <= self.read {
-            let c = self.next_checkpoint;
-            let line = if self.descending == Some(true) {
-                self.start.saturating_sub(c)
-            } else {
-                self.start + c
-            };
-            crossed.push((
-                Pos {
-                    file: self.file,
-                    read: c,
-                },
-                line,
-            ));
-            self.next_checkpoint += self.every;
+        if self.next_checkpoint > self.read {
+            return None;
         }
-        crossed
+        let from = self.next_checkpoint;
+        let to = self.read - self.read % self.every;
+        self.next_checkpoint = to.saturating_add(self.every);
+        Some(Crossed {
+            file: self.file,
+            from,
+            to,
+        })
+    }
+
+    /// Lines between checkpoints.
+    pub fn every(&self) -> u64 {
+        self.every
+    }
+
+    /// The line number of the current file that `read` lines stand for.
+    pub fn line_of(&self, read: u64) -> u64 {
+        if self.descending == Some(true) {
+            self.start.saturating_sub(read)
+        } else {
+            self.start.saturating_add(read)
+        }
     }
 
     /// The current position.
@@ -127,6 +135,15 @@ impl InputClock {
             read: self.read,
         }
     }
+}
+
+/// The checkpoints a move crossed: `from` to `to` lines read of file
+/// `file`, both checkpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Crossed {
+    pub file: u32,
+    pub from: u64,
+    pub to: u64,
 }
 
 /// One open negotiation in the queue: where it was last seen (when it was
@@ -160,6 +177,27 @@ impl<K: Ord> ExpiryQueue<K> {
         self.heap.push(Reverse(q));
     }
 
+    /// The first checkpoint (a multiple of `every`, at least `from`, of
+    /// file `file`) at which the first queued negotiation is quiet: the
+    /// checkpoints before it would judge nothing, so a long jump in line
+    /// numbers costs the sweeps that judge, not one per checkpoint.
+    pub fn next_quiet_checkpoint(
+        &self,
+        file: u32,
+        from: u64,
+        every: u64,
+        limit: u64,
+    ) -> Option<u64> {
+        let Reverse(top) = self.heap.peek()?;
+        let quiet_from = if top.pos.file < file {
+            limit.saturating_add(1)
+        } else {
+            top.pos.read.saturating_add(limit).saturating_add(1)
+        };
+        let rounded = quiet_from.div_ceil(every).saturating_mul(every);
+        Some(rounded.max(from))
+    }
+
     /// The next queued negotiation quiet at `at`, if any.
     pub fn pop_quiet(&mut self, at: Pos, limit: u64) -> Option<Queued<K>> {
         let Reverse(top) = self.heap.peek()?;
@@ -179,40 +217,40 @@ mod tests {
         let a: Arc<str> = "a.log".into();
         let b: Arc<str> = "b.log".into();
         let mut clock = InputClock::new(1_000_000);
-        assert!(clock.advance(&a, 1).is_empty());
+        assert_eq!(clock.advance(&a, 1), None);
         let crossed = clock.advance(&a, 2 * CHECKPOINT + 5);
         assert_eq!(
             crossed,
-            [
-                (
-                    Pos {
-                        file: 0,
-                        read: CHECKPOINT
-                    },
-                    CHECKPOINT + 1
-                ),
-                (
-                    Pos {
-                        file: 0,
-                        read: 2 * CHECKPOINT
-                    },
-                    2 * CHECKPOINT + 1
-                )
-            ]
+            Some(Crossed {
+                file: 0,
+                from: CHECKPOINT,
+                to: 2 * CHECKPOINT
+            })
         );
+        assert_eq!(clock.line_of(CHECKPOINT), CHECKPOINT + 1);
+        assert_eq!(clock.advance(&a, 2 * CHECKPOINT + 9), None);
         // A newest-first file, read backwards from its last line.
-        assert!(clock.advance(&b, 10 * CHECKPOINT).is_empty());
+        assert_eq!(clock.advance(&b, 10 * CHECKPOINT), None);
         let crossed = clock.advance(&b, 9 * CHECKPOINT - 1);
         assert_eq!(
             crossed,
-            [(
-                Pos {
-                    file: 1,
-                    read: CHECKPOINT
-                },
-                9 * CHECKPOINT
-            )]
+            Some(Crossed {
+                file: 1,
+                from: CHECKPOINT,
+                to: CHECKPOINT
+            })
         );
+        assert_eq!(clock.line_of(CHECKPOINT), 9 * CHECKPOINT);
+    }
+
+    #[test]
+    fn a_jump_to_a_huge_line_number_crosses_its_checkpoints_at_once() {
+        let a: Arc<str> = "a.log".into();
+        let mut clock = InputClock::new(1_000_000);
+        clock.advance(&a, 1);
+        let crossed = clock.advance(&a, u64::MAX).map(|c| c.to);
+        assert_eq!(crossed, Some(u64::MAX - 1 - (u64::MAX - 1) % CHECKPOINT));
+        assert_eq!(clock.advance(&a, u64::MAX), None);
     }
 
     #[test]

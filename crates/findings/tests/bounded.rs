@@ -214,3 +214,21 @@ fn a_diagnoser_per_share_of_hosts_judges_left_behind_negotiations_as_one_does() 
     // one that keeps them open to the end.
     assert_ne!(one, report(1, 1_000_000));
 }
+
+/// Line numbers come from the caller: a jump to the largest one crosses
+/// quadrillions of checkpoints, and only those that judge something cost.
+#[test]
+fn a_jump_in_line_numbers_judges_what_it_left_behind_without_visiting_every_checkpoint() {
+    let mut d = Diagnoser::new();
+    for (i, text) in failed_negotiation(1).iter().enumerate() {
+        d.push_line("c.log", i as u64 + 1, text);
+    }
+    assert_eq!(d.open_negotiations(), 1);
+    let [first, ..] = failed_negotiation(2);
+    d.push_line("c.log", u64::MAX, &first);
+    // The first negotiation was judged at the checkpoint past its quiet
+    // limit; the second is open.
+    assert_eq!(d.open_negotiations(), 1);
+    let report = d.finish();
+    assert!(report.findings.iter().any(|f| f.id == "psk-mismatch"));
+}
