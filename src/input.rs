@@ -170,7 +170,8 @@ pub fn read_all(
                         });
                         Pending::Reading(rx)
                     }
-                    other => Pending::Later(other),
+                    Input::Stdin => Pending::Stdin,
+                    Input::Failed(error) => Pending::Failed(error),
                 });
             }
             let Some(next) = pending.pop_front() else {
@@ -185,12 +186,11 @@ pub fn read_all(
                         }
                     }
                 }
-                Pending::Later(Input::Stdin) => {
+                Pending::Stdin => {
                     let stdin = io::stdin();
                     read_stream("-", Box::new(stdin.lock()), on_chunk, on_error);
                 }
-                Pending::Later(Input::Failed(error)) => on_error(error),
-                Pending::Later(Input::File(path)) => read_file(&path, on_chunk, on_error, progress),
+                Pending::Failed(error) => on_error(error),
             }
         }
     });
@@ -208,10 +208,11 @@ enum Input {
     Failed(InputError),
 }
 
-/// An input started ahead, or one read when its turn comes.
+/// A file started ahead, or an input taken when its turn comes.
 enum Pending {
     Reading(std::sync::mpsc::Receiver<Read1>),
-    Later(Input),
+    Stdin,
+    Failed(InputError),
 }
 
 /// What a file's thread hands on.

@@ -20,9 +20,9 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
     same_host_version_mismatch(findings, tunnels);
     // Indexed once: with thousands of hosts and tunnels a scan per finding
     // would be quadratic.
-    let index = TunnelIndex::new(tunnels);
+    let tunnel_index = TunnelIndex::new(tunnels);
     let addresses = |f: &Finding| {
-        index
+        tunnel_index
             .position(f)
             .map(|i| (tunnels[i].local.clone(), tunnels[i].remote.clone()))
             .unwrap_or_default()
@@ -41,11 +41,7 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
     let upgrades: Vec<(usize, usize)> = findings
         .iter()
         .enumerate()
-        .filter(|(_, g)| {
-            (g.id == g.family && is_generic(g.id))
-                || g.cause_in_peer_log
-                || g.id == "peer-unreachable"
-        })
+        .filter(|(_, g)| may_be_upgraded(g))
         .filter_map(|(gi, g)| {
             let g_host = &host_keys[gi];
             let (g_local, g_remote) = &places[gi];
@@ -66,24 +62,9 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
                 Near::Half(g_local.as_deref(), g_remote.as_deref()),
                 &fits,
             );
-            match (mirrored.as_slice(), half.as_slice()) {
-                ([one], _) => Some(*one),
-                ([], [one]) => Some(*one),
-                ([], []) => {
-                    let all = index.first_two(g, times[gi], Near::Anywhere, &fits);
-                    let [only] = all.as_slice() else {
-                        return None;
-                    };
-                    let (s_local, s_remote) = &places[*only];
-                    // Only where addresses cannot contradict the pairing.
-                    let unknown = g_local.is_none()
-                        || g_remote.is_none()
-                        || s_local.is_none()
-                        || s_remote.is_none();
-                    unknown.then_some(*only)
-                }
-                _ => None,
-            }
+            choose(&places, gi, &mirrored, &half, || {
+                index.first_two(g, times[gi], Near::Anywhere, &fits)
+            })
             .map(|si| (gi, si))
         })
         .collect();
@@ -254,6 +235,38 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
         );
         f.fix = rule.fix.iter().map(|s| (*s).to_owned()).collect();
         f.evidence.extend(evidence);
+    }
+}
+
+/// Whether `g` is a finding the peer's log may explain (and replace).
+fn may_be_upgraded(g: &Finding) -> bool {
+    (g.id == g.family && is_generic(g.id)) || g.cause_in_peer_log || g.id == "peer-unreachable"
+}
+
+/// The explainer of finding `gi`: the one candidate on the tunnel with its
+/// addresses mirrored, else the one with one address in common (behind
+/// NAT), else the only candidate anywhere (`anywhere`, asked only then)
+/// where addresses cannot contradict the pairing. Several are ambiguous.
+fn choose(
+    places: &[(Option<String>, Option<String>)],
+    gi: usize,
+    mirrored: &[usize],
+    half: &[usize],
+    anywhere: impl FnOnce() -> Vec<usize>,
+) -> Option<usize> {
+    match (mirrored, half) {
+        ([one], _) => Some(*one),
+        ([], [one]) => Some(*one),
+        ([], []) => {
+            let [only] = anywhere()[..] else {
+                return None;
+            };
+            let ((g_local, g_remote), (s_local, s_remote)) = (&places[gi], &places[only]);
+            let unknown =
+                g_local.is_none() || g_remote.is_none() || s_local.is_none() || s_remote.is_none();
+            unknown.then_some(only)
+        }
+        _ => None,
     }
 }
 
@@ -758,10 +771,7 @@ fn scanned_upgrades(
 ) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     for (gi, g) in findings.iter().enumerate() {
-        if !((g.id == g.family && is_generic(g.id))
-            || g.cause_in_peer_log
-            || g.id == "peer-unreachable")
-        {
+        if !may_be_upgraded(g) {
             continue;
         }
         let (g_local, g_remote) = &places[gi];
@@ -787,20 +797,7 @@ fn scanned_upgrades(
                     || (g_local.is_some() && g_local == s_remote)
             })
             .collect();
-        let chosen = match (mirrored.as_slice(), half.as_slice()) {
-            ([one], _) => Some(*one),
-            ([], [one]) => Some(*one),
-            ([], []) if candidates.len() == 1 => {
-                let (s_local, s_remote) = &places[candidates[0]];
-                let unknown = g_local.is_none()
-                    || g_remote.is_none()
-                    || s_local.is_none()
-                    || s_remote.is_none();
-                unknown.then_some(candidates[0])
-            }
-            _ => None,
-        };
-        if let Some(si) = chosen {
+        if let Some(si) = choose(places, gi, &mirrored, &half, || candidates.clone()) {
             out.push((gi, si));
         }
     }

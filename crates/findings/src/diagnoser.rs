@@ -548,6 +548,8 @@ impl Diagnoser {
         let limits = self.limits;
         self.sequence += 1;
         let sequence = self.sequence;
+        // This line's place in the input, for judging what it leaves behind.
+        let pos = self.clock.pos();
         let host = self.host_state(&framed, &path);
         host.lines += 1;
         host.facts.charon_lines += 1;
@@ -601,7 +603,6 @@ impl Diagnoser {
                     }
                 }
             }
-            let pos = self.clock.pos();
             let host = self.host_mut(&framed, &path);
             host.open.insert(
                 key.clone(),
@@ -618,7 +619,6 @@ impl Diagnoser {
                 key: key.clone(),
             });
         }
-        let pos = self.clock.pos();
         let host = self.host_mut(&framed, &path);
         let now = host.lines;
         let established = matches!(event, CharonEvent::IkeSaEstablished { .. });
