@@ -7,7 +7,7 @@ use hashbrown::{HashMap, HashSet};
 
 use ipsec_doctor_logs::{Daemon, Timestamp};
 
-use crate::diagnoser::host_key_of;
+use crate::engine::host_key_of;
 use crate::report::{Finding, TunnelSummary};
 use crate::rule::Detection;
 

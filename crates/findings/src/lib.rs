@@ -49,8 +49,9 @@
 
 pub mod catalog;
 mod correlate;
-mod diagnoser;
+mod engine;
 mod expiry;
+mod facts;
 pub mod guides;
 mod negotiation;
 mod pluto;
@@ -60,10 +61,8 @@ mod rule;
 mod sieve;
 
 pub use catalog::{rule_by_id, CATALOG};
-pub use diagnoser::{
-    CrashLine, Diagnoser, HostFacts, Limits, Moment, MomentKind, TunnelFacts,
-    QUIET_AFTER_INPUT_LINES,
-};
+pub use engine::{Diagnoser, Limits, QUIET_AFTER_INPUT_LINES};
+pub use facts::{CrashLine, HostFacts, Moment, MomentKind, TunnelFacts};
 /// The catalogue's signature strings: every charon message that can matter
 /// contains one of them (see `ipsec_doctor_events::SIGNATURES`).
 pub use ipsec_doctor_events::SIGNATURES;

@@ -1,6 +1,6 @@
 //! What a catalogue entry is.
 
-use crate::diagnoser::{HostFacts, TunnelFacts};
+use crate::facts::{HostFacts, TunnelFacts};
 use crate::negotiation::Negotiation;
 use crate::racoon::RacoonLog;
 use crate::report::{Evidence, Severity};

@@ -12,7 +12,7 @@
 //! teardown). A single DPD timeout, or one the tunnel does not recover from
 //! quickly, stays `dpd-timeout` only.
 
-use crate::diagnoser::{Moment, MomentKind, TunnelFacts};
+use crate::facts::{Moment, MomentKind, TunnelFacts};
 use crate::report::{Evidence, Severity};
 use crate::rule::{Detection, Rule, Scope};
 

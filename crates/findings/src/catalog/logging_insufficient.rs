@@ -1,6 +1,6 @@
 //! `logging-insufficient`: the logs lack the detail a diagnosis needs.
 
-use crate::diagnoser::HostFacts;
+use crate::facts::HostFacts;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
 

@@ -1,7 +1,7 @@
 //! `negotiation-cap-reached`: more negotiations were open at once than the
 //! diagnoser tracks, so some were judged before their end.
 
-use crate::diagnoser::HostFacts;
+use crate::facts::HostFacts;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
 

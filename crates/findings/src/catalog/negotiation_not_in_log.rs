@@ -1,7 +1,7 @@
 //! `negotiation-not-in-log`: the IKE daemon's lines are there, but none of
 //! them is part of a negotiation.
 
-use crate::diagnoser::HostFacts;
+use crate::facts::HostFacts;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
 

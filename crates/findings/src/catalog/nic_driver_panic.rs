@@ -3,7 +3,7 @@
 
 use ipsec_doctor_events::KernelEvent;
 
-use crate::diagnoser::{CrashLine, HostFacts};
+use crate::facts::{CrashLine, HostFacts};
 use crate::report::{Evidence, Severity};
 use crate::rule::{Detection, Rule, Scope};
 

@@ -12,7 +12,7 @@
 //!   outbound NAT keeps port 500 static. A peer behind a real NAT device can
 //!   show this too, which the summary says.
 
-use crate::diagnoser::TunnelFacts;
+use crate::facts::TunnelFacts;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
 

@@ -1,7 +1,7 @@
 //! `xmlreader-status-page`: pfSense's IPsec status page breaks under the
 //! alternate xmlreader parser.
 
-use crate::diagnoser::HostFacts;
+use crate::facts::HostFacts;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
 

@@ -1,0 +1,112 @@
+//! Host-wide rules, once everything else has been judged, and the note on
+//! findings read from a fragment.
+
+use hashbrown::HashMap;
+
+use super::{state::host_key_of, Diagnoser};
+use crate::catalog::CATALOG;
+use crate::report::Severity;
+use crate::rule::Scope;
+
+/// The findings that say "this log alone cannot tell".
+const GENERIC_IDS: [&str; 3] = [
+    "p1-auth-failed",
+    "p1-proposal-mismatch",
+    "p2-proposal-mismatch",
+];
+
+/// racoon findings whose ids do not start with `racoon-`.
+const RACOON_IDS: [&str; 2] = ["crypto-accelerator-keylen", "invalid-payload-type"];
+
+/// A host with at most this many daemon lines was diagnosed from a
+/// fragment (a few lines pasted).
+const FRAGMENT_LINES: u64 = 5;
+
+impl Diagnoser {
+    /// Runs the host matchers of every rule, host by host.
+    pub(super) fn judge_hosts(&mut self, hosts: &[String]) {
+        // Host rules add findings only for their own host, so the ids each
+        // host had before them can be indexed once.
+        let mut ids_by_host: HashMap<String, Vec<&'static str>> = HashMap::default();
+        for f in &self.findings {
+            ids_by_host
+                .entry(host_key_of(f.host.as_deref(), &f.origin))
+                .or_default()
+                .push(f.id);
+        }
+        let input_negotiations: u64 = self.hosts.values().map(|h| h.facts.negotiations).sum();
+        let input_findings = self.findings.len();
+        for key in hosts {
+            let Some(host) = self.hosts.get_mut(key) else {
+                continue;
+            };
+            let host_key = key.clone();
+            let mut facts = host.facts.clone();
+            facts.input_negotiations = input_negotiations;
+            facts.input_findings = input_findings;
+            if let Some(log) = &host.racoon {
+                facts.racoon_unexplained = log
+                    .unexplained_failures()
+                    .take(16)
+                    .map(|e| e.evidence.clone())
+                    .collect();
+            }
+            // From an index built once: a scan of every finding per host
+            // is quadratic with thousands of hosts.
+            let of_host = ids_by_host.get(&host_key).map_or(&[][..], Vec::as_slice);
+            facts.racoon_findings = of_host
+                .iter()
+                .copied()
+                .filter(|id| id.starts_with("racoon-") || RACOON_IDS.contains(id))
+                .collect();
+            facts.generic_findings = of_host
+                .iter()
+                .copied()
+                .filter(|id| GENERIC_IDS.contains(id))
+                .collect();
+            facts.findings = of_host.len();
+            for rule in CATALOG {
+                for scope in rule.scopes() {
+                    if let Scope::Host(detect) = scope {
+                        if let Some(detection) = detect(&facts) {
+                            self.add(
+                                rule,
+                                facts.host.clone(),
+                                None,
+                                facts.origin.clone(),
+                                detection,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A diagnosis from a fragment (a few bare lines pasted) says what it
+    /// could not see and what to give next.
+    pub(super) fn note_fragments(&mut self) {
+        for f in &mut self.findings {
+            if f.undecided || f.severity == Severity::Info {
+                continue;
+            }
+            let key = host_key_of(f.host.as_deref(), &f.origin);
+            let Some(lines) = self.hosts.get(&key).map(|h| h.facts.daemon_lines) else {
+                continue;
+            };
+            if (1..=FRAGMENT_LINES).contains(&lines) {
+                f.summary.push_str(&format!(
+                    " (Read from {lines} line(s) only: the lines before and after them, and the other \
+                     side's, are not in this log.)"
+                ));
+                f.fix.push(
+                    "To confirm it, give more: the other side's log of the same minutes, this side's \
+                     log from the start of the negotiation with IKE and configuration logging at level \
+                     2 (ipsec-doctor explain debugging), or the SAs as they are now (swanctl \
+                     --list-sas, ipsec statusall; Libreswan: ipsec trafficstatus)."
+                        .to_owned(),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! Pairing: both ends of a tunnel where both logs are present, and the
+//! other checks across hosts (lifetimes, one-way initiation).
+
+use super::Diagnoser;
+use crate::correlate;
+use crate::report::{Finding, TunnelSummary};
+
+impl Diagnoser {
+    /// Each tunnel of each host, as the report lists them.
+    pub(super) fn tunnel_summaries(&self, hosts: &[String]) -> Vec<TunnelSummary> {
+        let mut tunnels = Vec::new();
+        for key in hosts {
+            let Some(host) = self.hosts.get(key) else {
+                continue;
+            };
+            for name in &host.tunnel_order {
+                let Some(state) = host.tunnels.get(name) else {
+                    continue;
+                };
+                tunnels.push(TunnelSummary {
+                    host: host.facts.host.clone(),
+                    tunnel: Some(name.clone()),
+                    local: state.local.clone(),
+                    remote: state.remote.clone(),
+                    ike_version: state.version,
+                    status: state.last_status,
+                    negotiations: state.negotiations,
+                    established: state.established,
+                    findings: Vec::new(),
+                    origin: host.facts.origin.clone(),
+                    ike_lifetime: state.ike_lifetime.clone(),
+                });
+            }
+        }
+        tunnels
+    }
+
+    /// Pairs both ends, then the checks across hosts.
+    pub(super) fn pair(&mut self, hosts: &[String], tunnels: &[TunnelSummary]) {
+        correlate::pair_both_ends(&mut self.findings, tunnels);
+        if let Some(rule) = crate::catalog::rule_by_id("lifetime-mismatch") {
+            for (tunnel, detection) in correlate::compare_lifetimes(tunnels) {
+                self.add(
+                    rule,
+                    tunnel.host.clone(),
+                    tunnel.tunnel.clone(),
+                    tunnel.origin.clone(),
+                    detection,
+                );
+            }
+        }
+        if let Some(rule) = crate::catalog::rule_by_id("outbound-nat-any") {
+            let views = self.one_way_views(hosts);
+            for (i, detection) in correlate::one_way_initiation(&views, &self.findings) {
+                let v = &views[i];
+                self.add(
+                    rule,
+                    v.host.clone(),
+                    Some(v.tunnel.clone()),
+                    v.origin.clone(),
+                    detection,
+                );
+            }
+        }
+        dedupe_after_correlation(&mut self.findings);
+    }
+
+    /// Each charon tunnel of each host, as the one-way-initiation check sees it.
+    fn one_way_views(&self, hosts: &[String]) -> Vec<correlate::OneWayView> {
+        let mut views = Vec::new();
+        for key in hosts {
+            let Some(host) = self.hosts.get(key) else {
+                continue;
+            };
+            for name in &host.tunnel_order {
+                let Some(state) = host.tunnels.get(name) else {
+                    continue;
+                };
+                views.push(correlate::OneWayView {
+                    host: host.facts.host.clone(),
+                    origin: host.facts.origin.clone(),
+                    tunnel: name.clone(),
+                    local: state.local.clone(),
+                    remote: state.remote.clone(),
+                    initiated_up: state.initiated_up.clone(),
+                    peer_initiated: state.peer_initiated,
+                });
+            }
+        }
+        views
+    }
+}
+
+/// After correlation two findings of one tunnel may carry the same id.
+fn dedupe_after_correlation(findings: &mut Vec<Finding>) {
+    let mut seen = std::collections::HashSet::new();
+    findings.retain(|f| seen.insert((f.host.clone(), f.origin.clone(), f.tunnel.clone(), f.id)));
+}

@@ -1,0 +1,128 @@
+//! The daemon-independent facts that host-wide and tunnel-wide rules read:
+//! what a host's logs showed overall ([`HostFacts`]) and one tunnel's
+//! history across its negotiations ([`TunnelFacts`]). The engine fills them
+//! while reading; rules only read them.
+
+use std::sync::Arc;
+
+use ipsec_doctor_events::KernelEvent;
+
+use crate::report::Evidence;
+
+/// What a host's logs showed overall, for host-wide rules.
+#[derive(Debug, Clone, Default)]
+pub struct HostFacts {
+    /// Syslog host name.
+    pub host: Option<String>,
+    /// The file of the host's first line.
+    pub origin: Arc<str>,
+    /// Lines from charon.
+    pub charon_lines: u64,
+    /// The first charon line, as evidence for host-wide findings.
+    pub first_charon_line: Option<Evidence>,
+    /// Whether any line shows configuration-backend detail (CFG at level 2).
+    pub cfg_detail: bool,
+    /// pfSense's xmlreader warning, if logged.
+    pub xmlreader_warning: Vec<Evidence>,
+    /// Generic findings reported for this host (filled before host rules run).
+    pub generic_findings: Vec<&'static str>,
+    /// Lines from racoon.
+    pub racoon_lines: u64,
+    /// racoon `DEBUG:` lines (racoon's debug mode is on).
+    pub racoon_debug_lines: u64,
+    /// racoon failures whose message names no cause (capped).
+    pub racoon_unexplained: Vec<Evidence>,
+    /// Specific racoon findings reported for this host (filled before host rules run).
+    pub racoon_findings: Vec<&'static str>,
+    /// Kernel crash output: crash headers and backtrace frames (capped).
+    pub crash: Vec<CrashLine>,
+    /// Negotiations judged early because [`Limits::open_negotiations_per_host`]
+    /// were already open.
+    pub negotiations_evicted: u64,
+    /// The line that first found the cap reached.
+    pub first_eviction: Option<Evidence>,
+    /// The cap in force, for the finding's text.
+    pub open_negotiations_cap: usize,
+    /// Lines of charon (those diagnosis reads), pluto and racoon.
+    pub daemon_lines: u64,
+    /// The first of them, as evidence for host-wide findings.
+    pub first_daemon_line: Option<Evidence>,
+    /// The daemon of the first of them (`charon`, `pluto`, `racoon`).
+    pub daemon_name: Option<&'static str>,
+    /// Negotiations judged on this host (charon IKE SAs, pluto connections
+    /// that started one).
+    pub negotiations: u64,
+    /// Findings for this host before host rules run.
+    pub findings: usize,
+    /// Negotiations judged on every host of the input (filled before host
+    /// rules run).
+    pub input_negotiations: u64,
+    /// Findings for every host of the input before host rules run.
+    pub input_findings: usize,
+}
+
+impl HostFacts {
+    pub(crate) fn daemon_line(&mut self, daemon: &'static str, evidence: &Evidence) {
+        self.daemon_lines += 1;
+        if self.first_daemon_line.is_none() {
+            self.first_daemon_line = Some(evidence.clone());
+            self.daemon_name = Some(daemon);
+        }
+    }
+}
+
+/// One line of kernel crash output.
+#[derive(Debug, Clone)]
+pub struct CrashLine {
+    /// Which crash report of the host the line belongs to: a new one starts
+    /// at every crash header (`panic:`, `KDB: stack backtrace:`, ...).
+    pub trace: u32,
+    /// The line, typed.
+    pub event: KernelEvent,
+    /// The line.
+    pub evidence: Evidence,
+}
+
+/// What happened to a tunnel at one moment of its history.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MomentKind {
+    /// Dead peer detection gave up on the peer and tore the tunnel down.
+    DpdDrop,
+    /// Phase 1 (IKE SA / ISAKMP-SA) was established.
+    Up,
+}
+
+/// One moment of a tunnel's history.
+#[derive(Debug, Clone)]
+pub struct Moment {
+    /// What happened.
+    pub kind: MomentKind,
+    /// Seconds on the log's clock, where the line has a time.
+    pub at: Option<i64>,
+    /// The line.
+    pub evidence: Evidence,
+}
+
+/// One tunnel's history on one host, across all its negotiations, for
+/// tunnel-wide rules.
+#[derive(Debug, Clone)]
+pub struct TunnelFacts {
+    /// Syslog host name.
+    pub host: Option<String>,
+    /// The file of the tunnel's first line.
+    pub origin: Arc<str>,
+    /// Connection name, or `peer ADDRESS`.
+    pub tunnel: String,
+    /// The peer's address, where logged.
+    pub remote: Option<String>,
+    /// DPD teardowns and establishments, in log order (capped).
+    pub moments: Vec<Moment>,
+    /// A packet this side sent to the peer's IKE port 500.
+    pub sent_to_ike_port: Option<Evidence>,
+    /// A packet from the peer's address whose source port was neither 500
+    /// nor 4500, with that port.
+    pub odd_source_port: Option<(u16, Evidence)>,
+}
+
+pub(crate) const MAX_MOMENTS: usize = 256;
+pub(crate) const MAX_CRASH_LINES: usize = 512;
