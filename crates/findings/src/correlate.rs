@@ -7,9 +7,10 @@ use hashbrown::{HashMap, HashSet};
 
 use ipsec_doctor_logs::{Daemon, Timestamp};
 
+use crate::catalog::rules;
 use crate::engine::host_key_of;
 use crate::report::{Finding, TunnelSummary};
-use crate::rule::Detection;
+use crate::rule::{Detection, Explainer};
 
 /// Replaces each generic finding (`p1-auth-failed`, `p1-proposal-mismatch`,
 /// `p2-proposal-mismatch`) with the specific finding of the same family that
@@ -86,9 +87,7 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
             .clone()
             .unwrap_or_else(|| specific.origin.to_string());
         let generic = &mut findings[gi];
-        generic.id = specific.id;
-        generic.title = specific.title;
-        generic.severity = specific.severity;
+        generic.retarget(specific.rule);
         generic.summary = match &specific.peer_summary {
             Some(told_for_us) => format!("{told_for_us} (from the peer's log, {peer})"),
             None => format!("The peer's log ({peer}) shows: {}", specific.summary),
@@ -100,11 +99,8 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
                 .summary
                 .push_str(" (This side runs Libreswan pluto, the peer strongSwan charon.)");
         }
-        generic.family = specific.family;
-        // The case-specific steps speak from the peer's side; keep the rule's own.
-        generic.fix = crate::catalog::rule_by_id(specific.id)
-            .map(|rule| rule.fix.iter().map(|s| (*s).to_owned()).collect())
-            .unwrap_or(specific.fix);
+        // The case-specific steps speak from the peer's side: the rule's
+        // own, as retargeted, are kept.
         generic.evidence.extend(specific.evidence);
     }
 }
@@ -117,9 +113,7 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
 /// `ike-version-mismatch`, and so does the generic failure of this host's
 /// own requests to that peer.
 fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary]) {
-    let Some(rule) = crate::catalog::rule_by_id("ike-version-mismatch") else {
-        return;
-    };
+    let rule = rules::IKE_VERSION_MISMATCH;
     let index = TunnelIndex::new(tunnels);
     let tunnel_of = |f: &Finding| index.position(f);
     let mut changes: Vec<(usize, String, Vec<crate::report::Evidence>)> = Vec::new();
@@ -128,7 +122,7 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
     // version is there either. Collected once, not per refusal.
     let not_built: HashSet<String> = findings
         .iter()
-        .filter(|f| f.id == "ike-version-not-built")
+        .filter(|f| f.is(rules::IKE_VERSION_NOT_BUILT))
         .map(|f| host_key_of(f.host.as_deref(), &f.origin))
         .collect();
     // Indexed once: a scan per refusal is quadratic with thousands of hosts.
@@ -147,7 +141,7 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
     }
     let mut proposal_refusals: HashMap<(String, Option<&str>), Vec<usize>> = HashMap::default();
     for (j, g) in findings.iter().enumerate() {
-        if g.id == "p1-proposal-mismatch" {
+        if g.is(rules::P1_PROPOSAL_MISMATCH) {
             proposal_refusals
                 .entry((
                     host_key_of(g.host.as_deref(), &g.origin),
@@ -158,7 +152,7 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
         }
     }
     for (i, refused) in findings.iter().enumerate() {
-        if refused.id != "wrong-destination-address" {
+        if !refused.is(rules::WRONG_DESTINATION_ADDRESS) {
             continue;
         }
         let Some(r) = tunnel_of(refused) else {
@@ -223,24 +217,25 @@ fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary
     drop((by_addresses, proposal_refusals));
     for (i, summary, evidence) in changes {
         let f = &mut findings[i];
-        f.id = rule.id;
-        f.family = rule.family;
-        f.title = rule.title;
-        f.severity = rule.severity;
+        f.retarget(rule);
         f.summary = summary;
         f.peer_summary = Some(
             "The peer speaks another IKE version than this side (see the peer's log): configure the same \
              IKE version on both ends."
                 .to_owned(),
         );
-        f.fix = rule.fix.iter().map(|s| (*s).to_owned()).collect();
         f.evidence.extend(evidence);
     }
 }
 
-/// Whether `g` is a finding the peer's log may explain (and replace).
+/// Whether `g` is a finding the peer's log may explain (and replace): one
+/// of its rule's [`crate::ExplainedBy`] applies to it.
 fn may_be_upgraded(g: &Finding) -> bool {
-    (g.id == g.family && is_generic(g.id)) || g.cause_in_peer_log || g.id == "peer-unreachable"
+    g.rule.explained_by.iter().any(|e| match e.explainer {
+        Explainer::Specific => g.id == g.family,
+        Explainer::Rule(_) => true,
+        Explainer::PeerRefusal => g.cause_in_peer_log,
+    })
 }
 
 /// The explainer of finding `gi`: the one candidate on the tunnel with its
@@ -271,40 +266,16 @@ fn choose(
 }
 
 /// Whether the peer's finding `s` explains this side's finding `g`, given
-/// their first lines' times.
+/// their first lines' times, as `g`'s rule declares.
 fn explains(g: &Finding, s: &Finding, tg: Option<Timestamp>, ts: Option<Timestamp>) -> bool {
-    let generic = g.id;
-    let same_moment = || same_moment(tg, ts);
-    (s.family == generic && s.id != s.family && is_generic(generic))
-        // Libreswan answers TS_UNACCEPTABLE when its kernel refuses the SA,
-        // or (IKEv1) leaves the Quick Mode unfinished; only the refusal of
-        // the same moment is explained so.
-        || (refusal_explained_by_peer(g) && s.explains_peer_refusal && same_moment())
-        // An IKEv1 initiator that cannot install the SA answers
-        // NO_PROPOSAL_CHOSEN, in the same exchange.
-        || (generic == "p2-proposal-mismatch"
-            && s.id == "kernel-sa-install-failure"
-            && same_moment())
-        // A responder without a Phase 1 for the address it was reached at answers NO_PROPOSAL_CHOSEN.
-        || (generic == "p1-proposal-mismatch" && s.id == "wrong-destination-address")
-        // ... or refused it for its IKE version.
-        || (generic == "p1-proposal-mismatch" && s.id == "ike-version-mismatch" && same_moment())
-        // "No response" to a peer that received the requests and refused
-        // their IKE version (INVALID_MAJOR_VERSION, which pluto 4 does not
-        // log): Libreswan 4.10 against Debian sid's strongSwan 6.1.0,
-        // built without IKEv1 (lab ikev1-pluto-*).
-        || (generic == "peer-unreachable" && s.id == "ike-version-mismatch" && same_moment())
-}
-
-/// Whether `g` is a refusal or an unfinished exchange that a refusal of the
-/// peer's kernel explains (Libreswan answers TS_UNACCEPTABLE when its
-/// kernel refuses the SA, or, in IKEv1, leaves the Quick Mode unfinished).
-fn refusal_explained_by_peer(g: &Finding) -> bool {
-    g.cause_in_peer_log
-        && matches!(
-            g.id,
-            "p2-ts-mismatch" | "p2-no-response" | "negotiation-incomplete"
-        )
+    g.rule.explained_by.iter().any(|e| {
+        let fits = match e.explainer {
+            Explainer::Specific => s.family == g.id && s.id != s.family,
+            Explainer::Rule(rule) => s.is(rule),
+            Explainer::PeerRefusal => g.cause_in_peer_log && s.explains_peer_refusal,
+        };
+        fits && (!e.same_moment || same_moment(tg, ts))
+    })
 }
 
 /// Whether two first lines were logged within [`SAME_MOMENT_SECONDS`] of
@@ -328,13 +299,6 @@ fn same_moment(ta: Option<Timestamp>, tb: Option<Timestamp>) -> bool {
 /// Two hosts' clocks and two logs' timestamps differ by this much at most
 /// for their lines to be about one exchange.
 const SAME_MOMENT_SECONDS: u64 = 120;
-
-fn is_generic(id: &str) -> bool {
-    matches!(
-        id,
-        "p1-auth-failed" | "p1-proposal-mismatch" | "p2-proposal-mismatch"
-    )
-}
 
 /// IKEv2 does not negotiate lifetimes, so a difference shows only by
 /// comparing both ends' own schedules. charon shortens each rekey by a random
@@ -499,7 +463,7 @@ pub(crate) fn one_way_initiation(
         .map(|v| host_key_of(v.host.as_deref(), &v.origin))
         .collect();
     let mut unreachable_at: HashMap<(String, &str), &Finding> = HashMap::default();
-    for f in findings.iter().filter(|f| f.id == "peer-unreachable") {
+    for f in findings.iter().filter(|f| f.is(rules::PEER_UNREACHABLE)) {
         if let Some(tunnel) = f.tunnel.as_deref() {
             unreachable_at
                 .entry((host_key_of(f.host.as_deref(), &f.origin), tunnel))
@@ -559,27 +523,22 @@ pub(crate) fn one_way_initiation(
     out
 }
 
-/// Which findings may explain a generic finding, from the peer's side: a
-/// superset of [`explains`]' clauses, so that the pairing looks only there.
-/// The flag says whether the clause also asks for the same moment.
+/// Which findings may explain `g`, from the peer's side: its rule's
+/// declarations as [`explains`] reads them, so that the pairing looks only
+/// there. The flag says whether the declaration also asks for the same
+/// moment.
 fn explainer_kinds(g: &Finding) -> Vec<(Kind, bool)> {
-    let mut kinds = Vec::new();
-    if is_generic(g.id) {
-        kinds.push((Kind::Family(g.id), false));
-    }
-    if refusal_explained_by_peer(g) {
-        kinds.push((Kind::PeerRefusal, true));
-    }
-    match g.id {
-        "p2-proposal-mismatch" => kinds.push((Kind::Id("kernel-sa-install-failure"), true)),
-        "p1-proposal-mismatch" => {
-            kinds.push((Kind::Id("wrong-destination-address"), false));
-            kinds.push((Kind::Id("ike-version-mismatch"), true));
-        }
-        "peer-unreachable" => kinds.push((Kind::Id("ike-version-mismatch"), true)),
-        _ => {}
-    }
-    kinds
+    g.rule
+        .explained_by
+        .iter()
+        .filter_map(|e| match e.explainer {
+            Explainer::Specific => Some((Kind::Family(g.id), e.same_moment)),
+            Explainer::Rule(rule) => Some((Kind::Id(rule.id), e.same_moment)),
+            Explainer::PeerRefusal => g
+                .cause_in_peer_log
+                .then_some((Kind::PeerRefusal, e.same_moment)),
+        })
+        .collect()
 }
 
 /// A group of findings that explain others.

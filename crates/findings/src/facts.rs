@@ -8,6 +8,7 @@ use std::sync::Arc;
 use ipsec_doctor_events::KernelEvent;
 
 use crate::report::Evidence;
+use crate::rule::Rule;
 
 /// What a host's logs showed overall, for host-wide rules.
 #[derive(Debug, Clone, Default)]
@@ -25,7 +26,7 @@ pub struct HostFacts {
     /// pfSense's xmlreader warning, if logged.
     pub xmlreader_warning: Vec<Evidence>,
     /// Generic findings reported for this host (filled before host rules run).
-    pub generic_findings: Vec<&'static str>,
+    pub generic_findings: Vec<&'static Rule>,
     /// Lines from racoon.
     pub racoon_lines: u64,
     /// racoon `DEBUG:` lines (racoon's debug mode is on).
@@ -33,7 +34,7 @@ pub struct HostFacts {
     /// racoon failures whose message names no cause (capped).
     pub racoon_unexplained: Vec<Evidence>,
     /// Specific racoon findings reported for this host (filled before host rules run).
-    pub racoon_findings: Vec<&'static str>,
+    pub racoon_findings: Vec<&'static Rule>,
     /// Kernel crash output: crash headers and backtrace frames (capped).
     pub crash: Vec<CrashLine>,
     /// Negotiations judged early because [`Limits::open_negotiations_per_host`]

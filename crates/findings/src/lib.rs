@@ -60,7 +60,7 @@ mod report;
 mod rule;
 mod sieve;
 
-pub use catalog::{rule_by_id, CATALOG};
+pub use catalog::{rule_by_id, rules, CATALOG};
 pub use engine::{Diagnoser, Limits, QUIET_AFTER_INPUT_LINES};
 pub use facts::{CrashLine, HostFacts, Moment, MomentKind, TunnelFacts};
 /// The catalogue's signature strings: every charon message that can matter
@@ -70,5 +70,5 @@ pub use negotiation::{Entry, IkeVersion, Negotiation, Phase, Role};
 pub use pluto::{PlutoEntry, PlutoLog};
 pub use racoon::{RacoonEntry, RacoonLog};
 pub use report::{Evidence, Finding, Reading, Report, Severity, TunnelSummary};
-pub use rule::{Detection, Rule, Scope, TunnelDetection};
+pub use rule::{Detection, ExplainedBy, Explainer, Rule, Scope, TunnelDetection};
 pub use sieve::{KeptLine, Literal, Sieve};

@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use ipsec_doctor_events::{PlutoEvent, PlutoLine};
 
+use crate::catalog::rules;
 use crate::report::Evidence;
-use crate::rule::Detection;
+use crate::rule::{Detection, Rule};
 
 /// Entries kept per connection.
 const MAX_ENTRIES: usize = 512;
@@ -162,8 +163,8 @@ impl PlutoLog {
 
     /// One verdict per connection: `(finding id, connection, detection)`,
     /// and a crash loop of pluto as a whole.
-    pub(crate) fn judge(&self) -> Vec<(&'static str, Option<String>, Detection)> {
-        let crash_loop = self.crash_loop().map(|d| ("daemon-crash", None, d));
+    pub(crate) fn judge(&self) -> Vec<(&'static Rule, Option<String>, Detection)> {
+        let crash_loop = self.crash_loop().map(|d| (rules::DAEMON_CRASH, None, d));
         self.order
             .iter()
             .filter_map(|name| {
@@ -185,61 +186,74 @@ impl PlutoLog {
 /// The fix for a Libreswan host, by finding id: the ipsec.conf options and
 /// commands Libreswan has where the catalogue's steps name strongSwan's
 /// and the GUIs' (which are left out for a host that runs pluto).
-pub(crate) fn libreswan_fix(id: &str) -> &'static str {
-    match id {
-        "p1-encryption-mismatch" | "p1-hash-mismatch" | "p1-dh-group-mismatch"
-        | "p1-proposal-mismatch" | "ike-version-mismatch" => {
-            "Libreswan: make ike= of the conn (/etc/ipsec.conf, /etc/ipsec.d/*.conf) list a proposal \
-             the peer offers, e.g. ike=aes256-sha2_256;modp2048 (ikev2=yes|no / keyexchange= for \
-             the version), then `ipsec auto --replace NAME`; `ipsec whack --status` shows what is \
-             loaded and `ipsec algparse` what this Libreswan supports."
-        }
-        "p2-encryption-mismatch" | "p2-hash-mismatch" | "p2-pfs-mismatch" | "p2-proposal-mismatch"
-        | "p2-no-response" => {
-            "Libreswan: make esp= (phase2alg=) and pfs=yes|no of the conn match the peer's Phase 2 \
-             (a DH group in esp= means PFS: esp=aes256-sha2_256;modp2048), then `ipsec auto \
-             --replace NAME`."
-        }
-        "p2-ts-mismatch" => {
-            "Libreswan: make leftsubnet=/rightsubnet= (or rightsubnets={a b}) the mirror of the \
-             peer's local and remote networks, then `ipsec auto --replace NAME`."
-        }
-        "psk-mismatch" | "p1-auth-failed" | "aggressive-main-mismatch" => {
-            "Libreswan: the pre-shared key is in /etc/ipsec.secrets (or /etc/ipsec.d/*.secrets) as \
-             `LEFTID RIGHTID : PSK \"secret\"` (or `%any`); reload with `ipsec auto \
-             --rereadsecrets`; authby=secret|rsasig and aggressive=yes|no must match the peer."
-        }
-        "p1-id-mismatch" | "nat-id-mismatch" => {
-            "Libreswan: leftid=/rightid= must be what each end sends (an address, or @name for a \
-             name); behind NAT a peer sends its private address unless its leftid= says otherwise."
-        }
-        "cert-untrusted" | "cert-expired" | "cert-id-mismatch" | "cert-key-missing" => {
-            "Libreswan: certificates live in the NSS database (certutil -L -d \
-             sql:/var/lib/ipsec/nss; import with ipsec import FILE.p12); leftcert= names the \
-             nickname and rightid= must be in the peer certificate's subjectAltName."
-        }
-        "peer-unreachable" | "nat-t-blocked" | "dpd-timeout" | "fragmentation-mtu" => {
-            "Libreswan: check right= and that UDP 500 and 4500 (and ESP) pass both ways; \
-             `ipsec whack --trafficstatus` shows live SAs; dpddelay=/dpdtimeout=/dpdaction= set \
-             dead peer detection, fragmentation=yes IKE fragmentation."
-        }
-        "kernel-sa-install-failure" => {
-            "Libreswan: `ipsec verify` checks the kernel's XFRM support; load xfrm_user, esp4 and \
-             esp6 (modprobe) and check dmesg."
-        }
-        "xauth-failure" => {
-            "Libreswan: XAuth users are in /etc/ipsec.d/passwd (user:crypt:conn) or PAM \
-             (xauthby=pam)."
-        }
-        "tunnel-established" => {
-            "Libreswan: nothing to change in IKE; `ipsec trafficstatus` shows the SAs and their \
-             traffic."
-        }
-        _ => {
-            "Libreswan: change the conn in /etc/ipsec.conf (or /etc/ipsec.d/*.conf), then `ipsec \
-             auto --replace NAME`; `ipsec whack --status` shows what is loaded, plutodebug=all in \
-             config setup logs more."
-        }
+pub(crate) fn libreswan_fix(rule: &Rule) -> &'static str {
+    let is = |group: &[&Rule]| group.contains(&rule);
+    if is(&[
+        rules::P1_ENCRYPTION_MISMATCH,
+        rules::P1_HASH_MISMATCH,
+        rules::P1_DH_GROUP_MISMATCH,
+        rules::P1_PROPOSAL_MISMATCH,
+        rules::IKE_VERSION_MISMATCH,
+    ]) {
+        "Libreswan: make ike= of the conn (/etc/ipsec.conf, /etc/ipsec.d/*.conf) list a proposal \
+         the peer offers, e.g. ike=aes256-sha2_256;modp2048 (ikev2=yes|no / keyexchange= for \
+         the version), then `ipsec auto --replace NAME`; `ipsec whack --status` shows what is \
+         loaded and `ipsec algparse` what this Libreswan supports."
+    } else if is(&[
+        rules::P2_ENCRYPTION_MISMATCH,
+        rules::P2_HASH_MISMATCH,
+        rules::P2_PFS_MISMATCH,
+        rules::P2_PROPOSAL_MISMATCH,
+        rules::P2_NO_RESPONSE,
+    ]) {
+        "Libreswan: make esp= (phase2alg=) and pfs=yes|no of the conn match the peer's Phase 2 \
+         (a DH group in esp= means PFS: esp=aes256-sha2_256;modp2048), then `ipsec auto \
+         --replace NAME`."
+    } else if is(&[rules::P2_TS_MISMATCH]) {
+        "Libreswan: make leftsubnet=/rightsubnet= (or rightsubnets={a b}) the mirror of the \
+         peer's local and remote networks, then `ipsec auto --replace NAME`."
+    } else if is(&[
+        rules::PSK_MISMATCH,
+        rules::P1_AUTH_FAILED,
+        rules::AGGRESSIVE_MAIN_MISMATCH,
+    ]) {
+        "Libreswan: the pre-shared key is in /etc/ipsec.secrets (or /etc/ipsec.d/*.secrets) as \
+         `LEFTID RIGHTID : PSK \"secret\"` (or `%any`); reload with `ipsec auto \
+         --rereadsecrets`; authby=secret|rsasig and aggressive=yes|no must match the peer."
+    } else if is(&[rules::P1_ID_MISMATCH, rules::NAT_ID_MISMATCH]) {
+        "Libreswan: leftid=/rightid= must be what each end sends (an address, or @name for a \
+         name); behind NAT a peer sends its private address unless its leftid= says otherwise."
+    } else if is(&[
+        rules::CERT_UNTRUSTED,
+        rules::CERT_EXPIRED,
+        rules::CERT_ID_MISMATCH,
+        rules::CERT_KEY_MISSING,
+    ]) {
+        "Libreswan: certificates live in the NSS database (certutil -L -d \
+         sql:/var/lib/ipsec/nss; import with ipsec import FILE.p12); leftcert= names the \
+         nickname and rightid= must be in the peer certificate's subjectAltName."
+    } else if is(&[
+        rules::PEER_UNREACHABLE,
+        rules::NAT_T_BLOCKED,
+        rules::DPD_TIMEOUT,
+        rules::FRAGMENTATION_MTU,
+    ]) {
+        "Libreswan: check right= and that UDP 500 and 4500 (and ESP) pass both ways; \
+         `ipsec whack --trafficstatus` shows live SAs; dpddelay=/dpdtimeout=/dpdaction= set \
+         dead peer detection, fragmentation=yes IKE fragmentation."
+    } else if is(&[rules::KERNEL_SA_INSTALL_FAILURE]) {
+        "Libreswan: `ipsec verify` checks the kernel's XFRM support; load xfrm_user, esp4 and \
+         esp6 (modprobe) and check dmesg."
+    } else if is(&[rules::XAUTH_FAILURE]) {
+        "Libreswan: XAuth users are in /etc/ipsec.d/passwd (user:crypt:conn) or PAM \
+         (xauthby=pam)."
+    } else if is(&[rules::TUNNEL_ESTABLISHED]) {
+        "Libreswan: nothing to change in IKE; `ipsec trafficstatus` shows the SAs and their \
+         traffic."
+    } else {
+        "Libreswan: change the conn in /etc/ipsec.conf (or /etc/ipsec.d/*.conf), then `ipsec \
+         auto --replace NAME`; `ipsec whack --status` shows what is loaded, plutodebug=all in \
+         config setup logs more."
     }
 }
 
@@ -275,7 +289,7 @@ fn is_child_proposal(remote: &str) -> bool {
 }
 
 /// The peer's certificate refused by NSS or not naming the peer's identity.
-fn certificate_failure(conn: &str, entries: &[PlutoEntry]) -> Option<(&'static str, Detection)> {
+fn certificate_failure(conn: &str, entries: &[PlutoEntry]) -> Option<(&'static Rule, Detection)> {
     let (entry, id, summary, for_peer) = entries.iter().find_map(|e| match &e.event {
         PlutoEvent::CertInvalid {
             subject,
@@ -285,13 +299,13 @@ fn certificate_failure(conn: &str, entries: &[PlutoEntry]) -> Option<(&'static s
             let expired = code.contains("EXPIRED") || code.contains("INVALID_TIME");
             let (id, what) = if expired {
                 (
-                    "cert-expired",
+                    rules::CERT_EXPIRED,
                     "is outside its validity period (NSS does not log the dates: `openssl x509 -noout \
                      -dates` on the peer's certificate shows them)",
                 )
             } else {
                 (
-                    "cert-untrusted",
+                    rules::CERT_UNTRUSTED,
                     "does not lead to a CA in pluto's NSS database: import the issuing CA there \
                      (certutil -A -d sql:/var/lib/ipsec/nss -n NAME -t 'CT,,' -a -i ca.pem)",
                 )
@@ -311,7 +325,7 @@ fn certificate_failure(conn: &str, entries: &[PlutoEntry]) -> Option<(&'static s
         }
         PlutoEvent::CertIdMismatch { id } => Some((
             e,
-            "cert-id-mismatch",
+            rules::CERT_ID_MISMATCH,
             format!(
                 "The peer authenticates as '{id}' for {conn}, but its certificate has no subjectAltName \
                  '{id}': issue a certificate naming that identity, or set rightid= to a name the \
@@ -330,7 +344,7 @@ fn certificate_failure(conn: &str, entries: &[PlutoEntry]) -> Option<(&'static s
     ))
 }
 
-fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str, Detection)> {
+fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static Rule, Detection)> {
     let mut phases = Phases {
         ike_states: HashSet::new(),
         up_states: HashSet::new(),
@@ -377,7 +391,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             .any(|e| matches!(e.event, PlutoEvent::KernelInterfaceFailed { .. }))
     }) {
         return Some((
-            "daemon-crash",
+            rules::DAEMON_CRASH,
             Detection::new(
                 format!(
                     "pluto aborted on a failed assertion while handling {conn}: a fault of pluto \
@@ -409,7 +423,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             _ => ("", ipsec_doctor_events::ConfigPart::Connection),
         };
         return Some((
-            "config-load-error",
+            rules::CONFIG_LOAD_ERROR,
             Detection::new(
                 format!(
                     "pluto refused {conn} when it was loaded (\"{what}\"): {} is not in effect, so \
@@ -437,7 +451,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             .rev()
             .find(|e| matches!(e.event, PlutoEvent::KernelInterfaceFailed { .. }));
         return Some((
-            "kernel-sa-install-failure",
+            rules::KERNEL_SA_INSTALL_FAILURE,
             Detection::new(
                 format!(
                     "pluto could not open the kernel's IPsec interface and stopped (\"{reason}\"): no \
@@ -480,7 +494,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             reason.map(|r| format!(" ({r})")).unwrap_or_default(),
         );
         return Some((
-            "kernel-sa-install-failure",
+            rules::KERNEL_SA_INSTALL_FAILURE,
             Detection::new(summary, evidence(&[established, Some(k)]))
                 .for_peer(for_peer)
                 .explains_peer_refusal(),
@@ -492,7 +506,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             _ => String::new(),
         };
         return Some((
-            "xauth-failure",
+            rules::XAUTH_FAILURE,
             Detection::new(
                 format!(
                     "Phase 1 of {conn} is up, but XAuth refused the user{user}: the user name or \
@@ -521,7 +535,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             format!("'{expected}' (rightid=)")
         };
         return Some((
-            "p1-id-mismatch",
+            rules::P1_ID_MISMATCH,
             Detection::new(
                 format!(
                     "The peer of {conn} identifies itself as '{got}', but this side requires \
@@ -542,7 +556,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
     }
     if let Some(sig) = find(&|e| matches!(e, PlutoEvent::SignatureFailed { .. })) {
         return Some((
-            "p1-auth-failed",
+            rules::P1_AUTH_FAILED,
             Detection::new(
                 format!(
                     "The peer's signature for {conn} does not verify with the certificate or key \
@@ -561,7 +575,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
     }
     if let Some(sig) = find(&|e| matches!(e, PlutoEvent::SignatureAlgorithmDisabled { .. })) {
         return Some((
-            "p1-auth-failed",
+            rules::P1_AUTH_FAILED,
             Detection::new(
                 format!(
                     "pluto could not create or verify an authentication signature for {conn}: the \
@@ -582,7 +596,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
     }
     if let Some(h) = find(&|e| matches!(e, PlutoEvent::HashMismatch)) {
         return Some((
-            "psk-mismatch",
+            rules::PSK_MISMATCH,
             Detection::new(
                 format!(
                     "pluto computed a different AUTH/HASH than the peer sent for {conn}: the pre-shared \
@@ -607,7 +621,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             .rev()
             .find(|e| matches!(e.event, PlutoEvent::UndecryptableReply));
         return Some((
-            "psk-mismatch",
+            rules::PSK_MISMATCH,
             Detection::new(
                 format!(
                     "pluto could not decrypt the peer's Main Mode answer for {conn} (IKEv1): the keys \
@@ -623,7 +637,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             _ => String::new(),
         };
         return Some((
-            "p1-auth-failed",
+            rules::P1_AUTH_FAILED,
             Detection::new(
                 format!(
                     "pluto has no pre-shared key for the identity '{id}' of {conn}: the secrets file \
@@ -635,7 +649,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
     }
     if let Some(r) = find(&|e| matches!(e, PlutoEvent::AuthRefused)) {
         return Some((
-            "p1-auth-failed",
+            rules::P1_AUTH_FAILED,
             Detection::new(
                 format!(
                     "pluto refused the peer's authentication for {conn} (it answered IKE_AUTH with \
@@ -664,7 +678,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
         // likely in Main Mode (a PSK or ID mismatch looks the same here).
         if let Some(aggr) = find(&|e| matches!(e, PlutoEvent::AggressivePsk)) {
             return Some((
-                "aggressive-main-mismatch",
+                rules::AGGRESSIVE_MAIN_MISMATCH,
                 Detection::new(
                     format!(
                         "pluto initiated {conn} in Aggressive Mode with a pre-shared key and the peer \
@@ -678,7 +692,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             ));
         }
         return Some((
-            "p1-auth-failed",
+            rules::P1_AUTH_FAILED,
             Detection::new(
                 format!(
                     "The peer rejected pluto's authentication for {conn} (AUTHENTICATION_FAILED); only \
@@ -727,7 +741,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
                 _ => String::new(),
             };
             return Some((
-                "p1-proposal-mismatch",
+                rules::P1_PROPOSAL_MISMATCH,
                 Detection::new(
                     format!(
                         "pluto, as IKEv1 responder for {conn}, refused every Phase 1 transform the peer \
@@ -776,7 +790,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             }
         }
         return Some((
-            "p1-proposal-mismatch",
+            rules::P1_PROPOSAL_MISMATCH,
             Detection::new(
                 format!("Phase 1 proposals of {conn} do not match:{detail}. {RUNS_PLUTO}"),
                 evidence(&[Some(p), gave_up]),
@@ -785,7 +799,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
     }
     if let Some(p) = find(&|e| matches!(e, PlutoEvent::PfsMismatch)) {
         return Some((
-            "p2-pfs-mismatch",
+            rules::P2_PFS_MISMATCH,
             Detection::new(
                 format!(
                     "PFS settings of {conn} differ: one side wants a DH group in Phase 2, the other \
@@ -803,7 +817,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             "the peer rejected pluto's traffic selectors"
         };
         return Some((
-            "p2-ts-mismatch",
+            rules::P2_TS_MISMATCH,
             Detection::new(
                 format!("Phase 2 of {conn} failed: {who} (the subnets differ). {RUNS_PLUTO}"),
                 evidence(&[established, Some(t)]),
@@ -839,7 +853,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             shown.extend(local_proposals(entries, true).into_iter().take(2).map(Some));
             let listed = remote.map(|r| format!(" ({r})")).unwrap_or_default();
             return Some((
-                "p2-proposal-mismatch",
+                rules::P2_PROPOSAL_MISMATCH,
                 Detection::new(
                     format!(
                         "Phase 2 of {conn} failed: none of the peer's ESP/AH proposals{listed} is \
@@ -850,7 +864,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
             ));
         }
         return Some((
-            "p2-proposal-mismatch",
+            rules::P2_PROPOSAL_MISMATCH,
             Detection::new(
                 format!(
                     "Phase 2 of {conn} failed: the peer accepts none of pluto's ESP/AH proposals. \
@@ -872,7 +886,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
         }) {
             let first_sent = find(&|e| matches!(e, PlutoEvent::Initiating { child: false }));
             return Some((
-                "peer-unreachable",
+                rules::PEER_UNREACHABLE,
                 Detection::new(
                     format!(
                         "pluto got no answer from the peer of {conn}: its first IKE message was \
@@ -911,7 +925,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
         if first_retransmits.len() >= 2 && !answered {
             let first_sent = find(&|e| matches!(e, PlutoEvent::Initiating { child: false }));
             return Some((
-                "peer-unreachable",
+                rules::PEER_UNREACHABLE,
                 Detection::new(
                     format!(
                         "pluto got no answer from the peer of {conn}: its first IKE message was \
@@ -936,7 +950,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
         let states: HashSet<Option<u64>> = restarts.iter().map(|e| e.state).collect();
         if restarts.len() >= 2 && states.len() >= 2 {
             return Some((
-                "peer-unreachable",
+                rules::PEER_UNREACHABLE,
                 Detection::new(
                     format!(
                         "The peer of {conn} started Phase 1 {} times and never went on to its second \
@@ -958,7 +972,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
     let child = find(&|e| matches!(e, PlutoEvent::ChildSaEstablished));
     if let (Some(ike), Some(child)) = (established, child) {
         return Some((
-            "tunnel-established",
+            rules::TUNNEL_ESTABLISHED,
             Detection::new(
                 format!("{conn} is up: IKE SA and IPsec SA established. {RUNS_PLUTO}"),
                 evidence(&[Some(ike), Some(child)]),
@@ -969,7 +983,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
         // The IKE SA came up before the excerpt starts: an IPsec SA cannot
         // be established without one.
         return Some((
-            "tunnel-established",
+            rules::TUNNEL_ESTABLISHED,
             Detection::new(
                 format!(
                     "{conn} is up: IPsec SA established (its IKE SA came up before this log starts). \
@@ -991,7 +1005,7 @@ fn judge_connection(name: &str, entries: &[PlutoEntry]) -> Option<(&'static str,
     if let Some(start) = started {
         let last = entries.last();
         return Some((
-            "negotiation-incomplete",
+            rules::NEGOTIATION_INCOMPLETE,
             Detection::new(
                 format!(
                     "A negotiation of {conn} started, but neither its success nor its failure is in \
@@ -1036,7 +1050,7 @@ fn attribute_mismatch<'a>(
     remote: &str,
     phase2: bool,
     context: &[Option<&'a PlutoEntry>],
-) -> Option<(&'static str, Detection)> {
+) -> Option<(&'static Rule, Detection)> {
     let local = local_proposals(entries, phase2);
     let (id, what) = differing_transform(remote, &local, phase2)?;
     let (phase, kinds) = if phase2 {
@@ -1085,7 +1099,7 @@ fn differing_transform(
     remote: &str,
     local: &[&PlutoEntry],
     phase2: bool,
-) -> Option<(&'static str, String)> {
+) -> Option<(&'static Rule, String)> {
     let tokens: HashSet<&str> = local
         .iter()
         .filter_map(|e| match &e.event {
@@ -1105,18 +1119,18 @@ fn differing_transform(
             .flat_map(|(_, v)| v.split(['[', ',']).next())
             .collect()
     };
-    let keys: &[(&str, &'static str)] = if phase2 {
+    let keys: &[(&str, &'static Rule)] = if phase2 {
         &[
-            ("ENCR", "p2-encryption-mismatch"),
-            ("INTEG", "p2-hash-mismatch"),
-            ("DH", "p2-pfs-mismatch"),
+            ("ENCR", rules::P2_ENCRYPTION_MISMATCH),
+            ("INTEG", rules::P2_HASH_MISMATCH),
+            ("DH", rules::P2_PFS_MISMATCH),
         ]
     } else {
         &[
-            ("ENCR", "p1-encryption-mismatch"),
-            ("DH", "p1-dh-group-mismatch"),
-            ("INTEG", "p1-hash-mismatch"),
-            ("PRF", "p1-hash-mismatch"),
+            ("ENCR", rules::P1_ENCRYPTION_MISMATCH),
+            ("DH", rules::P1_DH_GROUP_MISMATCH),
+            ("INTEG", rules::P1_HASH_MISMATCH),
+            ("PRF", rules::P1_HASH_MISMATCH),
         ]
     };
     for &(key, id) in keys {

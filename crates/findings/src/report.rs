@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use crate::rule::{Detection, Rule};
+
 /// How bad a finding is. Ordered worst first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -54,6 +56,9 @@ fn serialize_arc_str<S: serde::Serializer>(value: &Arc<str>, s: S) -> Result<S::
 /// One diagnosis for one host and tunnel.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
+    /// The rule that made it: compare with `rules::...`, not by id.
+    #[serde(skip)]
+    pub rule: &'static Rule,
     /// Catalogue id.
     pub id: &'static str,
     /// Generic id of the group.
@@ -95,6 +100,73 @@ pub struct Finding {
     /// off, no negotiation at all): not a failure, and not health either.
     #[serde(skip)]
     pub undecided: bool,
+}
+
+impl Finding {
+    /// The finding of `rule` for one host and tunnel, as the detection
+    /// tells it: the only constructor, for diagnosis and prediction alike.
+    /// The fix is the case's own steps, then the rule's; for a finding read
+    /// from Libreswan's pluto, Libreswan's step and none of the rule's
+    /// strongSwan-only ones.
+    pub fn new(
+        rule: &'static Rule,
+        host: Option<String>,
+        tunnel: Option<String>,
+        origin: Arc<str>,
+        detection: Detection,
+    ) -> Finding {
+        let mut fix = detection.fix;
+        if detection.daemon == Some(ipsec_doctor_logs::Daemon::Pluto) {
+            let libreswan = crate::pluto::libreswan_fix(rule);
+            if !fix.iter().any(|step| step.starts_with("Libreswan")) {
+                fix.push(libreswan.to_owned());
+            }
+            fix.extend(
+                rule.fix
+                    .iter()
+                    .filter(|step| !crate::pluto::is_strongswan_step(step))
+                    .map(|s| (*s).to_owned()),
+            );
+        } else {
+            fix.extend(rule.fix.iter().map(|s| (*s).to_owned()));
+        }
+        Finding {
+            rule,
+            id: rule.id,
+            family: rule.family,
+            severity: rule.severity,
+            host,
+            tunnel,
+            title: rule.title,
+            summary: detection.summary,
+            fix,
+            evidence: detection.evidence,
+            occurrences: 1,
+            origin,
+            peer_summary: detection.peer_summary,
+            cause_in_peer_log: detection.cause_in_peer_log,
+            explains_peer_refusal: detection.explains_peer_refusal,
+            undecided: crate::catalog::is_undecided(rule),
+            daemon: detection.daemon,
+        }
+    }
+
+    /// Makes this the finding of another rule (the cause the peer's log
+    /// shows): the rule's id, family, title, severity and fix; the summary
+    /// and evidence are the caller's to tell.
+    pub(crate) fn retarget(&mut self, rule: &'static Rule) {
+        self.rule = rule;
+        self.id = rule.id;
+        self.family = rule.family;
+        self.title = rule.title;
+        self.severity = rule.severity;
+        self.fix = rule.fix.iter().map(|s| (*s).to_owned()).collect();
+    }
+
+    /// Whether the finding is `rule`'s.
+    pub fn is(&self, rule: &Rule) -> bool {
+        self.rule == rule
+    }
 }
 
 /// One tunnel as seen from one host.

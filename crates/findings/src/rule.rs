@@ -52,9 +52,61 @@ pub struct Rule {
     /// wording of a pre-shared key mismatch, say): the rule stays the only
     /// producer of its finding for every daemon.
     pub also: &'static [Scope],
+    /// The findings in the peer's log that explain this one, where this
+    /// side's log alone cannot tell the cause (see [`ExplainedBy`]):
+    /// pairing both ends replaces this finding with the explainer.
+    pub explained_by: &'static [ExplainedBy],
+}
+
+/// A finding of the peer's log that explains a rule's finding on this side.
+#[derive(Debug, Clone, Copy)]
+pub struct ExplainedBy {
+    /// Which findings explain it.
+    pub explainer: Explainer,
+    /// Only a finding whose first line is of the same moment (within two
+    /// minutes, clocks of both ends apart) explains it.
+    pub same_moment: bool,
+}
+
+/// Which findings of the peer's log explain a finding.
+#[derive(Debug, Clone, Copy)]
+pub enum Explainer {
+    /// The specific members of the rule's own family: a generic rule
+    /// (`p1-auth-failed`), which this side's log alone cannot tell apart.
+    Specific,
+    /// The findings of this rule.
+    Rule(&'static Rule),
+    /// A cause that made the peer refuse with a notify that names another
+    /// cause ([`Detection::explains_peer_refusal`]), where this side saw
+    /// only the refusal ([`Detection::cause_in_peer_log`]).
+    PeerRefusal,
+}
+
+/// A rule is one static: two are the same rule when they are the same
+/// entry of the catalogue.
+impl PartialEq for Rule {
+    fn eq(&self, other: &Rule) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for Rule {}
+
+impl std::fmt::Debug for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Rule({})", self.id)
+    }
 }
 
 impl Rule {
+    /// Whether the rule is generic: its finding says that this log alone
+    /// cannot tell which member of its family it is.
+    pub fn is_generic(&self) -> bool {
+        self.explained_by
+            .iter()
+            .any(|e| matches!(e.explainer, Explainer::Specific))
+    }
+
     /// Every matcher of the rule.
     pub fn scopes(&self) -> impl Iterator<Item = Scope> + '_ {
         std::iter::once(self.scope).chain(self.also.iter().copied())

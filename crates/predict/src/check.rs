@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use ipsec_doctor_config::{AuthMethod, Format, IkeVersion};
-use ipsec_doctor_findings::{Evidence, Finding, Report, Severity, TunnelSummary};
+use ipsec_doctor_findings::{rules, Evidence, Finding, Report, Rule, Severity, TunnelSummary};
 
 use crate::evidence::{evidence_at, finding, line_for};
 use crate::negotiate::{intersects, proposals};
@@ -18,18 +18,25 @@ pub fn check(side: Side<'_>) -> Report {
     let mut findings: Vec<Finding> = Vec::new();
     let host = side.config.host.hostname.clone();
     let firewall = matches!(side.config.source, Format::PfSense | Format::OpnSense);
-    let mut push = |id: &str,
+    let mut push = |rule: &'static Rule,
                     tunnel: Option<String>,
                     summary: String,
                     evidence: Vec<Evidence>,
                     fix: Vec<String>| {
-        if let Some(f) = finding(id, host.clone(), tunnel, side.path, summary, evidence, fix) {
-            if !findings
-                .iter()
-                .any(|g| g.id == f.id && g.tunnel == f.tunnel)
-            {
-                findings.push(f);
-            }
+        let f = finding(
+            rule,
+            host.clone(),
+            tunnel,
+            side.path,
+            summary,
+            evidence,
+            fix,
+        );
+        if !findings
+            .iter()
+            .any(|g| g.rule == f.rule && g.tunnel == f.tunnel)
+        {
+            findings.push(f);
         }
     };
     let h = &side.config.host;
@@ -60,7 +67,7 @@ pub fn check(side: Side<'_>) -> Report {
                             .or_else(|| find_text(&side, &net.addr().to_string())),
                     );
                     push(
-                        "disappearing-traffic",
+                        rules::DISAPPEARING_TRAFFIC,
                         name.clone(),
                         format!(
                             "Phase 2 remote network {remote} overlaps {what}: ESP may arrive and be decrypted, \
@@ -91,7 +98,7 @@ pub fn check(side: Side<'_>) -> Report {
                         .filter_map(|a| find_text(&side, &a.to_string())),
                 );
                 push(
-                    "wrong-destination-address",
+                    rules::WRONG_DESTINATION_ADDRESS,
                     name.clone(),
                     format!(
                         "Phase 1 '{}' listens on interface {iface}'s own address, but {iface} also carries {}. \
@@ -132,7 +139,7 @@ pub fn check(side: Side<'_>) -> Report {
         }
         if !weak.is_empty() {
             push(
-                "weak-crypto",
+                rules::WEAK_CRYPTO,
                 name.clone(),
                 format!("Weak or deprecated choices: {}.", weak.join("; ")),
                 vec![line_for(
@@ -171,7 +178,7 @@ pub fn check(side: Side<'_>) -> Report {
                 )];
                 ev.extend(find_text(&side, "glxsb"));
                 push(
-                    "crypto-accelerator-keylen",
+                    rules::CRYPTO_ACCELERATOR_KEYLEN,
                     name.clone(),
                     format!(
                         "The glxsb accelerator only does AES-128, and this tunnel uses {first}."
@@ -194,7 +201,7 @@ pub fn check(side: Side<'_>) -> Report {
         {
             if matches!(rule.source.as_deref(), Some("any" | "*")) {
                 push(
-                    "outbound-nat-any",
+                    rules::OUTBOUND_NAT_ANY,
                     None,
                     format!(
                         "Outbound NAT rule on {} translates source any{}: it also matches the firewall's own IKE \
@@ -222,7 +229,7 @@ pub fn check(side: Side<'_>) -> Report {
                 .map(|t| evidence_at(&side, t.origin.line.max(1) as usize))
         });
         push(
-            "mss-clamping",
+            rules::MSS_CLAMPING,
             None,
             "IPsec tunnels are configured but MSS clamping is off: protocols that send full-size packets (SMB, \
              RDP) may stall through the tunnel."

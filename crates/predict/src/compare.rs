@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use ipsec_doctor_config::{Child, IdentityKind, IkeVersion, Tunnel};
-use ipsec_doctor_findings::{Evidence, Finding, Report, Severity, TunnelSummary};
+use ipsec_doctor_findings::{rules, Evidence, Finding, Report, Rule, Severity, TunnelSummary};
 
 use crate::evidence::{finding, line_for};
 use crate::negotiate::{
@@ -202,16 +202,16 @@ fn effective_version(i: &Tunnel, r: &Tunnel) -> Option<IkeVersion> {
 
 /// One predicted problem before it becomes a finding.
 struct Problem {
-    id: &'static str,
+    rule: &'static Rule,
     summary: String,
     evidence: Vec<Evidence>,
     fix: Vec<String>,
 }
 
 impl Problem {
-    fn new(id: &'static str, summary: String, evidence: Vec<Evidence>) -> Problem {
+    fn new(rule: &'static Rule, summary: String, evidence: Vec<Evidence>) -> Problem {
         Problem {
-            id,
+            rule,
             summary,
             evidence,
             fix: Vec::new(),
@@ -223,21 +223,19 @@ impl Problem {
 fn predict_pair(ls: &Side<'_>, l: &Tunnel, rs: &Side<'_>, r: &Tunnel) -> Vec<Finding> {
     let mut problems = direction(ls, l, rs, r, "left", "right");
     for p in direction(rs, r, ls, l, "right", "left") {
-        if !problems.iter().any(|q| q.id == p.id) {
+        if !problems.iter().any(|q| q.rule == p.rule) {
             problems.push(p);
         }
     }
-    let errors = problems.iter().any(|p| {
-        ipsec_doctor_findings::rule_by_id(p.id).is_some_and(|rule| rule.severity == Severity::Error)
-    });
+    let errors = problems.iter().any(|p| p.rule.severity == Severity::Error);
     if !errors {
         problems.push(established(ls, l, rs, r));
     }
     problems
         .into_iter()
-        .filter_map(|p| {
+        .map(|p| {
             finding(
-                p.id,
+                p.rule,
                 ls.config.host.hostname.clone(),
                 Some(l.name.clone()),
                 ls.path,
@@ -264,7 +262,7 @@ fn direction(
 
     let Some(version) = effective_version(i, r) else {
         out.push(Problem::new(
-            "ike-version-mismatch",
+            rules::IKE_VERSION_MISMATCH,
             format!(
                 "{iname} initiates with {} but {rname} accepts only {}: the IKE versions differ.",
                 if i.ike_version == IkeVersion::V1 {
@@ -317,7 +315,7 @@ fn direction(
             .any(|t| bound.iter().any(|b| same_subnet(t, b)))
     {
         out.push(Problem::new(
-            "wrong-destination-address",
+            rules::WRONG_DESTINATION_ADDRESS,
             format!(
                 "{iname} connects to {}, but {rname}'s Phase 1 is bound to {}: {rname} has no IKE configuration \
                  for the address it is reached at and answers NO_PROPOSAL_CHOSEN.",
@@ -331,7 +329,7 @@ fn direction(
 
     if version == IkeVersion::V1 && i.aggressive && !r.aggressive {
         out.push(Problem::new(
-            "aggressive-main-mismatch",
+            rules::AGGRESSIVE_MAIN_MISMATCH,
             format!(
                 "{iname} uses Aggressive Mode, {rname} Main Mode: when {iname} initiates, {rname} refuses and \
                  answers AUTHENTICATION_FAILED (when {rname} initiates in Main Mode the tunnel still establishes)."
@@ -382,7 +380,7 @@ fn direction(
             && !is_own_address(presenter, expected);
         let mut problem = if behind_nat {
             Problem::new(
-                "nat-id-mismatch",
+                rules::NAT_ID_MISMATCH,
                 format!(
                     "{p_name} identifies itself with its own address {} while {c_name} expects {}, an address \
                      {p_name} does not have: {p_name} is reached through NAT, and {c_name} must expect its \
@@ -393,7 +391,7 @@ fn direction(
             )
         } else {
             Problem::new(
-                "p1-id-mismatch",
+                rules::P1_ID_MISMATCH,
                 format!(
                     "{p_name} identifies itself as '{}', but {c_name} expects '{}'.",
                     presented.raw, expected.raw
@@ -411,7 +409,7 @@ fn direction(
     if let (Some(a), Some(b)) = (&i.psk, &r.psk) {
         if a != b {
             out.push(Problem::new(
-                "psk-mismatch",
+                rules::PSK_MISMATCH,
                 format!("The pre-shared keys of {iname} and {rname} differ."),
                 vec![
                     ev_i(&["secret", "pre-shared-key", "PSK"]),
@@ -498,7 +496,7 @@ fn child(
             )
         }));
         out.push(Problem::new(
-            "p2-ts-mismatch",
+            rules::P2_TS_MISMATCH,
             format!(
                 "{iname} proposes {} === {} (its side === {rname}'s side); {rname} is configured for {}. Make \
                  each end's local network the other end's remote network.",
@@ -562,7 +560,7 @@ fn child(
                     }
                     out.extend(problems);
                     out.push(Problem::new(
-                        "renegotiation-failure",
+                        rules::RENEGOTIATION_FAILURE,
                         format!(
                             "The tunnel will come up, then fail when the CHILD SA is rekeyed: {iname} and {rname} \
                              disagree on PFS, which IKEv2 only uses from the first rekey on."
@@ -595,9 +593,9 @@ fn proposal_problems(
     };
     if differing.is_empty() {
         let id = if phase == 1 {
-            "p1-proposal-mismatch"
+            rules::P1_PROPOSAL_MISMATCH
         } else {
-            "p2-proposal-mismatch"
+            rules::P2_PROPOSAL_MISMATCH
         };
         return vec![Problem::new(
             id,
@@ -613,12 +611,12 @@ fn proposal_problems(
         .iter()
         .map(|a| {
             let (id, setting) = match (phase, a) {
-                (1, Attribute::Encryption) => ("p1-encryption-mismatch", "Phase 1 Encryption Algorithm"),
-                (1, Attribute::Hash) => ("p1-hash-mismatch", "Phase 1 Hash Algorithm"),
-                (1, Attribute::DhGroup) => ("p1-dh-group-mismatch", "Phase 1 DH Group"),
-                (_, Attribute::Encryption) => ("p2-encryption-mismatch", "Phase 2 Encryption Algorithm"),
-                (_, Attribute::Hash) => ("p2-hash-mismatch", "Phase 2 Hash Algorithm"),
-                (_, Attribute::DhGroup) => ("p2-pfs-mismatch", "Phase 2 PFS key group"),
+                (1, Attribute::Encryption) => (rules::P1_ENCRYPTION_MISMATCH, "Phase 1 Encryption Algorithm"),
+                (1, Attribute::Hash) => (rules::P1_HASH_MISMATCH, "Phase 1 Hash Algorithm"),
+                (1, Attribute::DhGroup) => (rules::P1_DH_GROUP_MISMATCH, "Phase 1 DH Group"),
+                (_, Attribute::Encryption) => (rules::P2_ENCRYPTION_MISMATCH, "Phase 2 Encryption Algorithm"),
+                (_, Attribute::Hash) => (rules::P2_HASH_MISMATCH, "Phase 2 Hash Algorithm"),
+                (_, Attribute::DhGroup) => (rules::P2_PFS_MISMATCH, "Phase 2 PFS key group"),
             };
             let show_set = |p: &[ipsec_doctor_events::Proposal]| {
                 let s = transforms(p, *a);
@@ -701,7 +699,7 @@ fn lifetimes(
     }
     if !parts.is_empty() {
         out.push(Problem::new(
-            "lifetime-mismatch",
+            rules::LIFETIME_MISMATCH,
             format!(
                 "Lifetimes differ: {}. This does not cause a failure.",
                 parts.join("; ")
@@ -743,7 +741,7 @@ fn established(ls: &Side<'_>, l: &Tunnel, rs: &Side<'_>, r: &Tunnel) -> Problem 
         })
         .unwrap_or_default();
     Problem::new(
-        "tunnel-established",
+        rules::TUNNEL_ESTABLISHED,
         format!(
             "Predicted to establish{ts}. Negotiated: {}.",
             if parts.is_empty() {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use ipsec_doctor_findings::{rule_by_id, Evidence, Finding};
+use ipsec_doctor_findings::{Detection, Evidence, Finding, Rule};
 
 use crate::Side;
 
@@ -44,38 +44,19 @@ pub(crate) fn evidence_at(side: &Side<'_>, line: usize) -> Evidence {
     }
 }
 
-/// A finding of catalogue entry `id`, or `None` when the catalogue has no
-/// such entry (which the tests rule out).
+/// A finding of `rule`, its evidence in file order.
 pub(crate) fn finding(
-    id: &str,
+    rule: &'static Rule,
     host: Option<String>,
     tunnel: Option<String>,
     origin: &str,
     summary: String,
     mut evidence: Vec<Evidence>,
     specific_fix: Vec<String>,
-) -> Option<Finding> {
-    let rule = rule_by_id(id)?;
+) -> Finding {
     evidence.sort_by(|a, b| (&a.path, a.line).cmp(&(&b.path, b.line)));
     evidence.dedup();
-    let mut fix = specific_fix;
-    fix.extend(rule.fix.iter().map(|s| (*s).to_owned()));
-    Some(Finding {
-        id: rule.id,
-        family: rule.family,
-        severity: rule.severity,
-        host,
-        tunnel,
-        title: rule.title,
-        summary,
-        fix,
-        evidence,
-        occurrences: 1,
-        origin: Arc::from(origin),
-        peer_summary: None,
-        cause_in_peer_log: false,
-        explains_peer_refusal: false,
-        undecided: false,
-        daemon: None,
-    })
+    let mut detection = Detection::new(summary, evidence);
+    detection.fix = specific_fix;
+    Finding::new(rule, host, tunnel, Arc::from(origin), detection)
 }

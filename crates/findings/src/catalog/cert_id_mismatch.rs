@@ -31,6 +31,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["p1-id-mismatch", "cert-untrusted", "p1-auth-failed"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

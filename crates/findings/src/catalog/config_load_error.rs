@@ -33,6 +33,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["p1-proposal-mismatch", "p2-proposal-mismatch", "weak-crypto"],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Racoon(racoon)],
+    explained_by: &[],
 };
 
 /// What the refused part breaks, in words.

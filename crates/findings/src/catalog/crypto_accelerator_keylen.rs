@@ -30,6 +30,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["kernel-sa-install-failure"],
     scope: Scope::Racoon(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(log: &RacoonLog) -> Vec<TunnelDetection> {

@@ -24,4 +24,5 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["overlapping-networks"],
     scope: Scope::Derived,
     also: &[],
+    explained_by: &[],
 };

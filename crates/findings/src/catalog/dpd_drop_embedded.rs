@@ -46,6 +46,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["dpd-timeout", "renegotiation"],
     scope: Scope::Tunnel(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(facts: &TunnelFacts) -> Option<Detection> {

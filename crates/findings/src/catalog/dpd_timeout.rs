@@ -30,6 +30,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["dpd-drop-embedded", "renegotiation"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -34,6 +34,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["nat-t-blocked", "peer-unreachable"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -34,6 +34,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["p1-proposal-mismatch", "wrong-destination-address"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    explained_by: &[],
 };
 
 /// `IKEv1` / `IKEv2`.

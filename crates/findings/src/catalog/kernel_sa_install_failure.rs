@@ -29,6 +29,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["crypto-accelerator-keylen"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -24,6 +24,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["renegotiation"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -27,6 +27,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["debugging"],
     scope: Scope::Host(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(facts: &HostFacts) -> Option<Detection> {
@@ -38,7 +39,7 @@ fn charon(facts: &HostFacts) -> Option<Detection> {
         return None;
     }
     let first = facts.first_charon_line.clone()?;
-    let mut generic = facts.generic_findings.clone();
+    let mut generic: Vec<&str> = facts.generic_findings.iter().map(|r| r.id).collect();
     generic.dedup();
     Some(Detection::new(
         format!(

@@ -67,6 +67,122 @@ pub(crate) mod testing;
 
 use crate::rule::Rule;
 
+/// Every rule by name, for referring to a finding as a typed value rather
+/// than by its id (`rules::PSK_MISMATCH`, never `"psk-mismatch"`): a
+/// misspelt name does not compile.
+pub mod rules {
+    use crate::rule::Rule;
+
+    /// `aggressive-main-mismatch`.
+    pub static AGGRESSIVE_MAIN_MISMATCH: &Rule = &super::aggressive_main_mismatch::RULE;
+    /// `cert-expired`.
+    pub static CERT_EXPIRED: &Rule = &super::cert_expired::RULE;
+    /// `cert-id-mismatch`.
+    pub static CERT_ID_MISMATCH: &Rule = &super::cert_id_mismatch::RULE;
+    /// `cert-key-missing`.
+    pub static CERT_KEY_MISSING: &Rule = &super::cert_key_missing::RULE;
+    /// `cert-revoked`.
+    pub static CERT_REVOKED: &Rule = &super::cert_revoked::RULE;
+    /// `cert-untrusted`.
+    pub static CERT_UNTRUSTED: &Rule = &super::cert_untrusted::RULE;
+    /// `config-load-error`.
+    pub static CONFIG_LOAD_ERROR: &Rule = &super::config_load_error::RULE;
+    /// `crypto-accelerator-keylen`.
+    pub static CRYPTO_ACCELERATOR_KEYLEN: &Rule = &super::crypto_accelerator_keylen::RULE;
+    /// `daemon-crash`.
+    pub static DAEMON_CRASH: &Rule = &super::daemon_crash::RULE;
+    /// `disappearing-traffic`.
+    pub static DISAPPEARING_TRAFFIC: &Rule = &super::disappearing_traffic::RULE;
+    /// `dpd-drop-embedded`.
+    pub static DPD_DROP_EMBEDDED: &Rule = &super::dpd_drop_embedded::RULE;
+    /// `dpd-timeout`.
+    pub static DPD_TIMEOUT: &Rule = &super::dpd_timeout::RULE;
+    /// `eap-failure`.
+    pub static EAP_FAILURE: &Rule = &super::eap_failure::RULE;
+    /// `fragmentation-mtu`.
+    pub static FRAGMENTATION_MTU: &Rule = &super::fragmentation_mtu::RULE;
+    /// `ike-version-mismatch`.
+    pub static IKE_VERSION_MISMATCH: &Rule = &super::ike_version_mismatch::RULE;
+    /// `ike-version-not-built`.
+    pub static IKE_VERSION_NOT_BUILT: &Rule = &super::ike_version_not_built::RULE;
+    /// `invalid-payload-type`.
+    pub static INVALID_PAYLOAD_TYPE: &Rule = &super::invalid_payload_type::RULE;
+    /// `kernel-sa-install-failure`.
+    pub static KERNEL_SA_INSTALL_FAILURE: &Rule = &super::kernel_sa_install_failure::RULE;
+    /// `lifetime-mismatch`.
+    pub static LIFETIME_MISMATCH: &Rule = &super::lifetime_mismatch::RULE;
+    /// `logging-insufficient`.
+    pub static LOGGING_INSUFFICIENT: &Rule = &super::logging_insufficient::RULE;
+    /// `mss-clamping`.
+    pub static MSS_CLAMPING: &Rule = &super::mss_clamping::RULE;
+    /// `nat-id-mismatch`.
+    pub static NAT_ID_MISMATCH: &Rule = &super::nat_id_mismatch::RULE;
+    /// `nat-t-blocked`.
+    pub static NAT_T_BLOCKED: &Rule = &super::nat_t_blocked::RULE;
+    /// `negotiation-cap-reached`.
+    pub static NEGOTIATION_CAP_REACHED: &Rule = &super::negotiation_cap_reached::RULE;
+    /// `negotiation-incomplete`.
+    pub static NEGOTIATION_INCOMPLETE: &Rule = &super::negotiation_incomplete::RULE;
+    /// `negotiation-not-in-log`.
+    pub static NEGOTIATION_NOT_IN_LOG: &Rule = &super::negotiation_not_in_log::RULE;
+    /// `nic-driver-panic`.
+    pub static NIC_DRIVER_PANIC: &Rule = &super::nic_driver_panic::RULE;
+    /// `outbound-nat-any`.
+    pub static OUTBOUND_NAT_ANY: &Rule = &super::outbound_nat_any::RULE;
+    /// `p1-auth-failed`.
+    pub static P1_AUTH_FAILED: &Rule = &super::p1_auth_failed::RULE;
+    /// `p1-dh-group-mismatch`.
+    pub static P1_DH_GROUP_MISMATCH: &Rule = &super::p1_dh_group_mismatch::RULE;
+    /// `p1-encryption-mismatch`.
+    pub static P1_ENCRYPTION_MISMATCH: &Rule = &super::p1_encryption_mismatch::RULE;
+    /// `p1-hash-mismatch`.
+    pub static P1_HASH_MISMATCH: &Rule = &super::p1_hash_mismatch::RULE;
+    /// `p1-id-mismatch`.
+    pub static P1_ID_MISMATCH: &Rule = &super::p1_id_mismatch::RULE;
+    /// `p1-proposal-mismatch`.
+    pub static P1_PROPOSAL_MISMATCH: &Rule = &super::p1_proposal_mismatch::RULE;
+    /// `p2-encryption-mismatch`.
+    pub static P2_ENCRYPTION_MISMATCH: &Rule = &super::p2_encryption_mismatch::RULE;
+    /// `p2-hash-mismatch`.
+    pub static P2_HASH_MISMATCH: &Rule = &super::p2_hash_mismatch::RULE;
+    /// `p2-no-response`.
+    pub static P2_NO_RESPONSE: &Rule = &super::p2_no_response::RULE;
+    /// `p2-pfs-mismatch`.
+    pub static P2_PFS_MISMATCH: &Rule = &super::p2_pfs_mismatch::RULE;
+    /// `p2-proposal-mismatch`.
+    pub static P2_PROPOSAL_MISMATCH: &Rule = &super::p2_proposal_mismatch::RULE;
+    /// `p2-ts-mismatch`.
+    pub static P2_TS_MISMATCH: &Rule = &super::p2_ts_mismatch::RULE;
+    /// `peer-unreachable`.
+    pub static PEER_UNREACHABLE: &Rule = &super::peer_unreachable::RULE;
+    /// `psk-mismatch`.
+    pub static PSK_MISMATCH: &Rule = &super::psk_mismatch::RULE;
+    /// `racoon-pfkey-align`.
+    pub static RACOON_PFKEY_ALIGN: &Rule = &super::racoon_pfkey_align::RULE;
+    /// `racoon-pfkey-delete`.
+    pub static RACOON_PFKEY_DELETE: &Rule = &super::racoon_pfkey_delete::RULE;
+    /// `racoon-pfkey-register`.
+    pub static RACOON_PFKEY_REGISTER: &Rule = &super::racoon_pfkey_register::RULE;
+    /// `racoon-send-error`.
+    pub static RACOON_SEND_ERROR: &Rule = &super::racoon_send_error::RULE;
+    /// `racoon-stuck-phase1`.
+    pub static RACOON_STUCK_PHASE1: &Rule = &super::racoon_stuck_phase1::RULE;
+    /// `racoon-subnet-mismatch`.
+    pub static RACOON_SUBNET_MISMATCH: &Rule = &super::racoon_subnet_mismatch::RULE;
+    /// `renegotiation-failure`.
+    pub static RENEGOTIATION_FAILURE: &Rule = &super::renegotiation_failure::RULE;
+    /// `tunnel-established`.
+    pub static TUNNEL_ESTABLISHED: &Rule = &super::tunnel_established::RULE;
+    /// `weak-crypto`.
+    pub static WEAK_CRYPTO: &Rule = &super::weak_crypto::RULE;
+    /// `wrong-destination-address`.
+    pub static WRONG_DESTINATION_ADDRESS: &Rule = &super::wrong_destination_address::RULE;
+    /// `xauth-failure`.
+    pub static XAUTH_FAILURE: &Rule = &super::xauth_failure::RULE;
+    /// `xmlreader-status-page`.
+    pub static XMLREADER_STATUS_PAGE: &Rule = &super::xmlreader_status_page::RULE;
+}
+
 /// Every finding, in the order matchers run and `ipsec-doctor catalog` lists them.
 #[rustfmt::skip]
 pub static CATALOG: &[&Rule] = &[

@@ -23,4 +23,5 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["mss"],
     scope: Scope::Derived,
     also: &[],
+    explained_by: &[],
 };

@@ -28,6 +28,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["p1-id-mismatch"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -26,6 +26,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &[],
     scope: Scope::Host(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(facts: &HostFacts) -> Option<Detection> {

@@ -8,7 +8,7 @@ use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::racoon::RacoonLog;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope, TunnelDetection};
+use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope, TunnelDetection};
 
 pub(crate) static RULE: Rule = Rule {
     id: "negotiation-incomplete",
@@ -33,6 +33,10 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["debugging", "peer-unreachable"],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Racoon(racoon)],
+    // Libreswan answers TS_UNACCEPTABLE when its kernel refuses the SA, or
+    // (IKEv1) leaves the Quick Mode unfinished; only the refusal of the
+    // same moment is explained so.
+    explained_by: &[ExplainedBy { explainer: Explainer::PeerRefusal, same_moment: true }],
 };
 
 /// Only a negotiation whose start is in the log and whose outcome is not;

@@ -25,6 +25,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["debugging", "negotiation-incomplete"],
     scope: Scope::Host(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(facts: &HostFacts) -> Option<Detection> {

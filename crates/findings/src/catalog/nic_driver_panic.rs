@@ -28,6 +28,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &[],
     scope: Scope::Host(detect),
     also: &[],
+    explained_by: &[],
 };
 
 /// Driver prefixes of FreeBSD NIC drivers (and iflib, which runs them since FreeBSD 12).

@@ -40,6 +40,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["peer-unreachable", "racoon-send-error"],
     scope: Scope::Tunnel(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(facts: &TunnelFacts) -> Option<Detection> {

@@ -6,7 +6,7 @@ use ipsec_doctor_events::{CharonEvent, Notify};
 use super::common::{before_ike_up, evidence};
 use crate::negotiation::{IkeVersion, Negotiation};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
 
 pub(crate) static RULE: Rule = Rule {
     id: "p1-auth-failed",
@@ -27,6 +27,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["aggressive-main-mismatch", "p1-id-mismatch", "psk-mismatch", "nat-id-mismatch", "debugging"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    explained_by: &[ExplainedBy { explainer: Explainer::Specific, same_moment: false }],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -25,6 +25,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["nat-id-mismatch", "p1-auth-failed"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

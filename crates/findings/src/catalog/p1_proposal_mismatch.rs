@@ -4,7 +4,7 @@
 use super::common::{evidence, list, proposal_failure};
 use crate::negotiation::{Negotiation, Phase};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
 
 pub(crate) static RULE: Rule = Rule {
     id: "p1-proposal-mismatch",
@@ -24,6 +24,20 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["p1-encryption-mismatch", "p1-hash-mismatch", "p1-dh-group-mismatch", "debugging"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    explained_by: &[
+        ExplainedBy { explainer: Explainer::Specific, same_moment: false },
+        // A responder without a Phase 1 for the address it was reached at
+        // answers NO_PROPOSAL_CHOSEN ...
+        ExplainedBy {
+            explainer: Explainer::Rule(&super::wrong_destination_address::RULE),
+            same_moment: false,
+        },
+        // ... or refused it for its IKE version.
+        ExplainedBy {
+            explainer: Explainer::Rule(&super::ike_version_mismatch::RULE),
+            same_moment: true,
+        },
+    ],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

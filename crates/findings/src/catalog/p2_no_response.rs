@@ -5,7 +5,7 @@ use ipsec_doctor_events::{CharonEvent, Direction};
 use super::common::evidence;
 use crate::negotiation::{is_phase2_exchange, Negotiation};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
 
 pub(crate) static RULE: Rule = Rule {
     id: "p2-no-response",
@@ -31,6 +31,10 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["kernel-sa-install-failure", "p2-proposal-mismatch"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    // Libreswan answers TS_UNACCEPTABLE when its kernel refuses the SA, or
+    // (IKEv1) leaves the Quick Mode unfinished; only the refusal of the
+    // same moment is explained so.
+    explained_by: &[ExplainedBy { explainer: Explainer::PeerRefusal, same_moment: true }],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

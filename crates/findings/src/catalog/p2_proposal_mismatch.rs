@@ -6,7 +6,7 @@ use ipsec_doctor_events::{CharonEvent, Direction};
 use super::common::{evidence, list, proposal_failure};
 use crate::negotiation::{Negotiation, Phase};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
 
 pub(crate) static RULE: Rule = Rule {
     id: "p2-proposal-mismatch",
@@ -24,6 +24,15 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["p2-encryption-mismatch", "p2-hash-mismatch", "p2-pfs-mismatch", "debugging"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    explained_by: &[
+        ExplainedBy { explainer: Explainer::Specific, same_moment: false },
+        // An IKEv1 initiator that cannot install the SA answers
+        // NO_PROPOSAL_CHOSEN, in the same exchange.
+        ExplainedBy {
+            explainer: Explainer::Rule(&super::kernel_sa_install_failure::RULE),
+            same_moment: true,
+        },
+    ],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

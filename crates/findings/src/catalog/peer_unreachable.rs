@@ -5,7 +5,7 @@ use ipsec_doctor_events::CharonEvent;
 use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
 
 pub(crate) static RULE: Rule = Rule {
     id: "peer-unreachable",
@@ -27,6 +27,14 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["outbound-nat-any"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    // "No response" to a peer that received the requests and refused their
+    // IKE version (INVALID_MAJOR_VERSION, which pluto 4 does not log):
+    // Libreswan 4.10 against Debian sid's strongSwan 6.1.0, built without
+    // IKEv1 (lab ikev1-pluto-*).
+    explained_by: &[ExplainedBy {
+        explainer: Explainer::Rule(&super::ike_version_mismatch::RULE),
+        same_moment: true,
+    }],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

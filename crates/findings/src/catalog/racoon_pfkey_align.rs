@@ -26,6 +26,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["renegotiation", "lifetime-mismatch"],
     scope: Scope::Racoon(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(log: &RacoonLog) -> Vec<TunnelDetection> {

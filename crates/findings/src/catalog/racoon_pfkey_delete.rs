@@ -25,6 +25,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["renegotiation"],
     scope: Scope::Racoon(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(log: &RacoonLog) -> Vec<TunnelDetection> {

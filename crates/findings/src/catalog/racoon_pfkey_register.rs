@@ -29,6 +29,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["debugging"],
     scope: Scope::Racoon(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(log: &RacoonLog) -> Vec<TunnelDetection> {

@@ -33,6 +33,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["outbound-nat-any"],
     scope: Scope::Racoon(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(log: &RacoonLog) -> Vec<TunnelDetection> {

@@ -29,6 +29,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["renegotiation"],
     scope: Scope::Racoon(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn is_stuck(e: &RacoonEvent) -> bool {

@@ -28,6 +28,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["p2-ts-mismatch", "debugging"],
     scope: Scope::Racoon(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(log: &RacoonLog) -> Vec<TunnelDetection> {

@@ -30,6 +30,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["renegotiation", "dpd-timeout"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -27,6 +27,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["some-hosts", "mss"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

@@ -23,4 +23,5 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &[],
     scope: Scope::Derived,
     also: &[],
+    explained_by: &[],
 };

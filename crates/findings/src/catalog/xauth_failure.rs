@@ -29,6 +29,7 @@ pub(crate) static RULE: Rule = Rule {
     see_also: &["eap-failure", "p1-auth-failed"],
     scope: Scope::Negotiation(detect),
     also: &[],
+    explained_by: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {

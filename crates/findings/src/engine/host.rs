@@ -6,17 +6,12 @@ use hashbrown::HashMap;
 use super::{state::host_key_of, Diagnoser};
 use crate::catalog::CATALOG;
 use crate::report::Severity;
-use crate::rule::Scope;
+use crate::rule::{Rule, Scope};
 
-/// The findings that say "this log alone cannot tell".
-const GENERIC_IDS: [&str; 3] = [
-    "p1-auth-failed",
-    "p1-proposal-mismatch",
-    "p2-proposal-mismatch",
-];
-
-/// racoon findings whose ids do not start with `racoon-`.
-const RACOON_IDS: [&str; 2] = ["crypto-accelerator-keylen", "invalid-payload-type"];
+/// A finding of racoon's own: its rule has no matcher but racoon's.
+fn is_racoon_only(rule: &Rule) -> bool {
+    rule.scopes().all(|scope| matches!(scope, Scope::Racoon(_)))
+}
 
 /// A host with at most this many daemon lines was diagnosed from a
 /// fragment (a few lines pasted).
@@ -25,14 +20,14 @@ const FRAGMENT_LINES: u64 = 5;
 impl Diagnoser {
     /// Runs the host matchers of every rule, host by host.
     pub(super) fn judge_hosts(&mut self, hosts: &[String]) {
-        // Host rules add findings only for their own host, so the ids each
-        // host had before them can be indexed once.
-        let mut ids_by_host: HashMap<String, Vec<&'static str>> = HashMap::default();
+        // Host rules add findings only for their own host, so the rules
+        // of the findings each host had before them can be indexed once.
+        let mut ids_by_host: HashMap<String, Vec<&'static Rule>> = HashMap::default();
         for f in &self.findings {
             ids_by_host
                 .entry(host_key_of(f.host.as_deref(), &f.origin))
                 .or_default()
-                .push(f.id);
+                .push(f.rule);
         }
         let input_negotiations: u64 = self.hosts.values().map(|h| h.facts.negotiations).sum();
         let input_findings = self.findings.len();
@@ -57,12 +52,12 @@ impl Diagnoser {
             facts.racoon_findings = of_host
                 .iter()
                 .copied()
-                .filter(|id| id.starts_with("racoon-") || RACOON_IDS.contains(id))
+                .filter(|rule| is_racoon_only(rule))
                 .collect();
             facts.generic_findings = of_host
                 .iter()
                 .copied()
-                .filter(|id| GENERIC_IDS.contains(id))
+                .filter(|rule| rule.is_generic())
                 .collect();
             facts.findings = of_host.len();
             for rule in CATALOG {

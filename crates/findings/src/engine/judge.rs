@@ -9,7 +9,7 @@ use ipsec_doctor_logs::Daemon;
 
 use super::state::{host_key_of, HostState};
 use super::{Diagnoser, Pending};
-use crate::catalog::CATALOG;
+use crate::catalog::{rules, CATALOG};
 use crate::facts::{Moment, MomentKind, TunnelFacts, MAX_MOMENTS};
 use crate::negotiation::{Negotiation, Role};
 use crate::report::{Evidence, Finding, Severity};
@@ -43,18 +43,15 @@ impl Diagnoser {
             .iter()
             .filter_map(|key| self.hosts.get(key)?.pluto.as_ref())
             .flat_map(|log| {
-                log.judge()
-                    .into_iter()
-                    .filter_map(|(id, tunnel, detection)| {
-                        let rule = crate::catalog::rule_by_id(id)?;
-                        Some((
-                            rule,
-                            log.host.clone(),
-                            tunnel,
-                            log.origin.clone(),
-                            detection,
-                        ))
-                    })
+                log.judge().into_iter().map(|(rule, tunnel, detection)| {
+                    (
+                        rule,
+                        log.host.clone(),
+                        tunnel,
+                        log.origin.clone(),
+                        detection,
+                    )
+                })
             })
             .collect();
         for (rule, host_name, tunnel, origin, detection) in pluto {
@@ -179,44 +176,11 @@ impl Diagnoser {
             self.findings[i].occurrences += 1;
             return;
         }
-        let mut fix = detection.fix;
-        if detection.daemon == Some(Daemon::Pluto) {
-            // Libreswan advice for a Libreswan host, not strongSwan's.
-            let libreswan = crate::pluto::libreswan_fix(rule.id);
-            if !fix.iter().any(|step| step.starts_with("Libreswan")) {
-                fix.push(libreswan.to_owned());
-            }
-            fix.extend(
-                rule.fix
-                    .iter()
-                    .filter(|step| !crate::pluto::is_strongswan_step(step))
-                    .map(|s| (*s).to_owned()),
-            );
-        } else {
-            fix.extend(rule.fix.iter().map(|s| (*s).to_owned()));
-        }
-        let mut evidence = detection.evidence;
-        evidence.truncate(self.limits.evidence_per_finding);
+        let mut finding = Finding::new(rule, host, tunnel, origin, detection);
+        finding.evidence.truncate(self.limits.evidence_per_finding);
         self.finding_index.insert(key, self.findings.len());
         self.added_at.push(self.at.clone());
-        self.findings.push(Finding {
-            id: rule.id,
-            family: rule.family,
-            severity: rule.severity,
-            host,
-            tunnel,
-            title: rule.title,
-            summary: detection.summary,
-            fix,
-            evidence,
-            occurrences: 1,
-            origin,
-            peer_summary: detection.peer_summary,
-            cause_in_peer_log: detection.cause_in_peer_log,
-            explains_peer_refusal: detection.explains_peer_refusal,
-            undecided: crate::catalog::is_undecided(rule),
-            daemon: detection.daemon,
-        });
+        self.findings.push(finding);
     }
 }
 
@@ -253,7 +217,7 @@ fn record_moments_and_ports(
             });
         }
     }
-    if let Some((_, d)) = detections.iter().find(|(r, _)| r.id == "dpd-timeout") {
+    if let Some((_, d)) = detections.iter().find(|(r, _)| *r == rules::DPD_TIMEOUT) {
         if let Some(ev) = d.evidence.last() {
             if facts.moments.len() < MAX_MOMENTS {
                 facts.moments.push(Moment {

@@ -2,6 +2,7 @@
 //! other checks across hosts (lifetimes, one-way initiation).
 
 use super::Diagnoser;
+use crate::catalog::rules;
 use crate::correlate;
 use crate::report::{Finding, TunnelSummary};
 
@@ -38,29 +39,25 @@ impl Diagnoser {
     /// Pairs both ends, then the checks across hosts.
     pub(super) fn pair(&mut self, hosts: &[String], tunnels: &[TunnelSummary]) {
         correlate::pair_both_ends(&mut self.findings, tunnels);
-        if let Some(rule) = crate::catalog::rule_by_id("lifetime-mismatch") {
-            for (tunnel, detection) in correlate::compare_lifetimes(tunnels) {
-                self.add(
-                    rule,
-                    tunnel.host.clone(),
-                    tunnel.tunnel.clone(),
-                    tunnel.origin.clone(),
-                    detection,
-                );
-            }
+        for (tunnel, detection) in correlate::compare_lifetimes(tunnels) {
+            self.add(
+                rules::LIFETIME_MISMATCH,
+                tunnel.host.clone(),
+                tunnel.tunnel.clone(),
+                tunnel.origin.clone(),
+                detection,
+            );
         }
-        if let Some(rule) = crate::catalog::rule_by_id("outbound-nat-any") {
-            let views = self.one_way_views(hosts);
-            for (i, detection) in correlate::one_way_initiation(&views, &self.findings) {
-                let v = &views[i];
-                self.add(
-                    rule,
-                    v.host.clone(),
-                    Some(v.tunnel.clone()),
-                    v.origin.clone(),
-                    detection,
-                );
-            }
+        let views = self.one_way_views(hosts);
+        for (i, detection) in correlate::one_way_initiation(&views, &self.findings) {
+            let v = &views[i];
+            self.add(
+                rules::OUTBOUND_NAT_ANY,
+                v.host.clone(),
+                Some(v.tunnel.clone()),
+                v.origin.clone(),
+                detection,
+            );
         }
         dedupe_after_correlation(&mut self.findings);
     }
