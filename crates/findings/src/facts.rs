@@ -37,7 +37,7 @@ pub struct HostFacts {
     pub racoon_findings: Vec<&'static Rule>,
     /// Kernel crash output: crash headers and backtrace frames (capped).
     pub crash: Vec<CrashLine>,
-    /// Negotiations judged early because [`Limits::open_negotiations_per_host`]
+    /// Negotiations judged early because [`crate::Limits::open_negotiations_per_host`]
     /// were already open.
     pub negotiations_evicted: u64,
     /// The line that first found the cap reached.

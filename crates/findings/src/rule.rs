@@ -2,6 +2,7 @@
 
 use crate::facts::{HostFacts, TunnelFacts};
 use crate::negotiation::Negotiation;
+use crate::pluto::{PlutoConnection, PlutoLog};
 use crate::racoon::RacoonLog;
 use crate::report::{Evidence, Severity};
 use ipsec_doctor_logs::Daemon;
@@ -23,6 +24,16 @@ pub enum Scope {
     /// racoon seldom names the tunnel, so the matcher returns each detection
     /// with the tunnel it is about, where the lines name one.
     Racoon(fn(&RacoonLog) -> Vec<TunnelDetection>),
+    /// At one Libreswan pluto connection (every line of it on one host),
+    /// once the input has ended. pluto logs the consequences of a failure as
+    /// further failures (a kernel refusal also ends the exchange unfinished),
+    /// so a connection gets one verdict: of the matchers that find
+    /// something, the one of the lowest rank (ties are exclusive by
+    /// construction: the attribute a proposal refusal names, say).
+    Pluto(u16, fn(&PlutoConnection<'_>) -> Option<Detection>),
+    /// At everything pluto logged on one host (its restarts), once the
+    /// input has ended.
+    PlutoLog(fn(&PlutoLog) -> Option<Detection>),
     /// Only through correlation or configuration checks, never directly.
     Derived,
 }

@@ -1,9 +1,10 @@
 //! `aggressive-main-mismatch`: one end uses Aggressive Mode, the other Main Mode.
 
-use ipsec_doctor_events::{CharonEvent, ExchangeMode, Notify};
+use ipsec_doctor_events::{CharonEvent, ExchangeMode, Notify, PlutoEvent};
 
 use super::common::{before_ike_up, evidence};
 use crate::negotiation::Negotiation;
+use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
 
@@ -26,7 +27,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p1-auth-failed"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(140, pluto)],
     explained_by: &[],
 };
 
@@ -86,6 +87,25 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
             neg.remote.as_ref().map(|r| format!(" to {r}")).unwrap_or_default()
         ),
         evidence([initiated, failed]),
+    ))
+}
+
+/// As the seed reads charon's Aggressive initiator: the peer refused
+/// pluto's Aggressive Mode PSK and is most likely in Main Mode (a PSK or ID
+/// mismatch looks the same here).
+fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let a = c.find(|e| matches!(e, PlutoEvent::PeerAuthFailed))?;
+    let aggr = c.find(|e| matches!(e, PlutoEvent::AggressivePsk))?;
+    Some(Detection::new(
+        format!(
+            "pluto initiated {} in Aggressive Mode with a pre-shared key and the peer \
+             answered AUTHENTICATION_FAILED before Phase 1 completed: the peer is most likely \
+             set to Main Mode or refuses Aggressive Mode PSK. (A pre-shared key or identifier \
+             mismatch in Aggressive Mode looks the same from here; the peer's log decides.) \
+             {RUNS_PLUTO}",
+            c.conn
+        ),
+        pluto::evidence(&[Some(aggr), Some(a)]),
     ))
 }
 

@@ -1,11 +1,13 @@
 //! `cert-expired`: a certificate of the peer's chain (or a CRL) is outside
 //! its validity period.
 
-use super::certs::{failure, Cause};
+use super::certs::{self, failure, Cause};
 use super::common::evidence;
 use crate::negotiation::Negotiation;
+use crate::pluto::PlutoConnection;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
+use ipsec_doctor_events::PlutoEvent;
 
 pub(crate) static RULE: Rule = Rule {
     id: "cert-expired",
@@ -29,7 +31,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["cert-untrusted", "p1-auth-failed"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(60, pluto)],
     explained_by: &[],
 };
 
@@ -75,6 +77,30 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
             "{there}: expired (or not yet valid), so the peer rejects this side's authentication."
         )),
     )
+}
+
+/// NSS refused the peer's certificate for its validity period (the first
+/// certificate failure of the connection).
+fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let entry = c.certificate_failure()?;
+    let PlutoEvent::CertInvalid {
+        subject,
+        code,
+        reason,
+    } = &entry.event
+    else {
+        return None;
+    };
+    if !certs::pluto_code_is_expiry(code) {
+        return None;
+    }
+    Some(certs::pluto_refused(
+        c,
+        entry,
+        (subject, code, reason),
+        "is outside its validity period (NSS does not log the dates: `openssl x509 -noout \
+         -dates` on the peer's certificate shows them)",
+    ))
 }
 
 #[cfg(test)]

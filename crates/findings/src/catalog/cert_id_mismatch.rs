@@ -4,8 +4,10 @@
 use super::certs::{failure, peer, Cause};
 use super::common::evidence;
 use crate::negotiation::Negotiation;
+use crate::pluto::{PlutoConnection, PEER_RUNS_PLUTO, RUNS_PLUTO};
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
+use ipsec_doctor_events::PlutoEvent;
 
 pub(crate) static RULE: Rule = Rule {
     id: "cert-id-mismatch",
@@ -30,7 +32,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p1-id-mismatch", "cert-untrusted", "p1-auth-failed"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(60, pluto)],
     explained_by: &[],
 };
 
@@ -63,6 +65,30 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         .with_fix(format!(
             "Use a name from the certificate {cert} as this peer's identity on both ends, or reissue the \
              certificate with {id_text} as subjectAltName."
+        )),
+    )
+}
+
+/// The peer's certificate does not name the identity it authenticates as
+/// (the first certificate failure of the connection).
+fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let entry = c.certificate_failure()?;
+    let PlutoEvent::CertIdMismatch { id } = &entry.event else {
+        return None;
+    };
+    Some(
+        Detection::new(
+            format!(
+                "The peer authenticates as '{id}' for {}, but its certificate has no subjectAltName \
+                 '{id}': issue a certificate naming that identity, or set rightid= to a name the \
+                 certificate has. {RUNS_PLUTO}",
+                c.conn
+            ),
+            vec![entry.evidence.clone()],
+        )
+        .for_peer(format!(
+            "The peer expects this side as '{id}', but this side's certificate has no subjectAltName \
+             '{id}'. {PEER_RUNS_PLUTO}"
         )),
     )
 }

@@ -1,10 +1,12 @@
 //! `cert-untrusted`: the peer's certificate does not lead to a trusted CA.
 
-use super::certs::{failure, peer, Cause};
+use super::certs::{self, failure, peer, Cause};
 use super::common::evidence;
 use crate::negotiation::Negotiation;
+use crate::pluto::PlutoConnection;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
+use ipsec_doctor_events::PlutoEvent;
 
 pub(crate) static RULE: Rule = Rule {
     id: "cert-untrusted",
@@ -29,7 +31,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["cert-expired", "cert-id-mismatch", "p1-auth-failed"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(60, pluto)],
     explained_by: &[],
 };
 
@@ -72,6 +74,30 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         ));
     }
     Some(detection)
+}
+
+/// NSS refused the peer's certificate for another reason than its dates
+/// (the first certificate failure of the connection).
+fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let entry = c.certificate_failure()?;
+    let PlutoEvent::CertInvalid {
+        subject,
+        code,
+        reason,
+    } = &entry.event
+    else {
+        return None;
+    };
+    if certs::pluto_code_is_expiry(code) {
+        return None;
+    }
+    Some(certs::pluto_refused(
+        c,
+        entry,
+        (subject, code, reason),
+        "does not lead to a CA in pluto's NSS database: import the issuing CA there \
+         (certutil -A -d sql:/var/lib/ipsec/nss -n NAME -t 'CT,,' -a -i ca.pem)",
+    ))
 }
 
 #[cfg(test)]

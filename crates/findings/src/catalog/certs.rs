@@ -6,6 +6,8 @@
 use ipsec_doctor_events::CharonEvent;
 
 use crate::negotiation::{Entry, Negotiation};
+use crate::pluto::{PlutoConnection, PlutoEntry, PEER_RUNS_PLUTO, RUNS_PLUTO};
+use crate::rule::Detection;
 
 /// Why the peer's certificate did not authenticate it.
 pub(crate) enum Cause<'a> {
@@ -160,4 +162,31 @@ pub(crate) fn peer(neg: &Negotiation) -> String {
         .as_ref()
         .map(|r| format!(" {r}"))
         .unwrap_or_default()
+}
+
+/// Whether NSS's error code for a refused certificate is about its dates.
+pub(crate) fn pluto_code_is_expiry(code: &str) -> bool {
+    code.contains("EXPIRED") || code.contains("INVALID_TIME")
+}
+
+/// pluto refused the peer's certificate `(subject, code, reason)`; `what`
+/// says what is wrong with it.
+pub(crate) fn pluto_refused(
+    c: &PlutoConnection<'_>,
+    entry: &PlutoEntry,
+    (subject, code, reason): (&str, &str, &str),
+    what: &str,
+) -> Detection {
+    Detection::new(
+        format!(
+            "pluto refused the peer's certificate \"{subject}\" for {}: {reason} ({code}); the \
+             certificate {what}. {RUNS_PLUTO}",
+            c.conn
+        ),
+        vec![entry.evidence.clone()],
+    )
+    .for_peer(format!(
+        "The peer refused this side's certificate \"{subject}\": {reason} ({code}). \
+         {PEER_RUNS_PLUTO}"
+    ))
 }

@@ -1,10 +1,11 @@
 //! `config-load-error`: the daemon refused to load a connection, a secret
 //! or a certificate, so the tunnel cannot come up as configured.
 
-use ipsec_doctor_events::{CharonEvent, ConfigPart, RacoonEvent};
+use ipsec_doctor_events::{CharonEvent, ConfigPart, PlutoEvent, RacoonEvent};
 
 use super::common::evidence;
 use crate::negotiation::Negotiation;
+use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::racoon::{about, RacoonLog};
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope, TunnelDetection};
@@ -32,7 +33,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p1-proposal-mismatch", "p2-proposal-mismatch", "weak-crypto"],
     scope: Scope::Negotiation(detect),
-    also: &[Scope::Racoon(racoon)],
+    also: &[Scope::Racoon(racoon), Scope::Pluto(20, pluto)],
     explained_by: &[],
 };
 
@@ -103,6 +104,34 @@ fn racoon(log: &RacoonLog) -> Vec<TunnelDetection> {
             (tunnel, detection)
         })
         .collect()
+}
+
+/// pluto refused the connection (or its secrets) when it was added, unless
+/// the connection was loaded again and came up after it.
+fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let failed = c
+        .find(|e| matches!(e, PlutoEvent::ConfigLoadFailed { .. }))
+        .filter(|f| !c.came_up_after(f))?;
+    let PlutoEvent::ConfigLoadFailed { what, affects } = &failed.event else {
+        return None;
+    };
+    Some(
+        Detection::new(
+            format!(
+                "pluto refused {} when it was loaded (\"{what}\"): {} is not in effect, so \
+                 the connection is not there to negotiate. {RUNS_PLUTO}",
+                c.conn,
+                consequence(*affects)
+            ),
+            pluto::evidence(&[Some(failed)]),
+        )
+        .with_fix(
+            "Libreswan: correct the value in ipsec.conf (ike=, esp=/phase2alg=, leftcert=) and \
+             run `ipsec auto --add NAME` (or restart ipsec); `ipsec auto --status` must then list \
+             the connection. `ipsec algparse` shows what this Libreswan supports."
+                .to_owned(),
+        ),
+    )
 }
 
 #[cfg(test)]

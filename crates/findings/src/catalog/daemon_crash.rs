@@ -1,9 +1,10 @@
 //! `daemon-crash`: the IKE daemon itself crashed or aborted.
 
-use ipsec_doctor_events::CharonEvent;
+use ipsec_doctor_events::{CharonEvent, PlutoEvent};
 
 use super::common::evidence;
 use crate::negotiation::Negotiation;
+use crate::pluto::{self, PlutoConnection, PlutoLog, RUNS_PLUTO};
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
 
@@ -28,7 +29,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &[],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(10, pluto), Scope::PlutoLog(pluto_restarts)],
     explained_by: &[],
 };
 
@@ -46,6 +47,64 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
             .to_owned(),
         evidence(std::iter::once(crash).chain(frames)),
     ))
+}
+
+/// pluto aborted on a failed assertion (not where it has no kernel
+/// interface at all: that abort is the kernel's).
+fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let a = c.find(|e| matches!(e, PlutoEvent::DaemonCrashed { .. }))?;
+    if c.any(|e| matches!(e, PlutoEvent::KernelInterfaceFailed { .. })) {
+        return None;
+    }
+    Some(Detection::new(
+        format!(
+            "pluto aborted on a failed assertion while handling {}: a fault of pluto \
+             itself (or of a library it was built against), not of the configuration. \
+             {RUNS_PLUTO}",
+            c.conn
+        ),
+        pluto::evidence(&[Some(a)]),
+    ))
+}
+
+/// Restarts within this many seconds make a crash loop.
+const CRASH_LOOP_SECONDS: i64 = 15 * 60;
+
+/// pluto started again and again within minutes: three process ids or
+/// more in a quarter of an hour (with no timestamps, in the same log).
+fn pluto_restarts(log: &PlutoLog) -> Option<Detection> {
+    if log.starts.len() < 3 {
+        return None;
+    }
+    let first = log.starts.first()?;
+    let last = log.starts.last()?;
+    let span = match (first.1.timestamp(), last.1.timestamp()) {
+        (Some(a), Some(b)) => Some(b.sort_key() - a.sort_key()),
+        _ => None,
+    };
+    if span.is_some_and(|s| !(0..=CRASH_LOOP_SECONDS).contains(&s)) {
+        return None;
+    }
+    let pids: Vec<String> = log.starts.iter().map(|(p, _)| p.to_string()).collect();
+    let within = span.map_or_else(String::new, |s| format!(" within {} minute(s)", s / 60 + 1));
+    Some(
+        Detection::new(
+            format!(
+                "pluto started {} times{within} (process ids {}): unless someone restarted it by \
+                 hand, it crashes and its supervisor starts it again. The last lines before each \
+                 new process id are what it crashed on. {RUNS_PLUTO}",
+                log.starts.len(),
+                pids.join(", ")
+            ),
+            log.starts.iter().take(4).map(|(_, e)| e.clone()).collect(),
+        )
+        .with_fix(
+            "Libreswan: `journalctl -u ipsec` (or /var/log/messages) shows 'Segmentation fault', \
+             'ABORT' or a core dump next to each restart; upgrade Libreswan, and report the crash \
+             with that line and the log before it."
+                .to_owned(),
+        ),
+    )
 }
 
 #[cfg(test)]

@@ -1,9 +1,10 @@
 //! `kernel-sa-install-failure`: IKE succeeded but the kernel refused the SA.
 
-use ipsec_doctor_events::CharonEvent;
+use ipsec_doctor_events::{CharonEvent, PlutoEvent};
 
 use super::common::evidence;
 use crate::negotiation::Negotiation;
+use crate::pluto::{self, PlutoConnection, PEER_RUNS_PLUTO, RUNS_PLUTO};
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
 
@@ -28,7 +29,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["crypto-accelerator-keylen"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(30, pluto_no_interface), Scope::Pluto(40, pluto_refused)],
     explained_by: &[],
 };
 
@@ -76,6 +77,65 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     )))
 }
 
+/// pluto has no kernel interface at all: nothing can be installed.
+fn pluto_no_interface(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let k = c.find(|e| matches!(e, PlutoEvent::KernelInterfaceFailed { .. }))?;
+    let PlutoEvent::KernelInterfaceFailed { reason } = &k.event else {
+        return None;
+    };
+    let last = c.last(|e| matches!(e, PlutoEvent::KernelInterfaceFailed { .. }));
+    Some(
+        Detection::new(
+            format!(
+                "pluto could not open the kernel's IPsec interface and stopped (\"{reason}\"): no \
+                 SA can be installed on this host. The kernel lacks XFRM support, or pluto runs \
+                 without the privilege to use it (a container or VPS without NET_ADMIN, an \
+                 OpenVZ/LXC guest). {RUNS_PLUTO}"
+            ),
+            pluto::evidence(&[Some(k), last]),
+        )
+        .with_fix(
+            "Libreswan: check `ipsec verify` and `lsmod | grep xfrm`; load xfrm_user, esp4 and \
+             af_key (modprobe), or run in a VM/container that may manage XFRM (CAP_NET_ADMIN)."
+                .to_owned(),
+        ),
+    )
+}
+
+/// The kernel refused the SA after a successful negotiation: never a
+/// configuration fault of either side.
+fn pluto_refused(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let k = c.find(|e| matches!(e, PlutoEvent::KernelSaFailed { .. }))?;
+    let reason = c.entries.iter().find_map(|e| match &e.event {
+        PlutoEvent::KernelSaFailed { reason } if !reason.is_empty() => Some(reason.clone()),
+        _ => None,
+    });
+    let conn = &c.conn;
+    let summary =
+        format!(
+        "pluto negotiated {conn}{} but the kernel refused to install its IPsec SA{}: the peers \
+         agree, this host's kernel IPsec (XFRM/ESP support, modules) is at fault. {RUNS_PLUTO}",
+        if c.established.is_some() {
+            " (IKE SA established)"
+        } else {
+            ""
+        },
+        reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default(),
+    );
+    let for_peer = format!(
+        "The peer's pluto negotiated {conn} but its kernel refused to install the IPsec SA{}, so \
+         it refused this side's request (Libreswan answers TS_UNACCEPTABLE or nothing): the \
+         configurations agree; the peer's kernel IPsec (XFRM/ESP support, modules) is at fault. \
+         {PEER_RUNS_PLUTO}",
+        reason.map(|r| format!(" ({r})")).unwrap_or_default(),
+    );
+    Some(
+        Detection::new(summary, pluto::evidence(&[c.established, Some(k)]))
+            .for_peer(for_peer)
+            .explains_peer_refusal(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use crate::catalog::testing::{diagnose, ids};
@@ -93,5 +153,17 @@ mod tests {
     fn sad_install_failure() {
         let log = "charon: 09[IKE] unable to install inbound and outbound IPsec SA (SAD) in kernel";
         assert_eq!(ids(&diagnose("l.log", log)), ["kernel-sa-install-failure"]);
+    }
+
+    #[test]
+    fn kernel_refusal_after_negotiation_is_never_a_config_fault() {
+        let report = diagnose(
+            "pluto.log",
+            "Nov 27 02:33:55 gw pluto[1234]: \"site\" #1: initiator established IKE SA; authenticated peer using authby=secret and ID_IPV4_ADDR '192.0.2.74'\n\
+             Nov 27 02:33:55 gw pluto[1234]: ERROR: \"site\" #2: netlink response for Add SA esp.cdd70c9c@192.0.2.74: Protocol not supported (errno 93)\n\
+             Nov 27 02:33:55 gw pluto[1234]: \"site\" #2: CHILD SA encountered fatal error: INVALID_SYNTAX\n",
+        );
+        assert_eq!(ids(&report), ["kernel-sa-install-failure"]);
+        assert!(report.findings[0].summary.contains("errno 93"));
     }
 }

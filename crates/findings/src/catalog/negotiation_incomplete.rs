@@ -2,10 +2,11 @@
 //! moves on) before it succeeded or failed, or before a CHILD SA came up
 //! on its IKE SA.
 
-use ipsec_doctor_events::{CharonEvent, RacoonEvent};
+use ipsec_doctor_events::{CharonEvent, PlutoEvent, RacoonEvent};
 
 use super::common::evidence;
 use crate::negotiation::Negotiation;
+use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::racoon::RacoonLog;
 use crate::report::Severity;
 use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope, TunnelDetection};
@@ -32,7 +33,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["debugging", "peer-unreachable"],
     scope: Scope::Negotiation(detect),
-    also: &[Scope::Racoon(racoon)],
+    also: &[Scope::Racoon(racoon), Scope::Pluto(250, pluto)],
     // Libreswan answers TS_UNACCEPTABLE when its kernel refuses the SA, or
     // (IKEv1) leaves the Quick Mode unfinished; only the refusal of the
     // same moment is explained so.
@@ -168,6 +169,27 @@ fn racoon(log: &RacoonLog) -> Vec<TunnelDetection> {
             ))
         })
         .collect()
+}
+
+/// A negotiation started and its end is not in the log.
+fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let start = c.find(|e| {
+        matches!(
+            e,
+            PlutoEvent::Initiating { .. }
+                | PlutoEvent::Responding { .. }
+                | PlutoEvent::Retransmit { .. }
+        )
+    })?;
+    Some(Detection::new(
+        format!(
+            "A negotiation of {} started, but neither its success nor its failure is in \
+             this log: the excerpt ends too early or pluto's log level hides the outcome. \
+             {RUNS_PLUTO}",
+            c.conn
+        ),
+        pluto::evidence(&[Some(start), c.entries.last()]),
+    ))
 }
 
 #[cfg(test)]

@@ -1,10 +1,11 @@
 //! `p1-auth-failed`: the peer rejected Phase 1 authentication, and this log
 //! alone cannot tell why.
 
-use ipsec_doctor_events::{CharonEvent, Notify};
+use ipsec_doctor_events::{CharonEvent, Notify, PlutoEvent};
 
 use super::common::{before_ike_up, evidence};
 use crate::negotiation::{IkeVersion, Negotiation};
+use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
 use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
 
@@ -26,7 +27,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["aggressive-main-mismatch", "p1-id-mismatch", "psk-mismatch", "nat-id-mismatch", "debugging"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(80, pluto_signature), Scope::Pluto(90, pluto_signature_disabled), Scope::Pluto(120, pluto_no_psk), Scope::Pluto(130, pluto_refused), Scope::Pluto(140, pluto_rejected_by_peer)],
     explained_by: &[ExplainedBy { explainer: Explainer::Specific, same_moment: false }],
 };
 
@@ -116,6 +117,114 @@ fn deleted_right_after_phase1(neg: &Negotiation) -> Option<Detection> {
             neg.remote.as_ref().map(|r| format!(" {r}")).unwrap_or_default()
         ),
         evidence([&neg.entries[up], deleted]),
+    ))
+}
+
+/// The peer's signature does not verify.
+fn pluto_signature(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let sig = c.find(|e| matches!(e, PlutoEvent::SignatureFailed { .. }))?;
+    Some(
+        Detection::new(
+            format!(
+                "The peer's signature for {} does not verify with the certificate or key \
+                 pluto has for it (another key, a certificate of another CA, or a signature \
+                 hash this side does not accept). {RUNS_PLUTO}",
+                c.conn
+            ),
+            pluto::evidence(&[Some(sig)]),
+        )
+        .with_fix(
+            "Libreswan: check rightcert=/rightrsasigkey= and the CA in the NSS database \
+             (certutil -L -d sql:/var/lib/ipsec/nss), and authby= (rsa-sha2, ecdsa) against \
+             what the peer signs with."
+                .to_owned(),
+        ),
+    )
+}
+
+/// The system's crypto policy disables the signature algorithm.
+fn pluto_signature_disabled(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let sig = c.find(|e| matches!(e, PlutoEvent::SignatureAlgorithmDisabled { .. }))?;
+    Some(
+        Detection::new(
+            format!(
+                "pluto could not create or verify an authentication signature for {}: the \
+                 system's crypto policy disables the algorithm (SHA-1 signatures, as RHEL 9 and \
+                 its rebuilds do), so IKE_AUTH fails for peers that need it (Windows' built-in \
+                 IKEv2 client with RSA certificates). {RUNS_PLUTO}",
+                c.conn
+            ),
+            pluto::evidence(&[Some(sig)]),
+        )
+        .with_fix(
+            "Allow SHA-1 signatures for IKE only where the peer cannot do better: `update-crypto-\
+             policies --set DEFAULT:SHA1` (RHEL 9 family), or better configure the peer for \
+             SHA-2 signatures (Windows: Set-VpnConnectionIPsecConfiguration, or certificates \
+             signed with SHA-256) and use authby=rsa-sha2 on this side."
+                .to_owned(),
+        ),
+    )
+}
+
+/// No pre-shared key for the identity.
+fn pluto_no_psk(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let n = c.find(|e| matches!(e, PlutoEvent::NoPsk { .. }))?;
+    let PlutoEvent::NoPsk { id } = &n.event else {
+        return None;
+    };
+    Some(Detection::new(
+        format!(
+            "pluto has no pre-shared key for the identity '{id}' of {}: the secrets file \
+             has no line for the IDs this connection uses. {RUNS_PLUTO}",
+            c.conn
+        ),
+        pluto::evidence(&[Some(n)]),
+    ))
+}
+
+/// pluto refused the peer's authentication without saying why (Libreswan 5).
+fn pluto_refused(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let r = c.find(|e| matches!(e, PlutoEvent::AuthRefused))?;
+    Some(
+        Detection::new(
+            format!(
+                "pluto refused the peer's authentication for {} (it answered IKE_AUTH with \
+                 AUTHENTICATION_FAILED) and did not log why: Libreswan 5 does not name the check \
+                 that failed (the peer's identity against its certificate's subjectAltName, the \
+                 signature, the CA, the pre-shared key). {RUNS_PLUTO}",
+                c.conn
+            ),
+            pluto::evidence(&[Some(r)]),
+        )
+        .with_fix(
+            "Libreswan: compare rightid= with what the peer sends and, for certificates, with \
+             the peer certificate's subjectAltName (certutil -L -d sql:/var/lib/ipsec/nss -n \
+             NAME); check rightca= and the CA in the NSS database; `ipsec whack --debug base` \
+             (or plutodebug=base) logs the failed check on the next attempt."
+                .to_owned(),
+        )
+        .for_peer(
+            "The peer refused this side's authentication (AUTHENTICATION_FAILED) without logging \
+             why: compare this side's identity and certificate (its subjectAltName) with what the \
+             peer requires (its rightid=, rightca=). (The peer runs Libreswan pluto.)",
+        ),
+    )
+}
+
+/// The peer rejected pluto's authentication, not in Aggressive Mode (see
+/// `aggressive-main-mismatch`).
+fn pluto_rejected_by_peer(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let a = c.find(|e| matches!(e, PlutoEvent::PeerAuthFailed))?;
+    if c.any(|e| matches!(e, PlutoEvent::AggressivePsk)) {
+        return None;
+    }
+    Some(Detection::new(
+        format!(
+            "The peer rejected pluto's authentication for {} (AUTHENTICATION_FAILED); only \
+             the peer's log says why (PSK, identity, certificate). {RUNS_PLUTO}",
+            c.conn
+        ),
+        pluto::evidence(&[Some(a)]),
     ))
 }
 

@@ -1,9 +1,10 @@
 //! `p1-id-mismatch`: no Phase 1 on this side accepts the peer's identity.
 
-use ipsec_doctor_events::{CharonEvent, Notify};
+use ipsec_doctor_events::{CharonEvent, Notify, PlutoEvent};
 
 use super::common::{evidence, is_ip};
 use crate::negotiation::Negotiation;
+use crate::pluto::{self, PlutoConnection, PEER_RUNS_PLUTO, RUNS_PLUTO};
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
 
@@ -24,7 +25,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["nat-id-mismatch", "p1-auth-failed"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(70, pluto)],
     explained_by: &[],
 };
 
@@ -77,6 +78,38 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         ));
     }
     Some(detection)
+}
+
+/// The peer's identity is not the one the connection requires.
+fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let m = c.find(|e| matches!(e, PlutoEvent::IdMismatch { .. }))?;
+    let PlutoEvent::IdMismatch { expected, got } = &m.event else {
+        return None;
+    };
+    let required = if expected.is_empty() {
+        "the identity this connection requires (rightid=)".to_owned()
+    } else {
+        format!("'{expected}' (rightid=)")
+    };
+    Some(
+        Detection::new(
+            format!(
+                "The peer of {} identifies itself as '{got}', but this side requires \
+                 {required}. An '@' makes an identity a name (ID_FQDN), so '@192.0.2.1' never \
+                 matches the address 192.0.2.1 (ID_IPV4_ADDR). {RUNS_PLUTO}",
+                c.conn
+            ),
+            pluto::evidence(&[Some(m)]),
+        )
+        .with_fix(format!(
+            "Libreswan: set rightid= to exactly what the peer sends ('{got}'; an address without \
+             '@'), or make the peer send the identity this side expects (its leftid=)."
+        ))
+        .for_peer(format!(
+            "The peer requires another identity than the '{got}' this side sends: compare this \
+             side's local identifier with the peer's rightid=. {PEER_RUNS_PLUTO}"
+        )),
+    )
 }
 
 #[cfg(test)]

@@ -3,8 +3,11 @@
 
 use super::common::{evidence, list, proposal_failure};
 use crate::negotiation::{Negotiation, Phase};
+use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
 use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
+use ipsec_doctor_events::PlutoEvent;
+use std::collections::HashSet;
 
 pub(crate) static RULE: Rule = Rule {
     id: "p1-proposal-mismatch",
@@ -23,7 +26,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p1-encryption-mismatch", "p1-hash-mismatch", "p1-dh-group-mismatch", "debugging"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(150, pluto_refused_transforms), Scope::Pluto(160, pluto_refused)],
     explained_by: &[
         ExplainedBy { explainer: Explainer::Specific, same_moment: false },
         // A responder without a Phase 1 for the address it was reached at
@@ -52,5 +55,95 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     Some(Detection::new(
         format!("Phase 1 found no proposal both ends accept.{ours} The peer's proposals are not in this log."),
         evidence(failure.entries.iter().copied()),
+    ))
+}
+
+/// pluto as IKEv1 responder refused every Phase 1 transform the peer
+/// offered, and answered none (a later accepted transform makes the
+/// refusals the usual noise of a peer that offers several).
+fn pluto_refused_transforms(c: &PlutoConnection<'_>) -> Option<Detection> {
+    if c.established.is_some() {
+        return None;
+    }
+    let refused = c.all(|e| matches!(e, PlutoEvent::OakleyRefused { .. }));
+    let first = *refused.first()?;
+    let answered_after = c
+        .entries
+        .iter()
+        .skip_while(|e| !std::ptr::eq(*e, first))
+        .any(|e| matches!(e.event, PlutoEvent::Phase1Answered));
+    if answered_after {
+        return None;
+    }
+    let offered: Vec<&str> = refused
+        .iter()
+        .filter_map(|e| match &e.event {
+            PlutoEvent::OakleyRefused { transform } => Some(transform.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut unique = offered.clone();
+    unique.dedup();
+    // `[AES_CBC (256), HMAC_SHA2_384, MODP1024]`: the DH group last.
+    let groups: HashSet<&str> = offered
+        .iter()
+        .filter_map(|t| t.rsplit(", ").next())
+        .map(|g| g.trim_start_matches("OAKLEY_GROUP_"))
+        .collect();
+    let common_group = match groups.iter().next() {
+        Some(group) if groups.len() == 1 && offered.len() > 1 => format!(
+            " Every transform offered uses the DH group {group}: if this side's ike= names \
+             other groups only (Libreswan 4 and later no longer allow MODP1024 by \
+             default), the DH group is the difference."
+        ),
+        _ => String::new(),
+    };
+    Some(
+        Detection::new(
+            format!(
+                "pluto, as IKEv1 responder for {}, refused every Phase 1 transform the peer \
+                 offered ({}) and no IKE SA came up: none of them is in this side's ike= list.\
+                 {common_group} {RUNS_PLUTO}",
+                c.conn,
+                unique.join("; ")
+            ),
+            pluto::evidence(&[
+                Some(first),
+                refused.last().copied(),
+                c.find(|e| matches!(e, PlutoEvent::NoLocalProposal { .. })),
+            ]),
+        )
+        .with_fix(format!(
+            "Libreswan: add one of the peer's transforms to ike= of the connection (ipsec.conf), \
+             or change the peer to offer what ike= lists; the peer offered: {}.",
+            unique.join("; ")
+        )),
+    )
+}
+
+/// Phase 1 refused for want of a common proposal, where no single
+/// attribute tells the difference (see `p1-encryption-mismatch`, ...).
+fn pluto_refused(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let p = c.phase1_refusal()?;
+    let detail = match &p.event {
+        PlutoEvent::NoLocalProposal { remote } => {
+            if c.attribute_mismatch(remote, false, &[Some(p)]).is_some() {
+                return None;
+            }
+            if remote.is_empty() {
+                " none of the peer's IKE proposals is configured here".to_owned()
+            } else {
+                format!(" none of the peer's IKE proposals ({remote}) is configured here")
+            }
+        }
+        _ => " the peer answered NO_PROPOSAL_CHOSEN to pluto's IKE proposals".to_owned(),
+    };
+    let gave_up = c.find(|e| matches!(e, PlutoEvent::GaveUp { .. }));
+    Some(Detection::new(
+        format!(
+            "Phase 1 proposals of {} do not match:{detail}. {RUNS_PLUTO}",
+            c.conn
+        ),
+        pluto::evidence(&[Some(p), gave_up]),
     ))
 }

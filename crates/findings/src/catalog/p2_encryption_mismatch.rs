@@ -2,8 +2,10 @@
 
 use super::common::{attribute_mismatch, Attribute};
 use crate::negotiation::{Negotiation, Phase};
+use crate::pluto::PlutoConnection;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
+use ipsec_doctor_events::PlutoEvent;
 
 pub(crate) static RULE: Rule = Rule {
     id: "p2-encryption-mismatch",
@@ -17,7 +19,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p2-proposal-mismatch"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(190, pluto)],
     explained_by: &[],
 };
 
@@ -28,6 +30,16 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         Attribute::Encryption,
         "Phase 2 Encryption Algorithm",
     )
+}
+
+/// pluto as responder matched none of the peer's ESP/AH proposals, and
+/// this attribute is what none of its own has.
+fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let p = c.phase2_refusal()?;
+    let PlutoEvent::NoLocalProposal { remote } = &p.event else {
+        return None;
+    };
+    c.attribute_mismatch_of(&RULE, remote, true, &[c.established, Some(p)])
 }
 
 #[cfg(test)]

@@ -2,8 +2,10 @@
 
 use super::common::{attribute_mismatch, Attribute};
 use crate::negotiation::{Negotiation, Phase};
+use crate::pluto::PlutoConnection;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
+use ipsec_doctor_events::PlutoEvent;
 
 pub(crate) static RULE: Rule = Rule {
     id: "p2-hash-mismatch",
@@ -17,12 +19,22 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p2-proposal-mismatch"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(190, pluto)],
     explained_by: &[],
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
     attribute_mismatch(neg, Phase::Two, Attribute::Hash, "Phase 2 Hash Algorithm")
+}
+
+/// pluto as responder matched none of the peer's ESP/AH proposals, and
+/// this attribute is what none of its own has.
+fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let p = c.phase2_refusal()?;
+    let PlutoEvent::NoLocalProposal { remote } = &p.event else {
+        return None;
+    };
+    c.attribute_mismatch_of(&RULE, remote, true, &[c.established, Some(p)])
 }
 
 #[cfg(test)]

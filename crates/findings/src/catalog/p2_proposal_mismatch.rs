@@ -1,10 +1,11 @@
 //! `p2-proposal-mismatch`: Phase 2 failed with NO_PROPOSAL_CHOSEN and this
 //! log does not show which attribute differs.
 
-use ipsec_doctor_events::{CharonEvent, Direction};
+use ipsec_doctor_events::{CharonEvent, Direction, PlutoEvent};
 
 use super::common::{evidence, list, proposal_failure};
 use crate::negotiation::{Negotiation, Phase};
+use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
 use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
 
@@ -23,7 +24,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p2-encryption-mismatch", "p2-hash-mismatch", "p2-pfs-mismatch", "debugging"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(190, pluto)],
     explained_by: &[
         ExplainedBy { explainer: Explainer::Specific, same_moment: false },
         // An IKEv1 initiator that cannot install the SA answers
@@ -55,4 +56,49 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     }
     summary.push_str(" The peer's log says which attribute differs.");
     Some(Detection::new(summary, evidence(lines)))
+}
+
+/// Phase 2 failed for want of a common proposal, where no single attribute
+/// tells the difference (see `p2-encryption-mismatch`, ...): this side
+/// refused the peer's proposals, listed (`no local proposal matches remote
+/// proposals ...`) or not (4.x's `IKE_AUTH responder matching remote ESP/AH
+/// proposals failed`), or the peer refused pluto's.
+fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let p = c.phase2_refusal()?;
+    let conn = &c.conn;
+    let refused_here = match &p.event {
+        PlutoEvent::NoLocalProposal { remote } => Some(Some(remote.as_str())),
+        PlutoEvent::NoLocalChildProposal => Some(None),
+        _ => None,
+    };
+    let Some(remote) = refused_here else {
+        return Some(Detection::new(
+            format!(
+                "Phase 2 of {conn} failed: the peer accepts none of pluto's ESP/AH proposals. \
+                 {RUNS_PLUTO}"
+            ),
+            pluto::evidence(&[c.established, Some(p), c.quick_mode_gave_up()]),
+        ));
+    };
+    let context = [c.established, Some(p)];
+    if let Some(remote) = remote {
+        if c.attribute_mismatch(remote, true, &context).is_some() {
+            return None;
+        }
+    }
+    let mut shown = context.to_vec();
+    shown.extend(
+        pluto::local_proposals(c.entries, true)
+            .into_iter()
+            .take(2)
+            .map(Some),
+    );
+    let listed = remote.map(|r| format!(" ({r})")).unwrap_or_default();
+    Some(Detection::new(
+        format!(
+            "Phase 2 of {conn} failed: none of the peer's ESP/AH proposals{listed} is \
+             configured here. {RUNS_PLUTO}"
+        ),
+        pluto::evidence(&shown),
+    ))
 }

@@ -1,9 +1,10 @@
 //! `p2-ts-mismatch`: the Phase 2 networks (traffic selectors) do not match.
 
-use ipsec_doctor_events::{CharonEvent, Notify};
+use ipsec_doctor_events::{CharonEvent, Notify, PlutoEvent};
 
 use super::common::evidence;
 use crate::negotiation::Negotiation;
+use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
 use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
 
@@ -25,7 +26,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["disappearing-traffic", "overlapping-networks"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(180, pluto)],
     // Libreswan answers TS_UNACCEPTABLE when its kernel refuses the SA, or
     // (IKEv1) leaves the Quick Mode unfinished; only the refusal of the
     // same moment is explained so.
@@ -104,6 +105,24 @@ fn or_unknown(list: &[String]) -> String {
     } else {
         list.join(", ")
     }
+}
+
+/// No connection matches the peer's traffic selectors, or the peer
+/// rejected pluto's.
+fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let t = c.find(|e| matches!(e, PlutoEvent::PeerTsRejected | PlutoEvent::NoTsMatch))?;
+    let who = if matches!(t.event, PlutoEvent::NoTsMatch) {
+        "pluto found no connection matching the peer's traffic selectors"
+    } else {
+        "the peer rejected pluto's traffic selectors"
+    };
+    Some(Detection::new(
+        format!(
+            "Phase 2 of {} failed: {who} (the subnets differ). {RUNS_PLUTO}",
+            c.conn
+        ),
+        pluto::evidence(&[c.established, Some(t)]),
+    ))
 }
 
 #[cfg(test)]

@@ -1,11 +1,13 @@
 //! `peer-unreachable`: nothing ever came back from the peer.
 
-use ipsec_doctor_events::CharonEvent;
+use ipsec_doctor_events::{CharonEvent, PlutoEvent};
 
 use super::common::evidence;
 use crate::negotiation::Negotiation;
+use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
 use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
+use std::collections::HashSet;
 
 pub(crate) static RULE: Rule = Rule {
     id: "peer-unreachable",
@@ -26,7 +28,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["outbound-nat-any"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(200, pluto_gave_up), Scope::Pluto(210, pluto_retransmitting), Scope::Pluto(220, pluto_answers_lost)],
     // "No response" to a peer that received the requests and refused their
     // IKE version (INVALID_MAJOR_VERSION, which pluto 4 does not log):
     // Libreswan 4.10 against Debian sid's strongSwan 6.1.0, built without
@@ -89,6 +91,111 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     ))
 }
 
+/// pluto retransmitted its first IKE message until it gave up.
+fn pluto_gave_up(c: &PlutoConnection<'_>) -> Option<Detection> {
+    if c.established.is_some() {
+        return None;
+    }
+    let g = c.find(|e| {
+        matches!(
+            e,
+            PlutoEvent::GaveUp {
+                first_message: true,
+                ..
+            }
+        )
+    })?;
+    let first_sent = c.find(|e| matches!(e, PlutoEvent::Initiating { child: false }));
+    Some(Detection::new(
+        format!(
+            "pluto got no answer from the peer of {}: its first IKE message was \
+             retransmitted until it gave up. {RUNS_PLUTO}",
+            c.conn
+        ),
+        pluto::evidence(&[first_sent, Some(g)]),
+    ))
+}
+
+/// Still retransmitting the first message when the log ends (a paste of
+/// `ipsec auto --up` cut before pluto gives up), and nothing answered.
+fn pluto_retransmitting(c: &PlutoConnection<'_>) -> Option<Detection> {
+    if c.established.is_some() {
+        return None;
+    }
+    let first_retransmits = c.all(|e| {
+        matches!(
+            e,
+            PlutoEvent::Retransmit {
+                first_message: true
+            }
+        )
+    });
+    let answered = c.any(|e| {
+        matches!(
+            e,
+            PlutoEvent::Responding { .. }
+                | PlutoEvent::PeerNoProposal
+                | PlutoEvent::PeerChildNoProposal
+                | PlutoEvent::PeerAuthFailed
+                | PlutoEvent::HashMismatch
+                | PlutoEvent::UndecryptableReply
+        )
+    });
+    if first_retransmits.len() < 2 || answered {
+        return None;
+    }
+    let first_sent = c.find(|e| matches!(e, PlutoEvent::Initiating { child: false }));
+    Some(Detection::new(
+        format!(
+            "pluto got no answer from the peer of {}: its first IKE message was \
+             retransmitted {} time(s) and nothing came back before the log ends. \
+             {RUNS_PLUTO}",
+            c.conn,
+            first_retransmits.len()
+        ),
+        pluto::evidence(&[
+            first_sent,
+            first_retransmits.first().copied(),
+            first_retransmits.last().copied(),
+        ]),
+    ))
+}
+
+/// As responder: the peer starts Main Mode again and again and never sends
+/// its second message, so this side's answers do not reach it.
+fn pluto_answers_lost(c: &PlutoConnection<'_>) -> Option<Detection> {
+    if c.established.is_some() {
+        return None;
+    }
+    let restarts = c.all(|e| matches!(e, PlutoEvent::Responding { child: false }));
+    let states: HashSet<Option<u64>> = restarts.iter().map(|e| e.state).collect();
+    if restarts.len() < 2 || states.len() < 2 {
+        return None;
+    }
+    Some(
+        Detection::new(
+            format!(
+                "The peer of {} started Phase 1 {} times and never went on to its second \
+                 message: pluto's answers do not reach it, or the peer's next message does not \
+                 reach pluto (UDP 500/4500 blocked or not NATed back, a firewall or a mobile \
+                 carrier in between; with NAT, IKEv2's IKE_AUTH and IKEv1's third message go \
+                 to UDP 4500). {RUNS_PLUTO}",
+                c.conn,
+                restarts.len()
+            ),
+            pluto::evidence(&[
+                restarts.first().copied(),
+                restarts.get(1).copied(),
+                restarts.last().copied(),
+            ]),
+        )
+        .for_peer(
+            "This side's first IKE message was answered, but the answers never arrive here: \
+             the peer's replies are blocked or not NATed back. (The peer runs Libreswan pluto.)",
+        ),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use crate::catalog::testing::{diagnose, ids};
@@ -126,5 +233,18 @@ Mar  1 08:13:46 t420 charon-nm: 08[IKE] retransmit 1 of request with message ID 
 Mar  1 08:13:53 t420 charon-nm: 09[IKE] retransmit 2 of request with message ID 0
 Mar  1 08:14:42 t420 charon-nm: 06[IKE] destroying IKE_SA in state CONNECTING without notification";
         assert_eq!(ids(&diagnose("l.log", log)), ["peer-unreachable"]);
+    }
+
+    #[test]
+    fn libreswan_3_main_mode_without_answer_is_peer_unreachable() {
+        let report = diagnose(
+            "pluto.log",
+            "Nov 27 02:33:55 gw pluto[1234]: \"site\" #1: initiating Main Mode\n\
+             Nov 27 02:33:55 gw pluto[1234]: \"site\" #1: STATE_MAIN_I1: initiate\n\
+             Nov 27 02:34:55 gw pluto[1234]: \"site\" #1: max number of retransmissions (8) reached STATE_MAIN_I1.  No response (or no acceptable response) to our first IKEv1 message\n",
+        );
+        assert_eq!(ids(&report), ["peer-unreachable"]);
+        assert!(report.findings[0].summary.contains("Libreswan pluto"));
+        assert_eq!(report.findings[0].evidence.len(), 2);
     }
 }

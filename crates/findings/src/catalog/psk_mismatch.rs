@@ -1,9 +1,10 @@
 //! `psk-mismatch`: the two ends have different pre-shared keys.
 
-use ipsec_doctor_events::{CharonEvent, RacoonEvent};
+use ipsec_doctor_events::{CharonEvent, PlutoEvent, RacoonEvent};
 
 use super::common::evidence;
 use crate::negotiation::Negotiation;
+use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::racoon::{about, RacoonLog};
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope, TunnelDetection};
@@ -27,7 +28,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p1-auth-failed"],
     scope: Scope::Negotiation(detect),
-    also: &[Scope::Racoon(racoon)],
+    also: &[Scope::Racoon(racoon), Scope::Pluto(100, pluto_hash), Scope::Pluto(110, pluto_undecryptable)],
     explained_by: &[],
 };
 
@@ -112,6 +113,44 @@ fn racoon(log: &RacoonLog) -> Vec<TunnelDetection> {
             (tunnel, detection)
         })
         .collect()
+}
+
+/// pluto computed another AUTH/HASH than the peer sent.
+fn pluto_hash(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let h = c.find(|e| matches!(e, PlutoEvent::HashMismatch))?;
+    Some(
+        Detection::new(
+            format!(
+                "pluto computed a different AUTH/HASH than the peer sent for {}: the pre-shared \
+                 keys differ. {RUNS_PLUTO}",
+                c.conn
+            ),
+            pluto::evidence(&[Some(h)]),
+        )
+        .for_peer(
+            "The peer computed a different AUTH/HASH: the pre-shared keys differ. (The peer runs \
+             Libreswan pluto.)",
+        )
+        .with_fix(
+            "If the keys are the same on both ends: Openswan 2.6 computes IKEv1 HASHes with \
+             SHA2-512 wrongly; with ike=...-sha2_512 try sha2_256, or move to Libreswan."
+                .to_owned(),
+        ),
+    )
+}
+
+/// pluto could not decrypt the peer's Main Mode answer (IKEv1).
+fn pluto_undecryptable(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let u = c.find(|e| matches!(e, PlutoEvent::UndecryptableReply))?;
+    let last = c.last(|e| matches!(e, PlutoEvent::UndecryptableReply));
+    Some(Detection::new(
+        format!(
+            "pluto could not decrypt the peer's Main Mode answer for {} (IKEv1): the keys \
+             derived from the pre-shared key differ. {RUNS_PLUTO}",
+            c.conn
+        ),
+        pluto::evidence(&[Some(u), last]),
+    ))
 }
 
 #[cfg(test)]

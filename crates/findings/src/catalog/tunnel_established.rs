@@ -3,10 +3,11 @@
 //! Reported as info for every healthy tunnel, with what was negotiated, so
 //! that a diagnosis of a busy log also says which tunnels are fine.
 
-use ipsec_doctor_events::CharonEvent;
+use ipsec_doctor_events::{CharonEvent, PlutoEvent};
 
 use super::common::evidence;
 use crate::negotiation::Negotiation;
+use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
 
@@ -26,7 +27,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["some-hosts", "mss"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(230, pluto_up), Scope::Pluto(240, pluto_child_up)],
     explained_by: &[],
 };
 
@@ -119,6 +120,36 @@ fn child_of_an_earlier_ike_sa(
     ))
 }
 
+/// IKE SA and IPsec SA established.
+fn pluto_up(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let ike = c.established?;
+    let child = c.find(|e| matches!(e, PlutoEvent::ChildSaEstablished))?;
+    Some(Detection::new(
+        format!(
+            "{} is up: IKE SA and IPsec SA established. {RUNS_PLUTO}",
+            c.conn
+        ),
+        pluto::evidence(&[Some(ike), Some(child)]),
+    ))
+}
+
+/// An IPsec SA established, its IKE SA before the excerpt starts: an IPsec
+/// SA cannot be established without one.
+fn pluto_child_up(c: &PlutoConnection<'_>) -> Option<Detection> {
+    if c.established.is_some() {
+        return None;
+    }
+    let child = c.find(|e| matches!(e, PlutoEvent::ChildSaEstablished))?;
+    Some(Detection::new(
+        format!(
+            "{} is up: IPsec SA established (its IKE SA came up before this log starts). \
+             {RUNS_PLUTO}",
+            c.conn
+        ),
+        pluto::evidence(&[Some(child)]),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use crate::catalog::testing::{diagnose, diagnose_files, ids};
@@ -154,5 +185,15 @@ mod tests {
     fn ike_sa_without_child_sa_is_not_established() {
         let report = diagnose("x.log", "charon: 09[IKE] IKE_SA con2000[11] established between 192.0.2.90[192.0.2.90]...192.0.2.74[192.0.2.74]");
         assert!(!ids(&report).contains(&"tunnel-established"));
+    }
+
+    #[test]
+    fn libreswan_3_established_tunnel() {
+        let report = diagnose(
+            "pluto.log",
+            "Nov 27 02:33:55 gw pluto[1234]: \"site\" #1: STATE_MAIN_I4: ISAKMP SA established {auth=PRESHARED_KEY cipher=aes_128 integ=sha group=MODP2048}\n\
+             Nov 27 02:33:56 gw pluto[1234]: \"site\" #2: STATE_QUICK_I2: sent QI2, IPsec SA established tunnel mode {ESP=>0x5d5f4c3d <0xc2d8b5d1 xfrm=AES_128-HMAC_SHA1 NATOA=none NATD=none DPD=passive}\n",
+        );
+        assert_eq!(ids(&report), ["tunnel-established"]);
     }
 }

@@ -1,9 +1,10 @@
 //! `xauth-failure`: IKEv1 XAuth user authentication failed.
 
-use ipsec_doctor_events::CharonEvent;
+use ipsec_doctor_events::{CharonEvent, PlutoEvent};
 
 use super::common::evidence;
 use crate::negotiation::Negotiation;
+use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
 
@@ -28,7 +29,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["eap-failure", "p1-auth-failed"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Pluto(50, pluto)],
     explained_by: &[],
 };
 
@@ -71,6 +72,30 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         )
     };
     Some(Detection::new(summary, evidence(failures.iter().copied().take(4))).for_peer(peer))
+}
+
+/// Phase 1 up, XAuth refused the user.
+fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
+    let x = c.find(|e| matches!(e, PlutoEvent::XauthFailed { .. }))?;
+    let user = match &x.event {
+        PlutoEvent::XauthFailed { user } if !user.is_empty() => format!(" '{user}'"),
+        _ => String::new(),
+    };
+    Some(
+        Detection::new(
+            format!(
+                "Phase 1 of {} is up, but XAuth refused the user{user}: the user name or \
+                 password does not match pluto's XAuth password file or PAM. {RUNS_PLUTO}",
+                c.conn
+            ),
+            pluto::evidence(&[c.established, Some(x)]),
+        )
+        .with_fix(
+            "Libreswan: check the user's line in /etc/ipsec.d/passwd (user:crypt-hash:conn) or \
+             the PAM setup (xauthby=), and the client's user name and password."
+                .to_owned(),
+        ),
+    )
 }
 
 #[cfg(test)]
