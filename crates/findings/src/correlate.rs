@@ -3,14 +3,15 @@
 
 /// hashbrown's map (foldhash, seeded): every index here is built once per
 /// input over every finding and tunnel.
-use hashbrown::{HashMap, HashSet};
+use hashbrown::HashMap;
 
 use ipsec_doctor_logs::{Daemon, Timestamp};
 
-use crate::catalog::rules;
+use crate::catalog::CATALOG;
 use crate::engine::host_key_of;
+use crate::facts::TunnelIndex;
 use crate::report::{Finding, TunnelSummary};
-use crate::rule::{Detection, Explainer};
+use crate::rule::{Explainer, Scope};
 
 /// Replaces each generic finding (`p1-auth-failed`, `p1-proposal-mismatch`,
 /// `p2-proposal-mismatch`) with the specific finding of the same family that
@@ -18,7 +19,7 @@ use crate::rule::{Detection, Explainer};
 /// tunnel's addresses mirrored, or, where the logs give no addresses, it is
 /// the only other host with a specific finding of that family.
 pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]) {
-    same_host_version_mismatch(findings, tunnels);
+    reinterpret(findings, tunnels);
     // Indexed once: with thousands of hosts and tunnels a scan per finding
     // would be quadratic.
     let tunnel_index = TunnelIndex::new(tunnels);
@@ -105,126 +106,24 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
     }
 }
 
-/// One end IKEv1-only, the other IKEv2-only, both initiating: a host's log
-/// shows the peer's request refused for want of a configuration (`no IKE
-/// config found`, reported as `wrong-destination-address`) although this
-/// host's own Phase 1 for the same pair of addresses, in another
-/// negotiation, uses the other IKE version. Both become
-/// `ike-version-mismatch`, and so does the generic failure of this host's
-/// own requests to that peer.
-fn same_host_version_mismatch(findings: &mut [Finding], tunnels: &[TunnelSummary]) {
-    let rule = rules::IKE_VERSION_MISMATCH;
-    let index = TunnelIndex::new(tunnels);
-    let tunnel_of = |f: &Finding| index.position(f);
-    let mut changes: Vec<(usize, String, Vec<crate::report::Evidence>)> = Vec::new();
-    // Hosts whose own connections ask for an IKE version this strongSwan
-    // lacks (IKEv1 on Debian sid's 6.1.0): no configuration of the peer's
-    // version is there either. Collected once, not per refusal.
-    let not_built: HashSet<String> = findings
-        .iter()
-        .filter(|f| f.is(rules::IKE_VERSION_NOT_BUILT))
-        .map(|f| host_key_of(f.host.as_deref(), &f.origin))
-        .collect();
-    // Indexed once: a scan per refusal is quadratic with thousands of hosts.
-    let tunnel_hosts: Vec<String> = tunnels
-        .iter()
-        .map(|t| host_key_of(t.host.as_deref(), &t.origin))
-        .collect();
-    let mut by_addresses: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::default();
-    for (i, t) in tunnels.iter().enumerate() {
-        if let (Some(l), Some(r)) = (&t.local, &t.remote) {
-            by_addresses
-                .entry((tunnel_hosts[i].as_str(), l.as_str(), r.as_str()))
-                .or_default()
-                .push(i);
+/// What the rules' [`Scope::Reinterprets`] matchers read differently once
+/// every host's findings and tunnels are known, applied in catalogue order.
+fn reinterpret(findings: &mut [Finding], tunnels: &[TunnelSummary]) {
+    for rule in CATALOG {
+        for scope in rule.scopes() {
+            let Scope::Reinterprets(detect) = scope else {
+                continue;
+            };
+            for change in detect(findings, tunnels) {
+                let Some(f) = findings.get_mut(change.finding) else {
+                    continue;
+                };
+                f.retarget(rule);
+                f.summary = change.detection.summary;
+                f.peer_summary = change.detection.peer_summary;
+                f.evidence.extend(change.detection.evidence);
+            }
         }
-    }
-    let mut proposal_refusals: HashMap<(String, Option<&str>), Vec<usize>> = HashMap::default();
-    for (j, g) in findings.iter().enumerate() {
-        if g.is(rules::P1_PROPOSAL_MISMATCH) {
-            proposal_refusals
-                .entry((
-                    host_key_of(g.host.as_deref(), &g.origin),
-                    g.tunnel.as_deref(),
-                ))
-                .or_default()
-                .push(j);
-        }
-    }
-    for (i, refused) in findings.iter().enumerate() {
-        if !refused.is(rules::WRONG_DESTINATION_ADDRESS) {
-            continue;
-        }
-        let Some(r) = tunnel_of(refused) else {
-            continue;
-        };
-        let r = &tunnels[r];
-        let (Some(theirs), Some(local), Some(remote)) = (r.ike_version, &r.local, &r.remote) else {
-            continue;
-        };
-        let host = host_key_of(refused.host.as_deref(), &refused.origin);
-        if not_built.contains(&host) {
-            let theirs = theirs.replace("ikev", "IKEv");
-            changes.push((
-                i,
-                format!(
-                    "The peer {remote} sends {theirs} requests to {local}, but no {theirs} configuration \
-                     is here, and this side's own connections ask for an IKE version this strongSwan was \
-                     built without (ike-version-not-built): the ends are configured for different IKE \
-                     versions. Configure {theirs} on both ends."
-                ),
-                Vec::new(),
-            ));
-            continue;
-        }
-        let Some(own) = by_addresses
-            .get(&(host.as_str(), local.as_str(), remote.as_str()))
-            .into_iter()
-            .flatten()
-            .map(|&t| &tunnels[t])
-            .find(|t| t.tunnel != r.tunnel && t.ike_version.is_some_and(|v| v != theirs))
-        else {
-            continue;
-        };
-        let ours = own.ike_version.unwrap_or_default().replace("ikev", "IKEv");
-        let theirs = theirs.replace("ikev", "IKEv");
-        let name = own.tunnel.as_deref().unwrap_or("?");
-        changes.push((
-            i,
-            format!(
-                "The peer {remote} sends {theirs} requests to {local}, but this side's Phase 1 for that peer \
-                 ({name}) is {ours}: no {theirs} configuration matches, so this side refuses them with \
-                 NO_PROPOSAL_CHOSEN. Configure the same IKE version on both ends."
-            ),
-            Vec::new(),
-        ));
-        let own_refusals = proposal_refusals
-            .get(&(host.clone(), own.tunnel.as_deref()))
-            .into_iter()
-            .flatten();
-        for &j in own_refusals {
-            changes.push((
-                j,
-                format!(
-                    "This side's {ours} requests to {remote} are refused with NO_PROPOSAL_CHOSEN, and the \
-                     peer's own requests to this side are {theirs}: the ends are configured for \
-                     different IKE versions. Configure the same IKE version on both ends."
-                ),
-                refused.evidence.clone(),
-            ));
-        }
-    }
-    drop((by_addresses, proposal_refusals));
-    for (i, summary, evidence) in changes {
-        let f = &mut findings[i];
-        f.retarget(rule);
-        f.summary = summary;
-        f.peer_summary = Some(
-            "The peer speaks another IKE version than this side (see the peer's log): configure the same \
-             IKE version on both ends."
-                .to_owned(),
-        );
-        f.evidence.extend(evidence);
     }
 }
 
@@ -299,229 +198,6 @@ fn same_moment(ta: Option<Timestamp>, tb: Option<Timestamp>) -> bool {
 /// Two hosts' clocks and two logs' timestamps differ by this much at most
 /// for their lines to be about one exchange.
 const SAME_MOMENT_SECONDS: u64 = 120;
-
-/// IKEv2 does not negotiate lifetimes, so a difference shows only by
-/// comparing both ends' own schedules. charon shortens each rekey by a random
-/// jitter (rand_time, 10% by default), so only a difference beyond that is
-/// reported.
-pub(crate) fn compare_lifetimes(tunnels: &[TunnelSummary]) -> Vec<(&TunnelSummary, Detection)> {
-    let mut out = Vec::new();
-    let peers = PeerIndex::new(tunnels);
-    for (i, a) in tunnels.iter().enumerate() {
-        if a.ike_lifetime.is_none() {
-            continue;
-        }
-        // Pair only where the peer is unambiguous, in both directions.
-        let Some(j) = peers.unique_peer(tunnels, i) else {
-            continue;
-        };
-        if j < i || peers.unique_peer(tunnels, j) != Some(i) {
-            continue;
-        }
-        let b = &tunnels[j];
-        let (Some((la, ea)), Some((lb, eb))) = (&a.ike_lifetime, &b.ike_lifetime) else {
-            continue;
-        };
-        let (short, long) = if la < lb { (*la, *lb) } else { (*lb, *la) };
-        if short == 0 || long * 4 <= short * 5 {
-            continue;
-        }
-        for (this, mine, theirs) in [(a, *la, *lb), (b, *lb, *la)] {
-            out.push((
-                this,
-                Detection::new(
-                    format!(
-                        "This side's IKE SA lives at most {mine}s, the peer's {theirs}s: the ends are \
-                         configured with different Phase 1 lifetimes. This does not cause a failure."
-                    ),
-                    vec![ea.clone(), eb.clone()],
-                ),
-            ));
-        }
-    }
-    out
-}
-
-/// Tunnels by host, origin and name.
-struct TunnelIndex<'t> {
-    by_name: HashMap<(Option<&'t str>, &'t str, Option<&'t str>), usize>,
-}
-
-impl<'t> TunnelIndex<'t> {
-    fn new(tunnels: &'t [TunnelSummary]) -> TunnelIndex<'t> {
-        let mut by_name = HashMap::default();
-        for (i, t) in tunnels.iter().enumerate() {
-            by_name
-                .entry((t.host.as_deref(), &*t.origin, t.tunnel.as_deref()))
-                .or_insert(i);
-        }
-        TunnelIndex { by_name }
-    }
-
-    /// The first tunnel of the finding's host, file and name.
-    fn position(&self, f: &Finding) -> Option<usize> {
-        self.by_name
-            .get(&(f.host.as_deref(), &*f.origin, f.tunnel.as_deref()))
-            .copied()
-    }
-}
-
-/// Tunnels by their local and remote addresses, with their hosts' keys, so
-/// that finding a tunnel's peer does not scan every tunnel.
-struct PeerIndex<'t> {
-    host_keys: Vec<String>,
-    by_local: HashMap<&'t str, Vec<usize>>,
-    by_remote: HashMap<&'t str, Vec<usize>>,
-}
-
-impl<'t> PeerIndex<'t> {
-    fn new(tunnels: &'t [TunnelSummary]) -> PeerIndex<'t> {
-        let mut index = PeerIndex {
-            host_keys: Vec::with_capacity(tunnels.len()),
-            by_local: HashMap::default(),
-            by_remote: HashMap::default(),
-        };
-        for (i, t) in tunnels.iter().enumerate() {
-            index
-                .host_keys
-                .push(host_key_of(t.host.as_deref(), &t.origin));
-            if let Some(local) = &t.local {
-                index.by_local.entry(local.as_str()).or_default().push(i);
-            }
-            if let Some(remote) = &t.remote {
-                index.by_remote.entry(remote.as_str()).or_default().push(i);
-            }
-        }
-        index
-    }
-
-    /// The one tunnel on another host whose addresses mirror tunnel `i`'s
-    /// (both addresses, or, behind NAT, one of them), if there is exactly one.
-    fn unique_peer(&self, tunnels: &[TunnelSummary], i: usize) -> Option<usize> {
-        let a = &tunnels[i];
-        let a_host = &self.host_keys[i];
-        let none = Vec::new();
-        // Tunnels whose remote is our local, and whose local is our remote.
-        let remote_is_our_local = a
-            .local
-            .as_deref()
-            .map_or(&none, |l| self.by_remote.get(l).unwrap_or(&none));
-        let local_is_our_remote = a
-            .remote
-            .as_deref()
-            .map_or(&none, |r| self.by_local.get(r).unwrap_or(&none));
-        let other = |j: &usize| self.host_keys[*j] != *a_host;
-        let full: Vec<usize> = remote_is_our_local
-            .iter()
-            .copied()
-            .filter(other)
-            .filter(|&j| a.remote.is_some() && a.remote == tunnels[j].local)
-            .collect();
-        let mut half: Vec<usize> = remote_is_our_local
-            .iter()
-            .chain(local_is_our_remote)
-            .copied()
-            .filter(other)
-            .collect();
-        half.sort_unstable();
-        half.dedup();
-        match (full.as_slice(), half.as_slice()) {
-            ([one], _) => Some(*one),
-            ([], [one]) => Some(*one),
-            _ => None,
-        }
-    }
-}
-
-/// One charon tunnel of one host, for [`one_way_initiation`].
-pub(crate) struct OneWayView {
-    pub host: Option<String>,
-    pub origin: std::sync::Arc<str>,
-    pub tunnel: String,
-    pub local: Option<String>,
-    pub remote: Option<String>,
-    /// The initiating and established lines of an IKE SA this host initiated.
-    pub initiated_up: Option<Vec<crate::report::Evidence>>,
-    /// Whether the peer ever initiated to this host.
-    pub peer_initiated: bool,
-}
-
-/// A tunnel that initiates one way only: this host's IKE requests to the
-/// peer go unanswered (`peer-unreachable`), while the peer's own log, also
-/// in the input, shows the peer initiating to this host successfully and
-/// never receiving an initiation from it. The path works, the peer answers:
-/// what this host sends is lost or rewritten on its way out, which is what
-/// an outbound NAT rule with source `any` does to the firewall's own IKE
-/// traffic.
-pub(crate) fn one_way_initiation(
-    views: &[OneWayView],
-    findings: &[Finding],
-) -> Vec<(usize, Detection)> {
-    let mut out = Vec::new();
-    let view_hosts: Vec<String> = views
-        .iter()
-        .map(|v| host_key_of(v.host.as_deref(), &v.origin))
-        .collect();
-    let mut unreachable_at: HashMap<(String, &str), &Finding> = HashMap::default();
-    for f in findings.iter().filter(|f| f.is(rules::PEER_UNREACHABLE)) {
-        if let Some(tunnel) = f.tunnel.as_deref() {
-            unreachable_at
-                .entry((host_key_of(f.host.as_deref(), &f.origin), tunnel))
-                .or_insert(f);
-        }
-    }
-    // Views by their local address: a scan per view is quadratic.
-    let mut by_local: HashMap<&str, Vec<usize>> = HashMap::default();
-    for (j, b) in views.iter().enumerate() {
-        if let Some(local) = &b.local {
-            by_local.entry(local.as_str()).or_default().push(j);
-        }
-    }
-    for (i, a) in views.iter().enumerate() {
-        let a_host = &view_hosts[i];
-        let Some(unreachable) = unreachable_at.get(&(a_host.clone(), a.tunnel.as_str())) else {
-            continue;
-        };
-        let Some(a_remote) = &a.remote else { continue };
-        let peers: Vec<&OneWayView> = by_local
-            .get(a_remote.as_str())
-            .into_iter()
-            .flatten()
-            .copied()
-            .filter(|j| view_hosts[*j] != *a_host)
-            .map(|j| &views[j])
-            .filter(|b| b.local.as_ref() == Some(a_remote))
-            .filter(|b| match (&a.local, &b.remote) {
-                (Some(al), Some(br)) => al == br,
-                _ => true,
-            })
-            .collect();
-        let [b] = peers.as_slice() else { continue };
-        let Some(up) = &b.initiated_up else { continue };
-        if b.peer_initiated {
-            continue;
-        }
-        let peer_name = b.host.clone().unwrap_or_else(|| b.origin.to_string());
-        let mut evidence = unreachable.evidence.clone();
-        evidence.extend(up.iter().cloned());
-        out.push((
-            i,
-            Detection::new(
-                format!(
-                    "This side's IKE requests to {a_remote} were never answered, yet the peer's own log \
-                     ({peer_name}) shows it initiating to {} and establishing the tunnel, and never \
-                     receiving an initiation from this side. The tunnel initiates one way only: this \
-                     side's IKE packets are lost or rewritten on their way out. An outbound NAT rule \
-                     with source any (*) on this firewall also matches its own IKE traffic and \
-                     rewrites its source port or address.",
-                    a.local.as_deref().unwrap_or("this side")
-                ),
-                evidence,
-            ),
-        ));
-    }
-    out
-}
 
 /// Which findings may explain `g`, from the peer's side: its rule's
 /// declarations as [`explains`] reads them, so that the pairing looks only

@@ -3,11 +3,12 @@
 //! history across its negotiations ([`TunnelFacts`]). The engine fills them
 //! while reading; rules only read them.
 
+use hashbrown::HashMap;
 use std::sync::Arc;
 
 use ipsec_doctor_events::KernelEvent;
 
-use crate::report::Evidence;
+use crate::report::{Evidence, Finding, TunnelSummary};
 use crate::rule::Rule;
 
 /// What a host's logs showed overall, for host-wide rules.
@@ -127,3 +128,90 @@ pub struct TunnelFacts {
 
 pub(crate) const MAX_MOMENTS: usize = 256;
 pub(crate) const MAX_CRASH_LINES: usize = 512;
+
+/// One charon tunnel of one host, with who initiated it, for rules that
+/// compare hosts.
+#[derive(Debug, Clone)]
+pub struct Initiations {
+    /// Syslog host name.
+    pub host: Option<String>,
+    /// The file of the host's first line.
+    pub origin: Arc<str>,
+    /// Connection name, or `peer ADDRESS`.
+    pub tunnel: String,
+    /// This side's address, where logged.
+    pub local: Option<String>,
+    /// The peer's address, where logged.
+    pub remote: Option<String>,
+    /// The initiating and established lines of an IKE SA this host initiated.
+    pub initiated_up: Option<Vec<Evidence>>,
+    /// Whether the peer ever initiated to this host.
+    pub peer_initiated: bool,
+}
+
+/// Everything the input showed, for rules that compare hosts (the two ends
+/// of a tunnel), once every negotiation is judged and both ends are paired.
+pub struct AcrossHosts<'a> {
+    /// Every tunnel of every host, as the report lists them.
+    pub tunnels: &'a [TunnelSummary],
+    /// Every charon tunnel of every host, with who initiated it.
+    pub initiations: &'a [Initiations],
+    /// The findings so far.
+    pub findings: &'a [Finding],
+}
+
+/// Where a finding of a rule that compares hosts belongs.
+#[derive(Debug, Clone)]
+pub struct Place {
+    /// Syslog host name.
+    pub host: Option<String>,
+    /// The tunnel, where the finding is about one.
+    pub tunnel: Option<String>,
+    /// The file of the host's first line.
+    pub origin: Arc<str>,
+}
+
+/// Hosts are named by syslog; lines without a host name belong to their file.
+pub(crate) fn host_key_of(host: Option<&str>, origin: &str) -> String {
+    let mut key = String::new();
+    write_host_key(&mut key, host, origin);
+    key
+}
+
+pub(crate) fn write_host_key(key: &mut String, host: Option<&str>, origin: &str) {
+    key.clear();
+    match host {
+        Some(h) => {
+            key.push_str("host:");
+            key.push_str(h);
+        }
+        None => {
+            key.push_str("file:");
+            key.push_str(origin);
+        }
+    }
+}
+
+/// Tunnels by host, origin and name.
+pub(crate) struct TunnelIndex<'t> {
+    by_name: HashMap<(Option<&'t str>, &'t str, Option<&'t str>), usize>,
+}
+
+impl<'t> TunnelIndex<'t> {
+    pub(crate) fn new(tunnels: &'t [TunnelSummary]) -> TunnelIndex<'t> {
+        let mut by_name = HashMap::default();
+        for (i, t) in tunnels.iter().enumerate() {
+            by_name
+                .entry((t.host.as_deref(), &*t.origin, t.tunnel.as_deref()))
+                .or_insert(i);
+        }
+        TunnelIndex { by_name }
+    }
+
+    /// The first tunnel of the finding's host, file and name.
+    pub(crate) fn position(&self, f: &Finding) -> Option<usize> {
+        self.by_name
+            .get(&(f.host.as_deref(), &*f.origin, f.tunnel.as_deref()))
+            .copied()
+    }
+}

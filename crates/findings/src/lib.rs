@@ -70,5 +70,5 @@ pub use negotiation::{Entry, IkeVersion, Negotiation, Phase, Role};
 pub use pluto::{PlutoEntry, PlutoLog};
 pub use racoon::{RacoonEntry, RacoonLog};
 pub use report::{Evidence, Finding, Reading, Report, Severity, TunnelSummary};
-pub use rule::{Detection, ExplainedBy, Explainer, Rule, Scope, TunnelDetection};
+pub use rule::{Detection, ExplainedBy, Explainer, Reinterpretation, Rule, Scope, TunnelDetection};
 pub use sieve::{KeptLine, Literal, Sieve};

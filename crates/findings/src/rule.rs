@@ -1,10 +1,10 @@
 //! What a catalogue entry is.
 
-use crate::facts::{HostFacts, TunnelFacts};
+use crate::facts::{AcrossHosts, HostFacts, Place, TunnelFacts};
 use crate::negotiation::Negotiation;
 use crate::pluto::{PlutoConnection, PlutoLog};
 use crate::racoon::RacoonLog;
-use crate::report::{Evidence, Severity};
+use crate::report::{Evidence, Finding, Severity, TunnelSummary};
 use ipsec_doctor_logs::Daemon;
 
 /// A detection with the tunnel it is about (`None`: the host as a whole).
@@ -34,6 +34,17 @@ pub enum Scope {
     /// At everything pluto logged on one host (its restarts), once the
     /// input has ended.
     PlutoLog(fn(&PlutoLog) -> Option<Detection>),
+    /// At every host and tunnel of the input, once both ends of each tunnel
+    /// are paired: for what only a comparison of two hosts' logs shows.
+    /// The matcher returns each detection with where it belongs.
+    AcrossHosts(fn(&AcrossHosts<'_>) -> Vec<(Place, Detection)>),
+    /// At every finding and tunnel of the input, before both ends are
+    /// paired: findings of other rules that, with what other negotiations
+    /// of the same host show, are this rule's (a refusal for want of a
+    /// configuration, where the host's own connection to that peer speaks
+    /// the other IKE version). Each becomes this rule's finding, with the
+    /// detection's summary, peer summary and further evidence.
+    Reinterprets(fn(&[Finding], &[TunnelSummary]) -> Vec<Reinterpretation>),
     /// Only through correlation or configuration checks, never directly.
     Derived,
 }
@@ -67,6 +78,15 @@ pub struct Rule {
     /// side's log alone cannot tell the cause (see [`ExplainedBy`]):
     /// pairing both ends replaces this finding with the explainer.
     pub explained_by: &'static [ExplainedBy],
+}
+
+/// A finding that a [`Scope::Reinterprets`] matcher reads as its rule's.
+#[derive(Debug, Clone)]
+pub struct Reinterpretation {
+    /// The finding's index in the slice the matcher was given.
+    pub finding: usize,
+    /// Its new summary, peer summary and further evidence.
+    pub detection: Detection,
 }
 
 /// A finding of the peer's log that explains a rule's finding on this side.

@@ -9,10 +9,14 @@
 
 use ipsec_doctor_events::{CharonEvent, ExchangeMode, Notify};
 
+use hashbrown::{HashMap, HashSet};
+
 use super::common::evidence;
+use crate::catalog::rules;
+use crate::facts::{host_key_of, TunnelIndex};
 use crate::negotiation::Negotiation;
-use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::report::{Finding, Severity, TunnelSummary};
+use crate::rule::{Detection, Reinterpretation, Rule, Scope};
 
 pub(crate) static RULE: Rule = Rule {
     id: "ike-version-mismatch",
@@ -33,7 +37,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["p1-proposal-mismatch", "wrong-destination-address"],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::Reinterprets(same_host)],
     explained_by: &[],
 };
 
@@ -144,6 +148,125 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
              both ends."
         )),
     )
+}
+
+/// One end IKEv1-only, the other IKEv2-only, both initiating: a host's log
+/// shows the peer's request refused for want of a configuration (`no IKE
+/// config found`, reported as `wrong-destination-address`) although this
+/// host's own Phase 1 for the same pair of addresses, in another
+/// negotiation, uses the other IKE version. Both become
+/// `ike-version-mismatch`, and so does the generic failure of this host's
+/// own requests to that peer.
+fn same_host(findings: &[Finding], tunnels: &[TunnelSummary]) -> Vec<Reinterpretation> {
+    let index = TunnelIndex::new(tunnels);
+    let tunnel_of = |f: &Finding| index.position(f);
+    let mut changes: Vec<(usize, String, Vec<crate::report::Evidence>)> = Vec::new();
+    // Hosts whose own connections ask for an IKE version this strongSwan
+    // lacks (IKEv1 on Debian sid's 6.1.0): no configuration of the peer's
+    // version is there either. Collected once, not per refusal.
+    let not_built: HashSet<String> = findings
+        .iter()
+        .filter(|f| f.is(rules::IKE_VERSION_NOT_BUILT))
+        .map(|f| host_key_of(f.host.as_deref(), &f.origin))
+        .collect();
+    // Indexed once: a scan per refusal is quadratic with thousands of hosts.
+    let tunnel_hosts: Vec<String> = tunnels
+        .iter()
+        .map(|t| host_key_of(t.host.as_deref(), &t.origin))
+        .collect();
+    let mut by_addresses: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::default();
+    for (i, t) in tunnels.iter().enumerate() {
+        if let (Some(l), Some(r)) = (&t.local, &t.remote) {
+            by_addresses
+                .entry((tunnel_hosts[i].as_str(), l.as_str(), r.as_str()))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut proposal_refusals: HashMap<(String, Option<&str>), Vec<usize>> = HashMap::default();
+    for (j, g) in findings.iter().enumerate() {
+        if g.is(rules::P1_PROPOSAL_MISMATCH) {
+            proposal_refusals
+                .entry((
+                    host_key_of(g.host.as_deref(), &g.origin),
+                    g.tunnel.as_deref(),
+                ))
+                .or_default()
+                .push(j);
+        }
+    }
+    for (i, refused) in findings.iter().enumerate() {
+        if !refused.is(rules::WRONG_DESTINATION_ADDRESS) {
+            continue;
+        }
+        let Some(r) = tunnel_of(refused) else {
+            continue;
+        };
+        let r = &tunnels[r];
+        let (Some(theirs), Some(local), Some(remote)) = (r.ike_version, &r.local, &r.remote) else {
+            continue;
+        };
+        let host = host_key_of(refused.host.as_deref(), &refused.origin);
+        if not_built.contains(&host) {
+            let theirs = theirs.replace("ikev", "IKEv");
+            changes.push((
+                i,
+                format!(
+                    "The peer {remote} sends {theirs} requests to {local}, but no {theirs} configuration \
+                     is here, and this side's own connections ask for an IKE version this strongSwan was \
+                     built without (ike-version-not-built): the ends are configured for different IKE \
+                     versions. Configure {theirs} on both ends."
+                ),
+                Vec::new(),
+            ));
+            continue;
+        }
+        let Some(own) = by_addresses
+            .get(&(host.as_str(), local.as_str(), remote.as_str()))
+            .into_iter()
+            .flatten()
+            .map(|&t| &tunnels[t])
+            .find(|t| t.tunnel != r.tunnel && t.ike_version.is_some_and(|v| v != theirs))
+        else {
+            continue;
+        };
+        let ours = own.ike_version.unwrap_or_default().replace("ikev", "IKEv");
+        let theirs = theirs.replace("ikev", "IKEv");
+        let name = own.tunnel.as_deref().unwrap_or("?");
+        changes.push((
+            i,
+            format!(
+                "The peer {remote} sends {theirs} requests to {local}, but this side's Phase 1 for that peer \
+                 ({name}) is {ours}: no {theirs} configuration matches, so this side refuses them with \
+                 NO_PROPOSAL_CHOSEN. Configure the same IKE version on both ends."
+            ),
+            Vec::new(),
+        ));
+        let own_refusals = proposal_refusals
+            .get(&(host.clone(), own.tunnel.as_deref()))
+            .into_iter()
+            .flatten();
+        for &j in own_refusals {
+            changes.push((
+                j,
+                format!(
+                    "This side's {ours} requests to {remote} are refused with NO_PROPOSAL_CHOSEN, and the \
+                     peer's own requests to this side are {theirs}: the ends are configured for \
+                     different IKE versions. Configure the same IKE version on both ends."
+                ),
+                refused.evidence.clone(),
+            ));
+        }
+    }
+    let peer_summary = "The peer speaks another IKE version than this side (see the peer's log): \
+                        configure the same IKE version on both ends.";
+    changes
+        .into_iter()
+        .map(|(finding, summary, evidence)| Reinterpretation {
+            finding,
+            detection: Detection::new(summary, evidence).for_peer(peer_summary),
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! the firewall's own IKE traffic.
 //!
 //! Two ways to see it in logs:
-//! - With both ends' logs (cross-host, in `correlate.rs`): this host's
+//! - With both ends' logs (across hosts, here): this host's
 //!   initiations to the peer are never answered (`peer-unreachable`) while
 //!   the peer's log shows its own initiations to this host succeeding and no
 //!   initiation from this host ever arriving.
@@ -12,8 +12,11 @@
 //!   outbound NAT keeps port 500 static. A peer behind a real NAT device can
 //!   show this too, which the summary says.
 
-use crate::facts::TunnelFacts;
-use crate::report::Severity;
+use hashbrown::HashMap;
+
+use crate::catalog::rules;
+use crate::facts::{host_key_of, AcrossHosts, Initiations, Place, TunnelFacts};
+use crate::report::{Finding, Severity};
 use crate::rule::{Detection, Rule, Scope};
 
 pub(crate) static RULE: Rule = Rule {
@@ -39,7 +42,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &["peer-unreachable", "racoon-send-error"],
     scope: Scope::Tunnel(detect),
-    also: &[],
+    also: &[Scope::AcrossHosts(across)],
     explained_by: &[],
 };
 
@@ -56,6 +59,85 @@ fn detect(facts: &TunnelFacts) -> Option<Detection> {
         ),
         crate::catalog::common::sorted([sent.clone(), received.clone()]),
     ))
+}
+
+/// A tunnel that initiates one way only: this host's IKE requests to the
+/// peer go unanswered (`peer-unreachable`), while the peer's own log, also
+/// in the input, shows the peer initiating to this host successfully and
+/// never receiving an initiation from it. The path works, the peer answers:
+/// what this host sends is lost or rewritten on its way out, which is what
+/// an outbound NAT rule with source `any` does to the firewall's own IKE
+/// traffic.
+fn across(input: &AcrossHosts<'_>) -> Vec<(Place, Detection)> {
+    let (views, findings) = (input.initiations, input.findings);
+    let mut out = Vec::new();
+    let view_hosts: Vec<String> = views
+        .iter()
+        .map(|v| host_key_of(v.host.as_deref(), &v.origin))
+        .collect();
+    let mut unreachable_at: HashMap<(String, &str), &Finding> = HashMap::default();
+    for f in findings.iter().filter(|f| f.is(rules::PEER_UNREACHABLE)) {
+        if let Some(tunnel) = f.tunnel.as_deref() {
+            unreachable_at
+                .entry((host_key_of(f.host.as_deref(), &f.origin), tunnel))
+                .or_insert(f);
+        }
+    }
+    // Views by their local address: a scan per view is quadratic.
+    let mut by_local: HashMap<&str, Vec<usize>> = HashMap::default();
+    for (j, b) in views.iter().enumerate() {
+        if let Some(local) = &b.local {
+            by_local.entry(local.as_str()).or_default().push(j);
+        }
+    }
+    for (i, a) in views.iter().enumerate() {
+        let a_host = &view_hosts[i];
+        let Some(unreachable) = unreachable_at.get(&(a_host.clone(), a.tunnel.as_str())) else {
+            continue;
+        };
+        let Some(a_remote) = &a.remote else { continue };
+        let peers: Vec<&Initiations> = by_local
+            .get(a_remote.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|j| view_hosts[*j] != *a_host)
+            .map(|j| &views[j])
+            .filter(|b| b.local.as_ref() == Some(a_remote))
+            .filter(|b| match (&a.local, &b.remote) {
+                (Some(al), Some(br)) => al == br,
+                _ => true,
+            })
+            .collect();
+        let [b] = peers.as_slice() else { continue };
+        let Some(up) = &b.initiated_up else { continue };
+        if b.peer_initiated {
+            continue;
+        }
+        let peer_name = b.host.clone().unwrap_or_else(|| b.origin.to_string());
+        let mut evidence = unreachable.evidence.clone();
+        evidence.extend(up.iter().cloned());
+        out.push((
+            Place {
+                host: a.host.clone(),
+                tunnel: Some(a.tunnel.clone()),
+                origin: a.origin.clone(),
+            },
+            Detection::new(
+                format!(
+                    "This side's IKE requests to {a_remote} were never answered, yet the peer's own log \
+                     ({peer_name}) shows it initiating to {} and establishing the tunnel, and never \
+                     receiving an initiation from this side. The tunnel initiates one way only: this \
+                     side's IKE packets are lost or rewritten on their way out. An outbound NAT rule \
+                     with source any (*) on this firewall also matches its own IKE traffic and \
+                     rewrites its source port or address.",
+                    a.local.as_deref().unwrap_or("this side")
+                ),
+                evidence,
+            ),
+        ));
+    }
+    out
 }
 
 #[cfg(test)]

@@ -2,9 +2,11 @@
 //! other checks across hosts (lifetimes, one-way initiation).
 
 use super::Diagnoser;
-use crate::catalog::rules;
+use crate::catalog::CATALOG;
 use crate::correlate;
+use crate::facts::{AcrossHosts, Initiations};
 use crate::report::{Finding, TunnelSummary};
+use crate::rule::Scope;
 
 impl Diagnoser {
     /// Each tunnel of each host, as the report lists them.
@@ -39,31 +41,27 @@ impl Diagnoser {
     /// Pairs both ends, then the checks across hosts.
     pub(super) fn pair(&mut self, hosts: &[String], tunnels: &[TunnelSummary]) {
         correlate::pair_both_ends(&mut self.findings, tunnels);
-        for (tunnel, detection) in correlate::compare_lifetimes(tunnels) {
-            self.add(
-                rules::LIFETIME_MISMATCH,
-                tunnel.host.clone(),
-                tunnel.tunnel.clone(),
-                tunnel.origin.clone(),
-                detection,
-            );
-        }
-        let views = self.one_way_views(hosts);
-        for (i, detection) in correlate::one_way_initiation(&views, &self.findings) {
-            let v = &views[i];
-            self.add(
-                rules::OUTBOUND_NAT_ANY,
-                v.host.clone(),
-                Some(v.tunnel.clone()),
-                v.origin.clone(),
-                detection,
-            );
+        let initiations = self.initiations(hosts);
+        for rule in CATALOG {
+            for scope in rule.scopes() {
+                let Scope::AcrossHosts(detect) = scope else {
+                    continue;
+                };
+                let found = detect(&AcrossHosts {
+                    tunnels,
+                    initiations: &initiations,
+                    findings: &self.findings,
+                });
+                for (place, detection) in found {
+                    self.add(rule, place.host, place.tunnel, place.origin, detection);
+                }
+            }
         }
         dedupe_after_correlation(&mut self.findings);
     }
 
-    /// Each charon tunnel of each host, as the one-way-initiation check sees it.
-    fn one_way_views(&self, hosts: &[String]) -> Vec<correlate::OneWayView> {
+    /// Each charon tunnel of each host, with who initiated it.
+    fn initiations(&self, hosts: &[String]) -> Vec<Initiations> {
         let mut views = Vec::new();
         for key in hosts {
             let Some(host) = self.hosts.get(key) else {
@@ -73,7 +71,7 @@ impl Diagnoser {
                 let Some(state) = host.tunnels.get(name) else {
                     continue;
                 };
-                views.push(correlate::OneWayView {
+                views.push(Initiations {
                     host: host.facts.host.clone(),
                     origin: host.facts.origin.clone(),
                     tunnel: name.clone(),

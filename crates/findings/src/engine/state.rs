@@ -7,6 +7,7 @@ use std::sync::Arc;
 use ipsec_doctor_events::CharonEvent;
 use ipsec_doctor_logs::Framed;
 
+pub(crate) use crate::facts::{host_key_of, write_host_key};
 use crate::facts::{HostFacts, TunnelFacts};
 use crate::negotiation::Negotiation;
 use crate::pluto::PlutoLog;
@@ -159,27 +160,6 @@ fn peer_of(event: &CharonEvent) -> Option<String> {
             ..
         } => Some(to.addr.clone()),
         _ => None,
-    }
-}
-
-/// Hosts are named by syslog; lines without a host name belong to their file.
-pub(crate) fn host_key_of(host: Option<&str>, origin: &str) -> String {
-    let mut key = String::new();
-    write_host_key(&mut key, host, origin);
-    key
-}
-
-pub(super) fn write_host_key(key: &mut String, host: Option<&str>, origin: &str) {
-    key.clear();
-    match host {
-        Some(h) => {
-            key.push_str("host:");
-            key.push_str(h);
-        }
-        None => {
-            key.push_str("file:");
-            key.push_str(origin);
-        }
     }
 }
 
