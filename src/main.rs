@@ -350,7 +350,7 @@ fn catalog_to(format: Format) -> anyhow::Result<()> {
                 .iter()
                 .map(|r| {
                     serde_json::json!({
-                        "id": r.id, "family": r.family, "severity": r.severity,
+                        "id": r.id, "family": r.family.id, "severity": r.severity,
                         "title": r.title, "explanation": r.explanation, "fix": r.fix,
                     })
                 })

@@ -133,7 +133,7 @@ impl Finding {
         Finding {
             rule,
             id: rule.id,
-            family: rule.family,
+            family: rule.family.id,
             severity: rule.severity,
             host,
             tunnel,
@@ -157,7 +157,7 @@ impl Finding {
     pub(crate) fn retarget(&mut self, rule: &'static Rule) {
         self.rule = rule;
         self.id = rule.id;
-        self.family = rule.family;
+        self.family = rule.family.id;
         self.title = rule.title;
         self.severity = rule.severity;
         self.fix = rule.fix.iter().map(|s| (*s).to_owned()).collect();

@@ -54,9 +54,9 @@ pub enum Scope {
 pub struct Rule {
     /// The stable id scripts depend on, e.g. `p1-encryption-mismatch`.
     pub id: &'static str,
-    /// The generic id of the group (`p1-auth-failed`, `p1-proposal-mismatch`,
-    /// `p2-proposal-mismatch`) or the id itself.
-    pub family: &'static str,
+    /// The generic rule of the group (`p1-auth-failed`, `p1-proposal-mismatch`,
+    /// `p2-proposal-mismatch`) or the rule itself.
+    pub family: &'static Rule,
     /// How bad it is.
     pub severity: Severity,
     /// One line.
@@ -67,7 +67,7 @@ pub struct Rule {
     /// ipsec.conf option.
     pub fix: &'static [&'static str],
     /// Further reading and related guides (`ipsec-doctor explain ...`).
-    pub see_also: &'static [&'static str],
+    pub see_also: &'static [SeeAlso],
     /// The matcher.
     pub scope: Scope,
     /// Further matchers of the same finding in other scopes (racoon's
@@ -78,6 +78,25 @@ pub struct Rule {
     /// side's log alone cannot tell the cause (see [`ExplainedBy`]):
     /// pairing both ends replaces this finding with the explainer.
     pub explained_by: &'static [ExplainedBy],
+}
+
+/// A further reading of a rule's documentation.
+#[derive(Debug, Clone, Copy)]
+pub enum SeeAlso {
+    /// Another finding.
+    Rule(&'static Rule),
+    /// A guide (`ipsec-doctor explain debugging`), by its id.
+    Guide(&'static str),
+}
+
+impl SeeAlso {
+    /// The id `ipsec-doctor explain` takes.
+    pub fn id(&self) -> &'static str {
+        match self {
+            SeeAlso::Rule(rule) => rule.id,
+            SeeAlso::Guide(id) => id,
+        }
+    }
 }
 
 /// A finding that a [`Scope::Reinterprets`] matcher reads as its rule's.
@@ -138,6 +157,12 @@ impl Rule {
             .any(|e| matches!(e.explainer, Explainer::Specific))
     }
 
+    /// Whether the rule is a specific member of another rule's family
+    /// (`psk-mismatch` of `p1-auth-failed`).
+    pub fn is_specific(&self) -> bool {
+        self.family != self
+    }
+
     /// Every matcher of the rule.
     pub fn scopes(&self) -> impl Iterator<Item = Scope> + '_ {
         std::iter::once(self.scope).chain(self.also.iter().copied())
@@ -149,7 +174,7 @@ impl Rule {
             "{id}  ({severity}, family {family})\n{title}\n\n{explanation}\n\nFix:\n",
             id = self.id,
             severity = self.severity,
-            family = self.family,
+            family = self.family.id,
             title = self.title,
             explanation = self.explanation,
         );
@@ -160,7 +185,8 @@ impl Rule {
         }
         if !self.see_also.is_empty() {
             out.push_str("\nSee also: ");
-            out.push_str(&self.see_also.join(", "));
+            let ids: Vec<&str> = self.see_also.iter().map(SeeAlso::id).collect();
+            out.push_str(&ids.join(", "));
             out.push('\n');
         }
         out

@@ -6,11 +6,11 @@ use super::common::{before_ike_up, evidence};
 use crate::negotiation::Negotiation;
 use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "aggressive-main-mismatch",
-    family: "p1-auth-failed",
+    family: &super::p1_auth_failed::RULE,
     severity: Severity::Error,
     title: "Phase 1 Main/Aggressive mode mismatch",
     explanation: "IKEv1 Phase 1 runs in Main Mode or Aggressive Mode, and both ends must use the same. \
@@ -25,7 +25,7 @@ pub(crate) static RULE: Rule = Rule {
         "Only if Aggressive Mode with PSK is truly needed: charon.i_dont_care_about_security_and_use_aggressive_mode_psk = yes \
          in strongswan.conf on the responder (weak: the PSK hash can be cracked offline).",
     ],
-    see_also: &["p1-auth-failed"],
+    see_also: &[SeeAlso::Rule(&super::p1_auth_failed::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(140, pluto)],
     explained_by: &[],

@@ -6,12 +6,12 @@ use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::pluto::PlutoConnection;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 use ipsec_doctor_events::PlutoEvent;
 
 pub(crate) static RULE: Rule = Rule {
     id: "cert-expired",
-    family: "p1-auth-failed",
+    family: &super::p1_auth_failed::RULE,
     severity: Severity::Error,
     title: "Certificate expired or not yet valid",
     explanation: "A certificate in the peer's chain is outside its validity period: charon logs \
@@ -29,7 +29,7 @@ pub(crate) static RULE: Rule = Rule {
          pki --print).",
         "Check both ends' clocks (NTP): a certificate \"valid from\" a time in the future is refused too.",
     ],
-    see_also: &["cert-untrusted", "p1-auth-failed"],
+    see_also: &[SeeAlso::Rule(&super::cert_untrusted::RULE), SeeAlso::Rule(&super::p1_auth_failed::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(60, pluto)],
     explained_by: &[],

@@ -6,12 +6,12 @@ use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::pluto::{PlutoConnection, PEER_RUNS_PLUTO, RUNS_PLUTO};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 use ipsec_doctor_events::PlutoEvent;
 
 pub(crate) static RULE: Rule = Rule {
     id: "cert-id-mismatch",
-    family: "p1-auth-failed",
+    family: &super::p1_auth_failed::RULE,
     severity: Severity::Error,
     title: "Identity not contained in the certificate",
     explanation: "The peer claims an identity (IDi/IDr) that its certificate does not contain, neither \
@@ -30,7 +30,7 @@ pub(crate) static RULE: Rule = Rule {
          be the subject DN or a subjectAltName of the certificate (pki --print --in cert.pem lists \
          them); ipsec.conf: leftid=/rightid=.",
     ],
-    see_also: &["p1-id-mismatch", "cert-untrusted", "p1-auth-failed"],
+    see_also: &[SeeAlso::Rule(&super::p1_id_mismatch::RULE), SeeAlso::Rule(&super::cert_untrusted::RULE), SeeAlso::Rule(&super::p1_auth_failed::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(60, pluto)],
     explained_by: &[],

@@ -5,11 +5,11 @@ use ipsec_doctor_events::CharonEvent;
 use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "cert-key-missing",
-    family: "p1-auth-failed",
+    family: &super::p1_auth_failed::RULE,
     severity: Severity::Error,
     title: "No private key for the local certificate",
     explanation: "This side is configured to authenticate with a certificate (or a raw public key) but \
@@ -26,7 +26,7 @@ pub(crate) static RULE: Rule = Rule {
          swanctl --load-creds (swanctl --list-certs shows \"has private key\"); ipsec.secrets: \
          : RSA key.pem.",
     ],
-    see_also: &["p1-auth-failed"],
+    see_also: &[SeeAlso::Rule(&super::p1_auth_failed::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[],
     explained_by: &[],

@@ -5,11 +5,11 @@ use super::certs::{failure, peer, Cause};
 use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "cert-revoked",
-    family: "p1-auth-failed",
+    family: &super::p1_auth_failed::RULE,
     severity: Severity::Error,
     title: "Peer certificate revoked",
     explanation: "The peer authenticates with a certificate that its CA has revoked: charon checked it \
@@ -27,7 +27,7 @@ pub(crate) static RULE: Rule = Rule {
         "Check which certificate the peer sends and its serial against the CRL: openssl crl -in ca.crl \
          -noout -text.",
     ],
-    see_also: &["cert-untrusted", "cert-expired", "p1-auth-failed"],
+    see_also: &[SeeAlso::Rule(&super::cert_untrusted::RULE), SeeAlso::Rule(&super::cert_expired::RULE), SeeAlso::Rule(&super::p1_auth_failed::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[],
     explained_by: &[],

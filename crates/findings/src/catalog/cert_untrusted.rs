@@ -5,12 +5,12 @@ use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::pluto::PlutoConnection;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 use ipsec_doctor_events::PlutoEvent;
 
 pub(crate) static RULE: Rule = Rule {
     id: "cert-untrusted",
-    family: "p1-auth-failed",
+    family: &super::p1_auth_failed::RULE,
     severity: Severity::Error,
     title: "Peer certificate not issued by a trusted CA",
     explanation: "The peer authenticates with a certificate, but no CA certificate loaded on this side \
@@ -29,7 +29,7 @@ pub(crate) static RULE: Rule = Rule {
          must name that CA. ipsec.conf: /etc/ipsec.d/cacerts/ and rightca=.",
         "Check the chain: openssl verify -CAfile ca.pem [-untrusted intermediate.pem] peer.pem.",
     ],
-    see_also: &["cert-expired", "cert-id-mismatch", "p1-auth-failed"],
+    see_also: &[SeeAlso::Rule(&super::cert_expired::RULE), SeeAlso::Rule(&super::cert_id_mismatch::RULE), SeeAlso::Rule(&super::p1_auth_failed::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(60, pluto)],
     explained_by: &[],

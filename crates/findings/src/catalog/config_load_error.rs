@@ -8,11 +8,11 @@ use crate::negotiation::Negotiation;
 use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::racoon::{about, RacoonLog};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope, TunnelDetection};
+use crate::rule::{Detection, Rule, Scope, SeeAlso, TunnelDetection};
 
 pub(crate) static RULE: Rule = Rule {
     id: "config-load-error",
-    family: "config-load-error",
+    family: &RULE,
     severity: Severity::Error,
     title: "Configuration refused by the daemon",
     explanation: "The IKE daemon (or its loader: swanctl, ipsec starter, whack) refused part of the \
@@ -31,7 +31,7 @@ pub(crate) static RULE: Rule = Rule {
         "pfSense/OPNsense: the GUI writes the configuration; an error here after an upgrade means a \
          Phase 1 or Phase 2 setting the new strongSwan refuses: edit and save the tunnel again.",
     ],
-    see_also: &["p1-proposal-mismatch", "p2-proposal-mismatch", "weak-crypto"],
+    see_also: &[SeeAlso::Rule(&super::p1_proposal_mismatch::RULE), SeeAlso::Rule(&super::p2_proposal_mismatch::RULE), SeeAlso::Rule(&super::weak_crypto::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Racoon(racoon), Scope::Pluto(20, pluto)],
     explained_by: &[],

@@ -5,11 +5,11 @@ use ipsec_doctor_events::RacoonEvent;
 
 use crate::racoon::{about, evidence, RacoonLog};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope, TunnelDetection};
+use crate::rule::{Detection, Rule, Scope, SeeAlso, TunnelDetection};
 
 pub(crate) static RULE: Rule = Rule {
     id: "crypto-accelerator-keylen",
-    family: "crypto-accelerator-keylen",
+    family: &RULE,
     severity: Severity::Error,
     title: "Crypto accelerator does not support the configured key length",
     explanation: "racoon negotiated Phase 2, but the kernel refused to install the SAs (\"pfkey ADD \
@@ -27,7 +27,7 @@ pub(crate) static RULE: Rule = Rule {
         "References: pfSense ticket #2324 (https://redmine.pfsense.org/issues/2324); FreeBSD PR \
          kern/166508 (https://bugs.freebsd.org/bugzilla/show_bug.cgi?id=166508).",
     ],
-    see_also: &["kernel-sa-install-failure"],
+    see_also: &[SeeAlso::Rule(&super::kernel_sa_install_failure::RULE)],
     scope: Scope::Racoon(detect),
     also: &[],
     explained_by: &[],

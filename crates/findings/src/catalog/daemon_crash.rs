@@ -10,7 +10,7 @@ use crate::rule::{Detection, Rule, Scope};
 
 pub(crate) static RULE: Rule = Rule {
     id: "daemon-crash",
-    family: "daemon-crash",
+    family: &RULE,
     severity: Severity::Error,
     title: "The IKE daemon crashed",
     explanation: "The IKE daemon itself stopped on an error of its own: charon received a fatal \

@@ -4,11 +4,11 @@
 //! since IKE succeeds and the packets vanish after decryption.
 
 use crate::report::Severity;
-use crate::rule::{Rule, Scope};
+use crate::rule::{Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "disappearing-traffic",
-    family: "disappearing-traffic",
+    family: &RULE,
     severity: Severity::Error,
     title: "Phase 2 remote network overlaps a local network",
     explanation: "A Phase 2 remote network overlaps a network this box already has: an interface subnet, a \
@@ -21,7 +21,7 @@ pub(crate) static RULE: Rule = Rule {
         "If renumbering is impossible, translate one side with Phase 2 NAT/BINAT (VPN > IPsec > Phase 2 > \
          NAT/BINAT translation).",
     ],
-    see_also: &["overlapping-networks"],
+    see_also: &[SeeAlso::Guide("overlapping-networks")],
     scope: Scope::Derived,
     also: &[],
     explained_by: &[],

@@ -14,7 +14,7 @@
 
 use crate::facts::{Moment, MomentKind, TunnelFacts};
 use crate::report::{Evidence, Severity};
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 /// How soon after a teardown the peer must answer again to count as alive.
 const QUICK_RECOVERY_SECONDS: i64 = 300;
@@ -23,7 +23,7 @@ const MIN_FLAPS: usize = 2;
 
 pub(crate) static RULE: Rule = Rule {
     id: "dpd-drop-embedded",
-    family: "dpd-drop-embedded",
+    family: &RULE,
     severity: Severity::Warning,
     title: "DPD drops a busy tunnel (small hardware under load)",
     explanation: "Dead peer detection tore this tunnel down repeatedly, and each time the peer answered a \
@@ -43,7 +43,7 @@ pub(crate) static RULE: Rule = Rule {
         "Where the drops remain, reduce the load: a faster cipher the hardware accelerates, or \
          hardware with more CPU.",
     ],
-    see_also: &["dpd-timeout", "renegotiation"],
+    see_also: &[SeeAlso::Rule(&super::dpd_timeout::RULE), SeeAlso::Guide("renegotiation")],
     scope: Scope::Tunnel(detect),
     also: &[],
     explained_by: &[],

@@ -6,11 +6,11 @@ use ipsec_doctor_events::CharonEvent;
 use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "dpd-timeout",
-    family: "dpd-timeout",
+    family: &RULE,
     severity: Severity::Error,
     title: "Dead peer detection timeout",
     explanation: "The tunnel was up, then this side's dead peer detection (DPD) requests went unanswered \
@@ -27,7 +27,7 @@ pub(crate) static RULE: Rule = Rule {
         "strongSwan swanctl.conf: connections.<name>.dpd_delay and children.<child>.dpd_action = restart \
          (ipsec.conf: dpddelay=, dpdaction=restart); retransmission: charon.retransmit_* in strongswan.conf.",
     ],
-    see_also: &["dpd-drop-embedded", "renegotiation"],
+    see_also: &[SeeAlso::Rule(&super::dpd_drop_embedded::RULE), SeeAlso::Guide("renegotiation")],
     scope: Scope::Negotiation(detect),
     also: &[],
     explained_by: &[],

@@ -6,11 +6,11 @@ use ipsec_doctor_events::{CharonEvent, EapFailureKind};
 use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "eap-failure",
-    family: "p1-auth-failed",
+    family: &super::p1_auth_failed::RULE,
     severity: Severity::Error,
     title: "EAP authentication failed",
     explanation: "The IKEv2 client authenticates with EAP, and the EAP exchange inside IKE_AUTH failed. \
@@ -32,7 +32,7 @@ pub(crate) static RULE: Rule = Rule {
          and that the RADIUS server allows this firewall as a client; strongSwan: \
          charon.plugins.eap-radius.servers in strongswan.conf.",
     ],
-    see_also: &["xauth-failure", "p1-auth-failed"],
+    see_also: &[SeeAlso::Rule(&super::xauth_failure::RULE), SeeAlso::Rule(&super::p1_auth_failed::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[],
     explained_by: &[],

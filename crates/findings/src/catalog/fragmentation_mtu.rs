@@ -5,11 +5,11 @@ use super::common::evidence;
 use super::lost_after_init::{lost_after_first_exchange, FRAGMENT_SIZE};
 use crate::negotiation::Negotiation;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "fragmentation-mtu",
-    family: "fragmentation-mtu",
+    family: &RULE,
     severity: Severity::Error,
     title: "Large IKE messages lost (fragmentation / path MTU)",
     explanation: "The first exchange (IKE_SA_INIT; IKEv1: the first Main Mode messages) succeeded, so the \
@@ -31,7 +31,7 @@ pub(crate) static RULE: Rule = Rule {
         "Make IKE_AUTH smaller: send fewer certificates (no intermediate CA when the peer has it: \
          swanctl send_cert = ifasked), shorter keys (ECDSA instead of RSA 4096).",
     ],
-    see_also: &["nat-t-blocked", "peer-unreachable"],
+    see_also: &[SeeAlso::Rule(&super::nat_t_blocked::RULE), SeeAlso::Rule(&super::peer_unreachable::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[],
     explained_by: &[],

@@ -16,11 +16,11 @@ use crate::catalog::rules;
 use crate::facts::{host_key_of, TunnelIndex};
 use crate::negotiation::Negotiation;
 use crate::report::{Finding, Severity, TunnelSummary};
-use crate::rule::{Detection, Reinterpretation, Rule, Scope};
+use crate::rule::{Detection, Reinterpretation, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "ike-version-mismatch",
-    family: "p1-proposal-mismatch",
+    family: &super::p1_proposal_mismatch::RULE,
     severity: Severity::Error,
     title: "IKE version mismatch",
     explanation: "One end is configured for IKEv1 and the other for IKEv2 only. strongSwan initiates IKEv2 \
@@ -35,7 +35,7 @@ pub(crate) static RULE: Rule = Rule {
          ends (IKEv2 where both support it).",
         "strongSwan swanctl.conf: connections.<name>.version = 2 (or 1) on both ends (ipsec.conf: keyexchange=).",
     ],
-    see_also: &["p1-proposal-mismatch", "wrong-destination-address"],
+    see_also: &[SeeAlso::Rule(&super::p1_proposal_mismatch::RULE), SeeAlso::Rule(&super::wrong_destination_address::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Reinterprets(same_host)],
     explained_by: &[],

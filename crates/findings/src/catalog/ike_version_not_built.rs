@@ -6,11 +6,11 @@ use ipsec_doctor_events::CharonEvent;
 use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "ike-version-not-built",
-    family: "ike-version-mismatch",
+    family: &super::ike_version_mismatch::RULE,
     severity: Severity::Error,
     title: "This strongSwan has no support for the IKE version configured",
     explanation: "charon logs \"IKE version 1 not supported\" when a connection asks for IKEv1 \
@@ -25,7 +25,7 @@ pub(crate) static RULE: Rule = Rule {
         "If the peer can only do IKEv1, run a strongSwan built with IKEv1 (Debian 13's 6.0 and older \
          packages have it; `ipsec-doctor explain ike-version-mismatch`).",
     ],
-    see_also: &["ike-version-mismatch"],
+    see_also: &[SeeAlso::Rule(&super::ike_version_mismatch::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[],
     explained_by: &[],

@@ -5,11 +5,11 @@ use ipsec_doctor_events::RacoonEvent;
 
 use crate::racoon::{about, evidence, RacoonLog};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope, TunnelDetection};
+use crate::rule::{Detection, Rule, Scope, SeeAlso, TunnelDetection};
 
 pub(crate) static RULE: Rule = Rule {
     id: "invalid-payload-type",
-    family: "invalid-payload-type",
+    family: &RULE,
     severity: Severity::Error,
     title: "INVALID-PAYLOAD-TYPE (NAT Traversal disagreement)",
     explanation: "racoon logged INVALID-PAYLOAD-TYPE: one end sent an IKE payload the other does not \
@@ -19,7 +19,7 @@ pub(crate) static RULE: Rule = Rule {
         "pfSense 2.1 and older: VPN > IPsec > edit the Phase 1 > NAT Traversal: Disable (on both ends \
          where there is no NAT between them), then optionally restart racoon (Status > Services).",
     ],
-    see_also: &["renegotiation"],
+    see_also: &[SeeAlso::Guide("renegotiation")],
     scope: Scope::Racoon(detect),
     also: &[],
     explained_by: &[],

@@ -6,11 +6,11 @@ use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::pluto::{self, PlutoConnection, PEER_RUNS_PLUTO, RUNS_PLUTO};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "kernel-sa-install-failure",
-    family: "kernel-sa-install-failure",
+    family: &RULE,
     severity: Severity::Error,
     title: "IPsec SA could not be installed in the kernel",
     explanation: "Both ends agreed on everything, but installing the negotiated IPsec SA or policy in \
@@ -27,7 +27,7 @@ pub(crate) static RULE: Rule = Rule {
          Hardware), choose a key length it supports (glxsb: AES-128 only) or disable it and reboot \
          (ipsec-doctor explain crypto-accelerator-keylen).",
     ],
-    see_also: &["crypto-accelerator-keylen"],
+    see_also: &[SeeAlso::Rule(&super::crypto_accelerator_keylen::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(30, pluto_no_interface), Scope::Pluto(40, pluto_refused)],
     explained_by: &[],

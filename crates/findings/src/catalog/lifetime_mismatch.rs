@@ -8,11 +8,11 @@ use super::common::evidence;
 use crate::facts::{host_key_of, AcrossHosts, Place};
 use crate::negotiation::Negotiation;
 use crate::report::{Severity, TunnelSummary};
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "lifetime-mismatch",
-    family: "lifetime-mismatch",
+    family: &RULE,
     severity: Severity::Info,
     title: "Lifetimes differ (does not cause a failure)",
     explanation: "The two ends are configured with different Phase 1 or Phase 2 lifetimes. This does not \
@@ -24,7 +24,7 @@ pub(crate) static RULE: Rule = Rule {
         "Nothing is required. For tidiness: VPN > IPsec > Tunnels > Phase 1 > Life Time and Phase 2 > Life \
          Time equal on both ends (swanctl.conf: rekey_time/life_time; ipsec.conf: ikelifetime/lifetime).",
     ],
-    see_also: &["renegotiation"],
+    see_also: &[SeeAlso::Guide("renegotiation")],
     scope: Scope::Negotiation(detect),
     also: &[Scope::AcrossHosts(across)],
     explained_by: &[],

@@ -2,11 +2,11 @@
 
 use crate::facts::HostFacts;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "logging-insufficient",
-    family: "logging-insufficient",
+    family: &RULE,
     severity: Severity::Warning,
     title: "Log levels too low to tell the cause",
     explanation: "A negotiation failed and this host's log has no configuration-backend (CFG) detail: no \
@@ -24,7 +24,7 @@ pub(crate) static RULE: Rule = Rule {
         "pfSense 2.1 and older (racoon): System > Advanced > Miscellaneous: enable racoon debug mode \
          (restarts racoon and resets all tunnels).",
     ],
-    see_also: &["debugging"],
+    see_also: &[SeeAlso::Guide("debugging")],
     scope: Scope::Host(detect),
     also: &[],
     explained_by: &[],

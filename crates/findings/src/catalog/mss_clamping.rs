@@ -3,11 +3,11 @@
 //! Found by `ipsec-doctor check` from a pfSense/OPNsense configuration.
 
 use crate::report::Severity;
-use crate::rule::{Rule, Scope};
+use crate::rule::{Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "mss-clamping",
-    family: "mss-clamping",
+    family: &RULE,
     severity: Severity::Warning,
     title: "MSS clamping is off for VPN traffic",
     explanation: "IPsec adds headers to every packet, and fragmented ESP often gets lost. TCP sessions \
@@ -20,7 +20,7 @@ pub(crate) static RULE: Rule = Rule {
          little (ipsec-doctor explain mss).",
         "pfSense 2.1 and older: System > Advanced > Miscellaneous: Enable MSS clamping on VPN traffic.",
     ],
-    see_also: &["mss"],
+    see_also: &[SeeAlso::Guide("mss")],
     scope: Scope::Derived,
     also: &[],
     explained_by: &[],

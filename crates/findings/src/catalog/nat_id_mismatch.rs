@@ -6,11 +6,11 @@ use ipsec_doctor_events::CharonEvent;
 use super::common::{evidence, is_ip};
 use crate::negotiation::Negotiation;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "nat-id-mismatch",
-    family: "p1-auth-failed",
+    family: &super::p1_auth_failed::RULE,
     severity: Severity::Error,
     title: "Peer identifier mismatch behind NAT",
     explanation: "The peer sits behind NAT. Its packets arrive from the NAT router's public address, but \
@@ -25,7 +25,7 @@ pub(crate) static RULE: Rule = Rule {
         "strongSwan swanctl.conf: connections.<name>.remote.id = <pre-NAT address> (ipsec.conf: rightid=); or \
          make the peer send its public address as its identifier (local.id / leftid on the peer).",
     ],
-    see_also: &["p1-id-mismatch"],
+    see_also: &[SeeAlso::Rule(&super::p1_id_mismatch::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[],
     explained_by: &[],

@@ -5,11 +5,11 @@ use super::common::evidence;
 use super::lost_after_init::lost_after_first_exchange;
 use crate::negotiation::Negotiation;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "nat-t-blocked",
-    family: "nat-t-blocked",
+    family: &RULE,
     severity: Severity::Error,
     title: "NAT-T (UDP 4500) blocked",
     explanation: "The first exchange (IKE_SA_INIT; IKEv1: the first Main Mode messages) succeeded on UDP \
@@ -25,7 +25,7 @@ pub(crate) static RULE: Rule = Rule {
          (charon.port_nat_t, ss -ulpn | grep 4500). Where NAT is not needed, do not force UDP \
          encapsulation (swanctl.conf: encap = no; ipsec.conf: forceencaps=no).",
     ],
-    see_also: &["fragmentation-mtu", "peer-unreachable"],
+    see_also: &[SeeAlso::Rule(&super::fragmentation_mtu::RULE), SeeAlso::Rule(&super::peer_unreachable::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[],
     explained_by: &[],

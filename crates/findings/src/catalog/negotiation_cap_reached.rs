@@ -7,7 +7,7 @@ use crate::rule::{Detection, Rule, Scope};
 
 pub(crate) static RULE: Rule = Rule {
     id: "negotiation-cap-reached",
-    family: "negotiation-cap-reached",
+    family: &RULE,
     severity: Severity::Warning,
     title: "Too many negotiations at once: some were judged early",
     explanation: "To keep memory bounded whatever the input, ipsec-doctor follows a fixed number of \

@@ -9,11 +9,11 @@ use crate::negotiation::Negotiation;
 use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::racoon::RacoonLog;
 use crate::report::Severity;
-use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope, TunnelDetection};
+use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope, SeeAlso, TunnelDetection};
 
 pub(crate) static RULE: Rule = Rule {
     id: "negotiation-incomplete",
-    family: "negotiation-incomplete",
+    family: &RULE,
     severity: Severity::Warning,
     title: "Negotiation started, outcome not in the log",
     explanation: "The log shows an IKE negotiation starting (this side initiating, or the peer \
@@ -31,7 +31,7 @@ pub(crate) static RULE: Rule = Rule {
         "For a tunnel that is up now, `swanctl --list-sas` (or `ipsec statusall`, Libreswan's `ipsec \
          trafficstatus`) shows its SAs.",
     ],
-    see_also: &["debugging", "peer-unreachable"],
+    see_also: &[SeeAlso::Guide("debugging"), SeeAlso::Rule(&super::peer_unreachable::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Racoon(racoon), Scope::Pluto(250, pluto)],
     // Libreswan answers TS_UNACCEPTABLE when its kernel refuses the SA, or

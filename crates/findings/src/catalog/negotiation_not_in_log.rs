@@ -3,11 +3,11 @@
 
 use crate::facts::HostFacts;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "negotiation-not-in-log",
-    family: "negotiation-incomplete",
+    family: &super::negotiation_incomplete::RULE,
     severity: Severity::Warning,
     title: "Daemon lines, but no negotiation in the log",
     explanation: "The log has lines of an IKE daemon (charon, pluto or racoon), but none that belongs \
@@ -22,7 +22,7 @@ pub(crate) static RULE: Rule = Rule {
         "If the daemon stops or crashes at start-up, its first lines (and the system journal of the \
          same minutes) say why; `swanctl --list-conns` / `ipsec auto --status` shows what it loaded.",
     ],
-    see_also: &["debugging", "negotiation-incomplete"],
+    see_also: &[SeeAlso::Guide("debugging"), SeeAlso::Rule(&super::negotiation_incomplete::RULE)],
     scope: Scope::Host(detect),
     also: &[],
     explained_by: &[],

@@ -9,7 +9,7 @@ use crate::rule::{Detection, Rule, Scope};
 
 pub(crate) static RULE: Rule = Rule {
     id: "nic-driver-panic",
-    family: "nic-driver-panic",
+    family: &RULE,
     severity: Severity::Error,
     title: "Kernel crash in a NIC driver with IPsec in the backtrace",
     explanation: "The kernel crashed (a panic, or a \"sleeping thread owns a non-sleepable lock\" report) \

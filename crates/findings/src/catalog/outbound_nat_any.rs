@@ -17,11 +17,11 @@ use hashbrown::HashMap;
 use crate::catalog::rules;
 use crate::facts::{host_key_of, AcrossHosts, Initiations, Place, TunnelFacts};
 use crate::report::{Finding, Severity};
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "outbound-nat-any",
-    family: "outbound-nat-any",
+    family: &RULE,
     severity: Severity::Warning,
     title: "Outbound NAT rewrites the firewall's own IKE traffic",
     explanation: "The tunnel initiates one way only although both ends' settings match, or the peer's \
@@ -40,7 +40,7 @@ pub(crate) static RULE: Rule = Rule {
          the firewall's WAN address as the source with a rewritten port or address, delete those states \
          (also for 4500 and ESP) and let the tunnel reconnect.",
     ],
-    see_also: &["peer-unreachable", "racoon-send-error"],
+    see_also: &[SeeAlso::Rule(&super::peer_unreachable::RULE), SeeAlso::Rule(&super::racoon_send_error::RULE)],
     scope: Scope::Tunnel(detect),
     also: &[Scope::AcrossHosts(across)],
     explained_by: &[],

@@ -7,11 +7,11 @@ use super::common::{before_ike_up, evidence};
 use crate::negotiation::{IkeVersion, Negotiation};
 use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
-use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
+use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "p1-auth-failed",
-    family: "p1-auth-failed",
+    family: &RULE,
     severity: Severity::Error,
     title: "Phase 1 authentication failed (cause not in this log)",
     explanation: "The peer answered AUTHENTICATION_FAILED. The cause is only in the peer's log: a \
@@ -25,7 +25,7 @@ pub(crate) static RULE: Rule = Rule {
         "Meanwhile compare on both ends: Negotiation mode, My/Peer identifier, and Pre-Shared Key \
          (swanctl.conf: aggressive, local.id/remote.id, secrets).",
     ],
-    see_also: &["aggressive-main-mismatch", "p1-id-mismatch", "psk-mismatch", "nat-id-mismatch", "debugging"],
+    see_also: &[SeeAlso::Rule(&super::aggressive_main_mismatch::RULE), SeeAlso::Rule(&super::p1_id_mismatch::RULE), SeeAlso::Rule(&super::psk_mismatch::RULE), SeeAlso::Rule(&super::nat_id_mismatch::RULE), SeeAlso::Guide("debugging")],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(80, pluto_signature), Scope::Pluto(90, pluto_signature_disabled), Scope::Pluto(120, pluto_no_psk), Scope::Pluto(130, pluto_refused), Scope::Pluto(140, pluto_rejected_by_peer)],
     explained_by: &[ExplainedBy { explainer: Explainer::Specific, same_moment: false }],

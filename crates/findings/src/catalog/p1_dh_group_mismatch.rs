@@ -4,12 +4,12 @@ use super::common::{attribute_mismatch, Attribute};
 use crate::negotiation::{Negotiation, Phase};
 use crate::pluto::PlutoConnection;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 use ipsec_doctor_events::PlutoEvent;
 
 pub(crate) static RULE: Rule = Rule {
     id: "p1-dh-group-mismatch",
-    family: "p1-proposal-mismatch",
+    family: &super::p1_proposal_mismatch::RULE,
     severity: Severity::Error,
     title: "Phase 1 DH group mismatch",
     explanation: "The two ends share no Diffie-Hellman group (key exchange method) for Phase 1: the responder finds no acceptable proposal (\"no acceptable DIFFIE_HELLMAN_GROUP found\", or KEY_EXCHANGE_METHOD from strongSwan 5.9.x/6 on) and answers NO_PROPOSAL_CHOSEN. In IKEv2 the responder may instead ask for another group with INVALID_KE_PAYLOAD, which only fails when no group is shared.",
@@ -17,7 +17,7 @@ pub(crate) static RULE: Rule = Rule {
         "pfSense/OPNsense: VPN > IPsec > Tunnels > edit the Phase 1 > Phase 1 Proposal (DH Group): same group on both ends (14 = MODP_2048 or stronger; avoid 1, 2 and 5).",
         "strongSwan swanctl.conf: connections.<name>.proposals (ipsec.conf: ike=) must share a DH group with the peer, e.g. modp2048 in aes256-sha256-modp2048 on both ends.",
     ],
-    see_also: &["p1-proposal-mismatch"],
+    see_also: &[SeeAlso::Rule(&super::p1_proposal_mismatch::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(160, pluto)],
     explained_by: &[],

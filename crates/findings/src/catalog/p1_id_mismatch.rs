@@ -6,11 +6,11 @@ use super::common::{evidence, is_ip};
 use crate::negotiation::Negotiation;
 use crate::pluto::{self, PlutoConnection, PEER_RUNS_PLUTO, RUNS_PLUTO};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "p1-id-mismatch",
-    family: "p1-auth-failed",
+    family: &super::p1_auth_failed::RULE,
     severity: Severity::Error,
     title: "Phase 1 identifier mismatch",
     explanation: "The peer presented an identity (its \"My identifier\") that no Phase 1 on this side \
@@ -23,7 +23,7 @@ pub(crate) static RULE: Rule = Rule {
         "strongSwan swanctl.conf: connections.<name>.remote.id must equal the peer's local.id \
          (ipsec.conf: rightid= here, leftid= on the peer).",
     ],
-    see_also: &["nat-id-mismatch", "p1-auth-failed"],
+    see_also: &[SeeAlso::Rule(&super::nat_id_mismatch::RULE), SeeAlso::Rule(&super::p1_auth_failed::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(70, pluto)],
     explained_by: &[],

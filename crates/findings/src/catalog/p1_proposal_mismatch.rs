@@ -5,13 +5,13 @@ use super::common::{evidence, list, proposal_failure};
 use crate::negotiation::{Negotiation, Phase};
 use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
-use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
+use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope, SeeAlso};
 use ipsec_doctor_events::PlutoEvent;
 use std::collections::HashSet;
 
 pub(crate) static RULE: Rule = Rule {
     id: "p1-proposal-mismatch",
-    family: "p1-proposal-mismatch",
+    family: &RULE,
     severity: Severity::Error,
     title: "Phase 1 proposal mismatch (attribute not in this log)",
     explanation: "Phase 1 failed because the ends share no proposal (NO_PROPOSAL_CHOSEN), but this log \
@@ -24,7 +24,7 @@ pub(crate) static RULE: Rule = Rule {
         "strongSwan: compare connections.<name>.proposals (ipsec.conf: ike=) on both ends; a trailing ! in \
          ipsec.conf disables the default proposals.",
     ],
-    see_also: &["p1-encryption-mismatch", "p1-hash-mismatch", "p1-dh-group-mismatch", "debugging"],
+    see_also: &[SeeAlso::Rule(&super::p1_encryption_mismatch::RULE), SeeAlso::Rule(&super::p1_hash_mismatch::RULE), SeeAlso::Rule(&super::p1_dh_group_mismatch::RULE), SeeAlso::Guide("debugging")],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(150, pluto_refused_transforms), Scope::Pluto(160, pluto_refused)],
     explained_by: &[

@@ -4,12 +4,12 @@ use super::common::{attribute_mismatch, Attribute};
 use crate::negotiation::{Negotiation, Phase};
 use crate::pluto::PlutoConnection;
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 use ipsec_doctor_events::PlutoEvent;
 
 pub(crate) static RULE: Rule = Rule {
     id: "p2-encryption-mismatch",
-    family: "p2-proposal-mismatch",
+    family: &super::p2_proposal_mismatch::RULE,
     severity: Severity::Error,
     title: "Phase 2 encryption algorithm mismatch",
     explanation: "Phase 1 is up, but the two ends share no Phase 2 (ESP) encryption algorithm: the responder finds no acceptable proposal (\"no acceptable ENCRYPTION_ALGORITHM found\", \"no matching proposal found, sending NO_PROPOSAL_CHOSEN\") and the initiator receives NO_PROPOSAL_CHOSEN for its Quick Mode / CREATE_CHILD_SA.",
@@ -17,7 +17,7 @@ pub(crate) static RULE: Rule = Rule {
         "pfSense/OPNsense: VPN > IPsec > Tunnels > show Phase 2 entries > edit the Phase 2 > Encryption Algorithms: tick at least one algorithm and key length that the peer also uses.",
         "strongSwan swanctl.conf: connections.<name>.children.<child>.esp_proposals (ipsec.conf: esp=) must share an encryption algorithm with the peer.",
     ],
-    see_also: &["p2-proposal-mismatch"],
+    see_also: &[SeeAlso::Rule(&super::p2_proposal_mismatch::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(190, pluto)],
     explained_by: &[],

@@ -5,11 +5,11 @@ use ipsec_doctor_events::{CharonEvent, Direction};
 use super::common::evidence;
 use crate::negotiation::{is_phase2_exchange, Negotiation};
 use crate::report::Severity;
-use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
+use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "p2-no-response",
-    family: "p2-no-response",
+    family: &RULE,
     severity: Severity::Error,
     title: "Phase 2 never set up by the peer",
     explanation: "Phase 1 (the IKE SA) came up, then this side's Phase 2 request (IKEv1 Quick Mode, IKEv2 \
@@ -28,7 +28,7 @@ pub(crate) static RULE: Rule = Rule {
         "Meanwhile compare the Phase 2 settings on both ends (networks, encryption, hash, PFS group): a \
          peer that does not notify may also drop a Phase 2 it cannot match.",
     ],
-    see_also: &["kernel-sa-install-failure", "p2-proposal-mismatch"],
+    see_also: &[SeeAlso::Rule(&super::kernel_sa_install_failure::RULE), SeeAlso::Rule(&super::p2_proposal_mismatch::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[],
     // Libreswan answers TS_UNACCEPTABLE when its kernel refuses the SA, or

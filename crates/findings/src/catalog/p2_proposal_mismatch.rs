@@ -7,11 +7,11 @@ use super::common::{evidence, list, proposal_failure};
 use crate::negotiation::{Negotiation, Phase};
 use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
-use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
+use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "p2-proposal-mismatch",
-    family: "p2-proposal-mismatch",
+    family: &RULE,
     severity: Severity::Error,
     title: "Phase 2 proposal mismatch (attribute not in this log)",
     explanation: "Phase 1 came up, but the CHILD SA (Phase 2) failed because the ends share no ESP \
@@ -22,7 +22,7 @@ pub(crate) static RULE: Rule = Rule {
          on both ends, or give ipsec-doctor the peer's log as well.",
         "strongSwan: compare children.<child>.esp_proposals (ipsec.conf: esp=) on both ends.",
     ],
-    see_also: &["p2-encryption-mismatch", "p2-hash-mismatch", "p2-pfs-mismatch", "debugging"],
+    see_also: &[SeeAlso::Rule(&super::p2_encryption_mismatch::RULE), SeeAlso::Rule(&super::p2_hash_mismatch::RULE), SeeAlso::Rule(&super::p2_pfs_mismatch::RULE), SeeAlso::Guide("debugging")],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(190, pluto)],
     explained_by: &[

@@ -6,11 +6,11 @@ use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
-use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
+use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "p2-ts-mismatch",
-    family: "p2-ts-mismatch",
+    family: &RULE,
     severity: Severity::Error,
     title: "Phase 2 network mismatch",
     explanation: "Phase 1 is up, but the local and remote networks of the Phase 2 do not mirror each \
@@ -24,7 +24,7 @@ pub(crate) static RULE: Rule = Rule {
         "strongSwan swanctl.conf: children.<child>.local_ts here = remote_ts on the peer and vice versa \
          (ipsec.conf: leftsubnet/rightsubnet).",
     ],
-    see_also: &["disappearing-traffic", "overlapping-networks"],
+    see_also: &[SeeAlso::Rule(&super::disappearing_traffic::RULE), SeeAlso::Guide("overlapping-networks")],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(180, pluto)],
     // Libreswan answers TS_UNACCEPTABLE when its kernel refuses the SA, or

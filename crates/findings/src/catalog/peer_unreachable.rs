@@ -6,12 +6,12 @@ use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
-use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope};
+use crate::rule::{Detection, ExplainedBy, Explainer, Rule, Scope, SeeAlso};
 use std::collections::HashSet;
 
 pub(crate) static RULE: Rule = Rule {
     id: "peer-unreachable",
-    family: "peer-unreachable",
+    family: &RULE,
     severity: Severity::Error,
     title: "Peer unreachable",
     explanation: "This side sent its first IKE message, retransmitted it, and gave up without ever \
@@ -26,7 +26,7 @@ pub(crate) static RULE: Rule = Rule {
         "strongSwan: check connections.<name>.remote_addrs (ipsec.conf: right=), that charon listens on the \
          peer (ss -ulpn | grep -E ':(500|4500)'), and capture on both WANs: tcpdump -ni <wan> udp port 500 or udp port 4500.",
     ],
-    see_also: &["outbound-nat-any"],
+    see_also: &[SeeAlso::Rule(&super::outbound_nat_any::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(200, pluto_gave_up), Scope::Pluto(210, pluto_retransmitting), Scope::Pluto(220, pluto_answers_lost)],
     // "No response" to a peer that received the requests and refused their

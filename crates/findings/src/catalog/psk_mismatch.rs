@@ -7,11 +7,11 @@ use crate::negotiation::Negotiation;
 use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::racoon::{about, RacoonLog};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope, TunnelDetection};
+use crate::rule::{Detection, Rule, Scope, SeeAlso, TunnelDetection};
 
 pub(crate) static RULE: Rule = Rule {
     id: "psk-mismatch",
-    family: "p1-auth-failed",
+    family: &super::p1_auth_failed::RULE,
     severity: Severity::Error,
     title: "Phase 1 pre-shared key mismatch",
     explanation: "The pre-shared keys differ. In IKEv1 Main Mode the key is part of the encryption key of \
@@ -26,7 +26,7 @@ pub(crate) static RULE: Rule = Rule {
          secret on both ends (ipsec.secrets: <ids> : PSK \"...\"). A secret written 0s... is base64, \
          0x... is hex: write it the same way on both ends.",
     ],
-    see_also: &["p1-auth-failed"],
+    see_also: &[SeeAlso::Rule(&super::p1_auth_failed::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Racoon(racoon), Scope::Pluto(100, pluto_hash), Scope::Pluto(110, pluto_undecryptable)],
     explained_by: &[],

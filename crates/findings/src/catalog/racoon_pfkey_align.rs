@@ -5,11 +5,11 @@ use ipsec_doctor_events::RacoonEvent;
 
 use crate::racoon::{about, evidence, RacoonLog};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope, TunnelDetection};
+use crate::rule::{Detection, Rule, Scope, SeeAlso, TunnelDetection};
 
 pub(crate) static RULE: Rule = Rule {
     id: "racoon-pfkey-align",
-    family: "racoon-pfkey-align",
+    family: &RULE,
     severity: Severity::Warning,
     title: "racoon: failed pfkey align (Phase 2 lifetimes differ)",
     explanation: "racoon logged \"libipsec failed pfkey align (Invalid sadb message)\": a PF_KEY message \
@@ -23,7 +23,7 @@ pub(crate) static RULE: Rule = Rule {
          (seconds) on both.",
         "If the tunnels work and the message only recurs at a steady interval, it can be left alone.",
     ],
-    see_also: &["renegotiation", "lifetime-mismatch"],
+    see_also: &[SeeAlso::Guide("renegotiation"), SeeAlso::Rule(&super::lifetime_mismatch::RULE)],
     scope: Scope::Racoon(detect),
     also: &[],
     explained_by: &[],

@@ -5,11 +5,11 @@ use ipsec_doctor_events::RacoonEvent;
 
 use crate::racoon::{about, evidence, RacoonLog};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope, TunnelDetection};
+use crate::rule::{Detection, Rule, Scope, SeeAlso, TunnelDetection};
 
 pub(crate) static RULE: Rule = Rule {
     id: "racoon-pfkey-delete",
-    family: "racoon-pfkey-delete",
+    family: &RULE,
     severity: Severity::Info,
     title: "racoon: pfkey DELETE received during Phase 2 renegotiation",
     explanation: "racoon logged \"pfkey DELETE received\": the kernel told racoon an SA was deleted. It \
@@ -22,7 +22,7 @@ pub(crate) static RULE: Rule = Rule {
          Phase 2 lifetimes equal on both ends (VPN > IPsec > Phase 2 > Lifetime) and consider fewer, \
          larger Phase 2 networks, so fewer SAs are replaced at once.",
     ],
-    see_also: &["renegotiation"],
+    see_also: &[SeeAlso::Guide("renegotiation")],
     scope: Scope::Racoon(detect),
     also: &[],
     explained_by: &[],

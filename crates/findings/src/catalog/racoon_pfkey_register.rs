@@ -11,11 +11,11 @@ use ipsec_doctor_events::RacoonEvent;
 
 use crate::racoon::{evidence, RacoonLog};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope, TunnelDetection};
+use crate::rule::{Detection, Rule, Scope, SeeAlso, TunnelDetection};
 
 pub(crate) static RULE: Rule = Rule {
     id: "racoon-pfkey-register",
-    family: "racoon-pfkey-register",
+    family: &RULE,
     severity: Severity::Info,
     title: "racoon: \"unsupported PF_KEY message REGISTER\" is normal",
     explanation: "racoon logs \"unsupported PF_KEY message REGISTER\" when it starts and registers with \
@@ -26,7 +26,7 @@ pub(crate) static RULE: Rule = Rule {
         "Nothing to fix. If a tunnel fails, enable racoon's debug mode and look at the lines around the \
          failure (ipsec-doctor explain debugging).",
     ],
-    see_also: &["debugging"],
+    see_also: &[SeeAlso::Guide("debugging")],
     scope: Scope::Racoon(detect),
     also: &[],
     explained_by: &[],

@@ -4,11 +4,11 @@ use ipsec_doctor_events::RacoonEvent;
 
 use crate::racoon::{about, evidence, RacoonLog};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope, TunnelDetection};
+use crate::rule::{Detection, Rule, Scope, SeeAlso, TunnelDetection};
 
 pub(crate) static RULE: Rule = Rule {
     id: "racoon-send-error",
-    family: "racoon-send-error",
+    family: &RULE,
     severity: Severity::Error,
     title: "racoon cannot send its packets (sendto failed)",
     explanation: "racoon's packets to the peer were refused by this host itself (\"sendto (Operation not \
@@ -30,7 +30,7 @@ pub(crate) static RULE: Rule = Rule {
         "5. Check the PPTP server address (VPN > PPTP) is not a valid, in-use address such as the WAN \
          address: when a PPTP client disconnects it can break racoon's ability to send.",
     ],
-    see_also: &["outbound-nat-any"],
+    see_also: &[SeeAlso::Rule(&super::outbound_nat_any::RULE)],
     scope: Scope::Racoon(detect),
     also: &[],
     explained_by: &[],

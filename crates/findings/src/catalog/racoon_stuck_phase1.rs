@@ -5,11 +5,11 @@ use ipsec_doctor_events::RacoonEvent;
 
 use crate::racoon::{about, evidence, RacoonLog};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope, TunnelDetection};
+use crate::rule::{Detection, Rule, Scope, SeeAlso, TunnelDetection};
 
 pub(crate) static RULE: Rule = Rule {
     id: "racoon-stuck-phase1",
-    family: "racoon-stuck-phase1",
+    family: &RULE,
     severity: Severity::Error,
     title: "racoon: stuck Phase 1 (one side thinks it is still up)",
     explanation: "The two ends disagree about Phase 1. The side that still holds an ISAKMP-SA sends \
@@ -26,7 +26,7 @@ pub(crate) static RULE: Rule = Rule {
         "To avoid it in future, enable Dead Peer Detection in Phase 1 on both ends (VPN > IPsec > Phase 1 \
          > DPD), so an end that lost its SAs is noticed.",
     ],
-    see_also: &["renegotiation"],
+    see_also: &[SeeAlso::Guide("renegotiation")],
     scope: Scope::Racoon(detect),
     also: &[],
     explained_by: &[],

@@ -5,11 +5,11 @@ use ipsec_doctor_events::RacoonEvent;
 
 use crate::racoon::{about, evidence, RacoonLog};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope, TunnelDetection};
+use crate::rule::{Detection, Rule, Scope, SeeAlso, TunnelDetection};
 
 pub(crate) static RULE: Rule = Rule {
     id: "racoon-subnet-mismatch",
-    family: "racoon-subnet-mismatch",
+    family: &RULE,
     severity: Severity::Error,
     title: "racoon: local/remote subnets do not match (no sainfo)",
     explanation: "racoon logged \"failed to pre-process packet\" and \"failed to get sainfo\": the peer \
@@ -25,7 +25,7 @@ pub(crate) static RULE: Rule = Rule {
          10.0.0.0/24 any) must mirror the peer's exactly, masks included; racoon's debug mode logs the IDs \
          the peer proposed.",
     ],
-    see_also: &["p2-ts-mismatch", "debugging"],
+    see_also: &[SeeAlso::Rule(&super::p2_ts_mismatch::RULE), SeeAlso::Guide("debugging")],
     scope: Scope::Racoon(detect),
     also: &[],
     explained_by: &[],

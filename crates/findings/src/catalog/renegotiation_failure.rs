@@ -6,11 +6,11 @@ use ipsec_doctor_events::{CharonEvent, Notify};
 use super::common::evidence;
 use crate::negotiation::{Entry, Negotiation};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "renegotiation-failure",
-    family: "renegotiation-failure",
+    family: &RULE,
     severity: Severity::Error,
     title: "Tunnel fails at Phase 1 or Phase 2 renegotiation",
     explanation: "The tunnel came up, then failed when its Phase 1 or Phase 2 expired and was \
@@ -27,7 +27,7 @@ pub(crate) static RULE: Rule = Rule {
         "strongSwan: check rekey_time/over_time/rand_time (swanctl.conf) or margintime/rekeyfuzz (ipsec.conf) \
          and dpd_delay/dpd_action = restart.",
     ],
-    see_also: &["renegotiation", "dpd-timeout"],
+    see_also: &[SeeAlso::Guide("renegotiation"), SeeAlso::Rule(&super::dpd_timeout::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[],
     explained_by: &[],

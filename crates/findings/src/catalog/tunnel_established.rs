@@ -9,11 +9,11 @@ use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "tunnel-established",
-    family: "tunnel-established",
+    family: &RULE,
     severity: Severity::Info,
     title: "Tunnel established",
     explanation: "The IKE SA (Phase 1) and at least one CHILD SA (Phase 2) were established: both ends \
@@ -25,7 +25,7 @@ pub(crate) static RULE: Rule = Rule {
          (Firewall > Rules > IPsec) and that clients route the remote subnet through this gateway \
          (ipsec-doctor explain some-hosts).",
     ],
-    see_also: &["some-hosts", "mss"],
+    see_also: &[SeeAlso::Guide("some-hosts"), SeeAlso::Guide("mss")],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(230, pluto_up), Scope::Pluto(240, pluto_child_up)],
     explained_by: &[],

@@ -7,7 +7,7 @@ use crate::rule::{Rule, Scope};
 
 pub(crate) static RULE: Rule = Rule {
     id: "weak-crypto",
-    family: "weak-crypto",
+    family: &RULE,
     severity: Severity::Warning,
     title: "Weak or deprecated cryptography",
     explanation: "The tunnel allows algorithms that no longer protect traffic well: DES and 3DES (64-bit \

@@ -10,7 +10,7 @@ use crate::rule::{Detection, Rule, Scope};
 
 pub(crate) static RULE: Rule = Rule {
     id: "wrong-destination-address",
-    family: "wrong-destination-address",
+    family: &RULE,
     severity: Severity::Error,
     title: "Peer connects to an address no Phase 1 uses",
     explanation: "With several WAN addresses (CARP VIPs, IP alias VIPs, multiple WANs), a Phase 1 bound to \

@@ -6,11 +6,11 @@ use super::common::evidence;
 use crate::negotiation::Negotiation;
 use crate::pluto::{self, PlutoConnection, RUNS_PLUTO};
 use crate::report::Severity;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
 pub(crate) static RULE: Rule = Rule {
     id: "xauth-failure",
-    family: "p1-auth-failed",
+    family: &super::p1_auth_failed::RULE,
     severity: Severity::Error,
     title: "XAuth user authentication failed",
     explanation: "IKEv1 with XAuth (Mutual PSK + Xauth, Mutual RSA + Xauth, Hybrid) authenticates the \
@@ -27,7 +27,7 @@ pub(crate) static RULE: Rule = Rule {
          (ipsec.secrets: <user> : XAUTH \"...\") and the client's xauth_id / secret must match; with \
          xauth-eap or xauth-pam the backend decides.",
     ],
-    see_also: &["eap-failure", "p1-auth-failed"],
+    see_also: &[SeeAlso::Rule(&super::eap_failure::RULE), SeeAlso::Rule(&super::p1_auth_failed::RULE)],
     scope: Scope::Negotiation(detect),
     also: &[Scope::Pluto(50, pluto)],
     explained_by: &[],

@@ -7,7 +7,7 @@ use crate::rule::{Detection, Rule, Scope};
 
 pub(crate) static RULE: Rule = Rule {
     id: "xmlreader-status-page",
-    family: "xmlreader-status-page",
+    family: &RULE,
     severity: Severity::Warning,
     title: "IPsec status page broken by the xmlreader parser",
     explanation: "PHP warns \"Illegal string offset 'type' in /etc/inc/xmlreader.inc\": pfSense is using \

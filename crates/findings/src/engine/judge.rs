@@ -120,12 +120,12 @@ impl Diagnoser {
         }
         drop_explained_fallbacks(&mut detections, |(r, _)| r);
         // A specific finding makes its generic family member redundant.
-        let specific_families: Vec<&str> = detections
+        let specific_families: Vec<&Rule> = detections
             .iter()
-            .filter(|(r, _)| r.id != r.family)
+            .filter(|(r, _)| r.is_specific())
             .map(|(r, _)| r.family)
             .collect();
-        detections.retain(|(r, _)| r.id != r.family || !specific_families.contains(&r.id));
+        detections.retain(|(r, _)| r.is_specific() || !specific_families.contains(r));
         let status = if detections
             .iter()
             .any(|(r, _)| r.severity == Severity::Error)
