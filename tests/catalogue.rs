@@ -23,20 +23,25 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The workspace's library and binary sources, each split into its code and
-/// its tests (a file's tests are its `#[cfg(test)]` module, always at its
-/// end; modules that are tests as a whole are named so).
-fn sources() -> Vec<(PathBuf, String, String)> {
+/// Every `.rs` file under `sub` of the workspace and of each of its crates.
+fn workspace_files(sub: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
-    rust_files(&root.join("src"), &mut files);
+    rust_files(&root.join(sub), &mut files);
     if let Ok(crates) = std::fs::read_dir(root.join("crates")) {
         for krate in crates.flatten() {
-            rust_files(&krate.path().join("src"), &mut files);
+            rust_files(&krate.path().join(sub), &mut files);
         }
     }
     files.sort();
     files
+}
+
+/// The workspace's library and binary sources, each split into its code and
+/// its tests (a file's tests are its `#[cfg(test)]` module, always at its
+/// end; modules that are tests as a whole are named so).
+fn sources() -> Vec<(PathBuf, String, String)> {
+    workspace_files("src")
         .into_iter()
         .map(|path| {
             let text = std::fs::read_to_string(&path).expect("readable source");
@@ -58,16 +63,8 @@ fn sources() -> Vec<(PathBuf, String, String)> {
 /// Test code and expectations outside the sources: integration tests and
 /// the lab's expected findings.
 fn other_tests() -> String {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    rust_files(&root.join("tests"), &mut files);
-    if let Ok(crates) = std::fs::read_dir(root.join("crates")) {
-        for krate in crates.flatten() {
-            rust_files(&krate.path().join("tests"), &mut files);
-        }
-    }
     let mut text = String::new();
-    for file in files {
+    for file in workspace_files("tests") {
         text.push_str(&std::fs::read_to_string(file).unwrap_or_default());
     }
     text

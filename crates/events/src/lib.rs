@@ -40,5 +40,5 @@ pub use kernel::{parse_kernel, KernelEvent};
 pub use notify::Notify;
 pub use pluto::{parse_pluto, PlutoEvent, PlutoLine};
 pub use prefilter::{may_matter, SIGNATURES};
-pub use proposal::{Proposal, TransformKind};
+pub use proposal::{Attribute, Proposal, TransformKind};
 pub use racoon::{parse_racoon, RacoonEvent, RacoonLevel, RacoonLine};

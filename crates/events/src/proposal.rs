@@ -18,6 +18,39 @@ pub enum TransformKind {
     Esn,
 }
 
+/// The parts of a proposal that pfSense and OPNsense show as one setting
+/// each, and that a proposal mismatch is named by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Attribute {
+    /// Encryption Algorithm (and key length).
+    Encryption,
+    /// Hash Algorithm: integrity, and for IKE the PRF.
+    Hash,
+    /// DH Group (Phase 1) / PFS key group (Phase 2).
+    DhGroup,
+}
+
+impl Attribute {
+    /// The transform kinds the setting chooses.
+    pub fn kinds(self) -> &'static [TransformKind] {
+        match self {
+            Attribute::Encryption => &[TransformKind::Encryption],
+            Attribute::Hash => &[TransformKind::Integrity, TransformKind::Prf],
+            Attribute::DhGroup => &[TransformKind::KeyExchange],
+        }
+    }
+
+    /// The setting that chooses transforms of this kind (none chooses ESN).
+    pub fn of_kind(kind: TransformKind) -> Option<Attribute> {
+        match kind {
+            TransformKind::Encryption => Some(Attribute::Encryption),
+            TransformKind::Integrity | TransformKind::Prf => Some(Attribute::Hash),
+            TransformKind::KeyExchange => Some(Attribute::DhGroup),
+            TransformKind::Esn => None,
+        }
+    }
+}
+
 impl TransformKind {
     /// Classifies a transform name as charon prints it.
     pub fn of(name: &str) -> TransformKind {

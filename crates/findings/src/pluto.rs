@@ -452,15 +452,24 @@ impl<'a> PlutoConnection<'a> {
         ))
     }
 
-    /// [`PlutoConnection::attribute_mismatch`] where it names `rule`.
-    pub fn attribute_mismatch_of(
-        &self,
-        rule: &Rule,
-        remote: &str,
-        phase2: bool,
-        context: &[Option<&'a PlutoEntry>],
-    ) -> Option<Detection> {
-        self.attribute_mismatch(remote, phase2, context)
+    /// pluto as responder matched none of the peer's proposals of Phase 2
+    /// (`phase2`) or Phase 1, and the attribute none of its own has is the
+    /// one `rule` is about.
+    pub fn refused_for_attribute(&self, rule: &Rule, phase2: bool) -> Option<Detection> {
+        let p = if phase2 {
+            self.phase2_refusal()?
+        } else {
+            self.phase1_refusal()?
+        };
+        let PlutoEvent::NoLocalProposal { remote } = &p.event else {
+            return None;
+        };
+        let context = if phase2 {
+            [self.established, Some(p)]
+        } else {
+            [Some(p), None]
+        };
+        self.attribute_mismatch(remote, phase2, &context)
             .filter(|(r, _)| *r == rule)
             .map(|(_, d)| d)
     }

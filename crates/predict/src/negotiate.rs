@@ -5,25 +5,8 @@ use std::net::IpAddr;
 
 use ipnet::IpNet;
 use ipsec_doctor_config::{Identity, IdentityKind, Tunnel};
+pub(crate) use ipsec_doctor_events::Attribute;
 use ipsec_doctor_events::{Proposal, TransformKind};
-
-/// The parts of a proposal pfSense shows as one setting each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Attribute {
-    Encryption,
-    Hash,
-    DhGroup,
-}
-
-impl Attribute {
-    pub(crate) fn kinds(self) -> &'static [TransformKind] {
-        match self {
-            Attribute::Encryption => &[TransformKind::Encryption],
-            Attribute::Hash => &[TransformKind::Integrity, TransformKind::Prf],
-            Attribute::DhGroup => &[TransformKind::KeyExchange],
-        }
-    }
-}
 
 /// Parses canonical proposal strings (`IKE:AES_CBC_256/...`).
 pub(crate) fn proposals(list: &[String]) -> Vec<Proposal> {

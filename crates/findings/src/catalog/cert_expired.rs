@@ -7,7 +7,6 @@ use crate::negotiation::Negotiation;
 use crate::pluto::PlutoConnection;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope, SeeAlso};
-use ipsec_doctor_events::PlutoEvent;
 
 pub(crate) static RULE: Rule = Rule {
     id: "cert-expired",
@@ -82,22 +81,11 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
 /// NSS refused the peer's certificate for its validity period (the first
 /// certificate failure of the connection).
 fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
-    let entry = c.certificate_failure()?;
-    let PlutoEvent::CertInvalid {
-        subject,
-        code,
-        reason,
-    } = &entry.event
-    else {
-        return None;
-    };
-    if !certs::pluto_code_is_expiry(code) {
-        return None;
-    }
+    let (entry, invalid) = certs::pluto_invalid(c, true)?;
     Some(certs::pluto_refused(
         c,
         entry,
-        (subject, code, reason),
+        invalid,
         "is outside its validity period (NSS does not log the dates: `openssl x509 -noout \
          -dates` on the peer's certificate shows them)",
     ))

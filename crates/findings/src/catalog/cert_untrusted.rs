@@ -6,7 +6,6 @@ use crate::negotiation::Negotiation;
 use crate::pluto::PlutoConnection;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope, SeeAlso};
-use ipsec_doctor_events::PlutoEvent;
 
 pub(crate) static RULE: Rule = Rule {
     id: "cert-untrusted",
@@ -79,22 +78,11 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
 /// NSS refused the peer's certificate for another reason than its dates
 /// (the first certificate failure of the connection).
 fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
-    let entry = c.certificate_failure()?;
-    let PlutoEvent::CertInvalid {
-        subject,
-        code,
-        reason,
-    } = &entry.event
-    else {
-        return None;
-    };
-    if certs::pluto_code_is_expiry(code) {
-        return None;
-    }
+    let (entry, invalid) = certs::pluto_invalid(c, false)?;
     Some(certs::pluto_refused(
         c,
         entry,
-        (subject, code, reason),
+        invalid,
         "does not lead to a CA in pluto's NSS database: import the issuing CA there \
          (certutil -A -d sql:/var/lib/ipsec/nss -n NAME -t 'CT,,' -a -i ca.pem)",
     ))

@@ -3,7 +3,7 @@
 //! cause, and the lines before it (trust chain, validity, the certificate
 //! received) tell which.
 
-use ipsec_doctor_events::CharonEvent;
+use ipsec_doctor_events::{CharonEvent, PlutoEvent};
 
 use crate::negotiation::{Entry, Negotiation};
 use crate::pluto::{PlutoConnection, PlutoEntry, PEER_RUNS_PLUTO, RUNS_PLUTO};
@@ -165,8 +165,27 @@ pub(crate) fn peer(neg: &Negotiation) -> String {
 }
 
 /// Whether NSS's error code for a refused certificate is about its dates.
-pub(crate) fn pluto_code_is_expiry(code: &str) -> bool {
+fn pluto_code_is_expiry(code: &str) -> bool {
     code.contains("EXPIRED") || code.contains("INVALID_TIME")
+}
+
+/// The connection's first certificate failure, where NSS refused the
+/// peer's certificate for its dates (`expiry`) or for another reason: the
+/// line and its (subject, code, reason).
+pub(crate) fn pluto_invalid<'a>(
+    c: &PlutoConnection<'a>,
+    expiry: bool,
+) -> Option<(&'a PlutoEntry, (&'a str, &'a str, &'a str))> {
+    let entry = c.certificate_failure()?;
+    let PlutoEvent::CertInvalid {
+        subject,
+        code,
+        reason,
+    } = &entry.event
+    else {
+        return None;
+    };
+    (pluto_code_is_expiry(code) == expiry).then_some((entry, (subject, code, reason)))
 }
 
 /// pluto refused the peer's certificate `(subject, code, reason)`; `what`

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeSet;
 
+pub(crate) use ipsec_doctor_events::Attribute;
 use ipsec_doctor_events::{CharonEvent, Notify, Proposal, ProposalList, TransformKind};
 
 use crate::negotiation::{Entry, Negotiation, Phase};
@@ -18,36 +19,6 @@ pub(crate) fn evidence<'a>(entries: impl IntoIterator<Item = &'a Entry>) -> Vec<
 /// Whether `text` is an IP address (not a name, not a redacted placeholder).
 pub(crate) fn is_ip(text: &str) -> bool {
     text.parse::<std::net::IpAddr>().is_ok()
-}
-
-/// The attribute of a proposal that pfSense shows as one setting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Attribute {
-    /// Encryption Algorithm (and key length).
-    Encryption,
-    /// Hash Algorithm: integrity, and for IKE the PRF.
-    Hash,
-    /// DH Group (Phase 1) / PFS key group (Phase 2).
-    DhGroup,
-}
-
-impl Attribute {
-    fn kinds(self) -> &'static [TransformKind] {
-        match self {
-            Attribute::Encryption => &[TransformKind::Encryption],
-            Attribute::Hash => &[TransformKind::Integrity, TransformKind::Prf],
-            Attribute::DhGroup => &[TransformKind::KeyExchange],
-        }
-    }
-
-    fn of_kind(kind: TransformKind) -> Option<Attribute> {
-        match kind {
-            TransformKind::Encryption => Some(Attribute::Encryption),
-            TransformKind::Integrity | TransformKind::Prf => Some(Attribute::Hash),
-            TransformKind::KeyExchange => Some(Attribute::DhGroup),
-            TransformKind::Esn => None,
-        }
-    }
 }
 
 /// A failed proposal selection for one phase, as one side's log shows it.

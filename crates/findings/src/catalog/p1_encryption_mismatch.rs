@@ -5,7 +5,6 @@ use crate::negotiation::{Negotiation, Phase};
 use crate::pluto::PlutoConnection;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope, SeeAlso};
-use ipsec_doctor_events::PlutoEvent;
 
 pub(crate) static RULE: Rule = Rule {
     id: "p1-encryption-mismatch",
@@ -32,14 +31,10 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     )
 }
 
-/// pluto as responder matched none of the peer's IKE proposals, and this
-/// attribute is what none of its own has.
+/// pluto as responder matched none of the peer's IKE proposals, and
+/// this attribute is what none of its own has.
 fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
-    let p = c.phase1_refusal()?;
-    let PlutoEvent::NoLocalProposal { remote } = &p.event else {
-        return None;
-    };
-    c.attribute_mismatch_of(&RULE, remote, false, &[Some(p)])
+    c.refused_for_attribute(&RULE, false)
 }
 
 #[cfg(test)]

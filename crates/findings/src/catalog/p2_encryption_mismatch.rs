@@ -5,7 +5,6 @@ use crate::negotiation::{Negotiation, Phase};
 use crate::pluto::PlutoConnection;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope, SeeAlso};
-use ipsec_doctor_events::PlutoEvent;
 
 pub(crate) static RULE: Rule = Rule {
     id: "p2-encryption-mismatch",
@@ -35,11 +34,7 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
 /// pluto as responder matched none of the peer's ESP/AH proposals, and
 /// this attribute is what none of its own has.
 fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
-    let p = c.phase2_refusal()?;
-    let PlutoEvent::NoLocalProposal { remote } = &p.event else {
-        return None;
-    };
-    c.attribute_mismatch_of(&RULE, remote, true, &[c.established, Some(p)])
+    c.refused_for_attribute(&RULE, true)
 }
 
 #[cfg(test)]

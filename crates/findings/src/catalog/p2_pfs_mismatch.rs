@@ -30,11 +30,7 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
 /// pluto as responder matched none of the peer's ESP/AH proposals, and
 /// this attribute is what none of its own has.
 fn pluto(c: &PlutoConnection<'_>) -> Option<Detection> {
-    let p = c.phase2_refusal()?;
-    let PlutoEvent::NoLocalProposal { remote } = &p.event else {
-        return None;
-    };
-    c.attribute_mismatch_of(&RULE, remote, true, &[c.established, Some(p)])
+    c.refused_for_attribute(&RULE, true)
 }
 
 /// pluto says the PFS settings differ.

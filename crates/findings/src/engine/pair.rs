@@ -1,6 +1,7 @@
 //! Pairing: both ends of a tunnel where both logs are present, and the
 //! other checks across hosts (lifetimes, one-way initiation).
 
+use super::state::{HostState, TunnelState};
 use super::Diagnoser;
 use crate::catalog::CATALOG;
 use crate::correlate;
@@ -12,30 +13,38 @@ impl Diagnoser {
     /// Each tunnel of each host, as the report lists them.
     pub(super) fn tunnel_summaries(&self, hosts: &[String]) -> Vec<TunnelSummary> {
         let mut tunnels = Vec::new();
-        for key in hosts {
-            let Some(host) = self.hosts.get(key) else {
-                continue;
-            };
-            for name in &host.tunnel_order {
-                let Some(state) = host.tunnels.get(name) else {
-                    continue;
-                };
-                tunnels.push(TunnelSummary {
-                    host: host.facts.host.clone(),
-                    tunnel: Some(name.clone()),
-                    local: state.local.clone(),
-                    remote: state.remote.clone(),
-                    ike_version: state.version,
-                    status: state.last_status,
-                    negotiations: state.negotiations,
-                    established: state.established,
-                    findings: Vec::new(),
-                    origin: host.facts.origin.clone(),
-                    ike_lifetime: state.ike_lifetime.clone(),
-                });
-            }
+        for (host, name, state) in self.tunnels_in_order(hosts) {
+            tunnels.push(TunnelSummary {
+                host: host.facts.host.clone(),
+                tunnel: Some(name.clone()),
+                local: state.local.clone(),
+                remote: state.remote.clone(),
+                ike_version: state.version,
+                status: state.last_status,
+                negotiations: state.negotiations,
+                established: state.established,
+                findings: Vec::new(),
+                origin: host.facts.origin.clone(),
+                ike_lifetime: state.ike_lifetime.clone(),
+            });
         }
         tunnels
+    }
+
+    /// Every charon tunnel of the hosts, host by host, each in the order it
+    /// first appeared.
+    fn tunnels_in_order<'a>(
+        &'a self,
+        hosts: &'a [String],
+    ) -> impl Iterator<Item = (&'a HostState, &'a String, &'a TunnelState)> + 'a {
+        hosts
+            .iter()
+            .filter_map(|key| self.hosts.get(key))
+            .flat_map(|host| {
+                host.tunnel_order
+                    .iter()
+                    .filter_map(move |name| Some((&**host, name, &**host.tunnels.get(name)?)))
+            })
     }
 
     /// Pairs both ends, then the checks across hosts.
@@ -63,24 +72,16 @@ impl Diagnoser {
     /// Each charon tunnel of each host, with who initiated it.
     fn initiations(&self, hosts: &[String]) -> Vec<Initiations> {
         let mut views = Vec::new();
-        for key in hosts {
-            let Some(host) = self.hosts.get(key) else {
-                continue;
-            };
-            for name in &host.tunnel_order {
-                let Some(state) = host.tunnels.get(name) else {
-                    continue;
-                };
-                views.push(Initiations {
-                    host: host.facts.host.clone(),
-                    origin: host.facts.origin.clone(),
-                    tunnel: name.clone(),
-                    local: state.local.clone(),
-                    remote: state.remote.clone(),
-                    initiated_up: state.initiated_up.clone(),
-                    peer_initiated: state.peer_initiated,
-                });
-            }
+        for (host, name, state) in self.tunnels_in_order(hosts) {
+            views.push(Initiations {
+                host: host.facts.host.clone(),
+                origin: host.facts.origin.clone(),
+                tunnel: name.clone(),
+                local: state.local.clone(),
+                remote: state.remote.clone(),
+                initiated_up: state.initiated_up.clone(),
+                peer_initiated: state.peer_initiated,
+            });
         }
         views
     }
