@@ -96,10 +96,6 @@ pub struct Finding {
     /// The daemon whose log shows it (charon, pluto), where known.
     #[serde(skip)]
     pub daemon: Option<ipsec_doctor_logs::Daemon>,
-    /// The finding says the outcome is not in the log (a negotiation cut
-    /// off, no negotiation at all): not a failure, and not health either.
-    #[serde(skip)]
-    pub undecided: bool,
 }
 
 impl Finding {
@@ -146,21 +142,31 @@ impl Finding {
             peer_summary: detection.peer_summary,
             cause_in_peer_log: detection.cause_in_peer_log,
             explains_peer_refusal: detection.explains_peer_refusal,
-            undecided: crate::catalog::is_undecided(rule),
             daemon: detection.daemon,
         }
     }
 
     /// Makes this the finding of another rule (the cause the peer's log
     /// shows): the rule's id, family, title, severity and fix; the summary
-    /// and evidence are the caller's to tell.
+    /// and evidence are the caller's to tell. The cause is then named, so
+    /// the finding no longer waits for the peer's log, nor explains a
+    /// refusal of this side; `daemon` stays this side's.
     pub(crate) fn retarget(&mut self, rule: &'static Rule) {
         self.rule = rule;
+        self.cause_in_peer_log = false;
+        self.explains_peer_refusal = false;
         self.id = rule.id;
         self.family = rule.family.id;
         self.title = rule.title;
         self.severity = rule.severity;
         self.fix = rule.fix.iter().map(|s| (*s).to_owned()).collect();
+    }
+
+    /// The finding says the outcome is not in the log (a negotiation cut
+    /// off, no negotiation at all): not a failure, and not health either.
+    /// Told by its rule, so that it holds after a retarget too.
+    pub fn undecided(&self) -> bool {
+        crate::catalog::is_undecided(self.rule)
     }
 
     /// Whether the finding is `rule`'s.
@@ -245,13 +251,45 @@ impl Report {
     /// or a finding that says the outcome is not in the log
     /// ([`Finding::undecided`]). Exit code 1.
     pub fn has_problems(&self) -> bool {
-        self.has_errors() || self.findings.iter().any(|f| f.undecided)
+        self.has_errors() || self.findings.iter().any(Finding::undecided)
     }
 
     /// Whether no IPsec negotiation could be read at all (`diagnose`'s exit
     /// code 3): no negotiation judged, and no finding but those that say
     /// the outcome is not in the log.
     pub fn read_nothing(&self) -> bool {
-        self.reading.negotiations == 0 && self.findings.iter().all(|f| f.undecided)
+        self.reading.negotiations == 0 && self.findings.iter().all(Finding::undecided)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::rules;
+
+    #[test]
+    fn a_retargeted_finding_is_wholly_the_new_rule_s() {
+        let detection = Detection::new("cut off", Vec::new()).cause_in_peer_log();
+        let mut f = Finding::new(
+            rules::NEGOTIATION_INCOMPLETE,
+            Some("gw".to_owned()),
+            None,
+            Arc::from("a.log"),
+            detection,
+        );
+        assert!(f.undecided() && f.cause_in_peer_log);
+        f.retarget(rules::KERNEL_SA_INSTALL_FAILURE);
+        assert!(f.is(rules::KERNEL_SA_INSTALL_FAILURE));
+        assert_eq!(
+            (f.id, f.family, f.severity, f.title),
+            (
+                "kernel-sa-install-failure",
+                "kernel-sa-install-failure",
+                Severity::Error,
+                rules::KERNEL_SA_INSTALL_FAILURE.title
+            )
+        );
+        assert!(!f.undecided() && !f.cause_in_peer_log);
+        assert_eq!(f.fix.len(), rules::KERNEL_SA_INSTALL_FAILURE.fix.len());
     }
 }

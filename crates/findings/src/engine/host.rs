@@ -82,7 +82,7 @@ impl Diagnoser {
     /// could not see and what to give next.
     pub(super) fn note_fragments(&mut self) {
         for f in &mut self.findings {
-            if f.undecided || f.severity == Severity::Info {
+            if f.undecided() || f.severity == Severity::Info {
                 continue;
             }
             let key = host_key_of(f.host.as_deref(), &f.origin);
