@@ -1,6 +1,6 @@
 //! What a catalogue entry is.
 
-use crate::facts::{AcrossHosts, HostFacts, Place, TunnelFacts};
+use crate::facts::{AcrossHosts, HostFacts, MomentKind, Place, TunnelFacts};
 use crate::negotiation::Negotiation;
 use crate::pluto::{PlutoConnection, PlutoLog};
 use crate::racoon::RacoonLog;
@@ -215,6 +215,9 @@ pub struct Detection {
     pub explains_peer_refusal: bool,
     /// The daemon whose log shows it, where one daemon's lines were judged.
     pub daemon: Option<Daemon>,
+    /// A moment of the tunnel's history this detection marks (a DPD
+    /// teardown), at its last evidence line: tunnel-wide rules read it.
+    pub moment: Option<MomentKind>,
 }
 
 impl Detection {
@@ -228,7 +231,14 @@ impl Detection {
             cause_in_peer_log: false,
             explains_peer_refusal: false,
             daemon: None,
+            moment: None,
         }
+    }
+
+    /// Marks a moment of the tunnel's history, at the last evidence line.
+    pub fn marks(mut self, moment: MomentKind) -> Detection {
+        self.moment = Some(moment);
+        self
     }
 
     /// Names the daemon whose log shows it.

@@ -4,6 +4,7 @@
 use ipsec_doctor_events::CharonEvent;
 
 use super::common::evidence;
+use crate::facts::MomentKind;
 use crate::negotiation::Negotiation;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope, SeeAlso};
@@ -33,7 +34,13 @@ pub(crate) static RULE: Rule = Rule {
     explained_by: &[],
 };
 
+/// The detection marks the teardown in the tunnel's history, which
+/// `dpd-drop-embedded` reads.
 fn detect(neg: &Negotiation) -> Option<Detection> {
+    dpd_gave_up(neg).map(|d| d.marks(MomentKind::DpdDrop))
+}
+
+fn dpd_gave_up(neg: &Negotiation) -> Option<Detection> {
     if let Some(gave_up) = super::common::gave_up_on_an_earlier_sa(neg) {
         let mut lines = vec![&neg.entries[0], &neg.entries[gave_up]];
         lines.extend(neg.first(|e| matches!(e, CharonEvent::DpdRequest)));

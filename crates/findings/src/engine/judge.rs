@@ -9,7 +9,7 @@ use ipsec_doctor_logs::Daemon;
 
 use super::state::{host_key_of, HostState};
 use super::{Diagnoser, Pending};
-use crate::catalog::{rules, CATALOG};
+use crate::catalog::CATALOG;
 use crate::facts::{Moment, MomentKind, TunnelFacts, MAX_MOMENTS};
 use crate::negotiation::{Negotiation, Role};
 use crate::report::{Evidence, Finding, Severity};
@@ -217,15 +217,16 @@ fn record_moments_and_ports(
             });
         }
     }
-    if let Some((_, d)) = detections.iter().find(|(r, _)| *r == rules::DPD_TIMEOUT) {
-        if let Some(ev) = d.evidence.last() {
-            if facts.moments.len() < MAX_MOMENTS {
-                facts.moments.push(Moment {
-                    kind: MomentKind::DpdDrop,
-                    at: at_of(ev),
-                    evidence: ev.clone(),
-                });
-            }
+    for (_, d) in detections {
+        let (Some(kind), Some(ev)) = (d.moment, d.evidence.last()) else {
+            continue;
+        };
+        if facts.moments.len() < MAX_MOMENTS {
+            facts.moments.push(Moment {
+                kind,
+                at: at_of(ev),
+                evidence: ev.clone(),
+            });
         }
     }
     for entry in &neg.entries {
