@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use ipsec_doctor_findings::{Scope, CATALOG};
+use ipsec_doctor_findings::CATALOG;
 
 /// Every `.rs` file under `dir`.
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -106,11 +106,6 @@ fn every_finding_has_its_documentation_a_matcher_and_a_test() {
     let sources = sources();
     let mut tests: String = sources.iter().map(|(_, _, t)| t.as_str()).collect();
     tests.push_str(&other_tests());
-    let predict: String = sources
-        .iter()
-        .filter(|(path, ..)| path.components().any(|c| c.as_os_str() == "predict"))
-        .map(|(_, code, _)| code.as_str())
-        .collect();
     let lab = Path::new(env!("CARGO_MANIFEST_DIR")).join("lab/scenarios");
     let mut expected = String::new();
     for scenario in std::fs::read_dir(lab).expect("lab scenarios").flatten() {
@@ -134,13 +129,37 @@ fn every_finding_has_its_documentation_a_matcher_and_a_test() {
             rule.id
         );
         let name = rule.id.replace('-', "_").to_uppercase();
-        let matched = rule.scopes().any(|s| !matches!(s, Scope::Derived))
-            || predict.contains(&format!("rules::{name}"));
-        assert!(
-            matched,
-            "{} has no matcher, in its file or in predict",
+        // Every matcher the rule names is a function of its own file.
+        let own = sources
+            .iter()
+            .find(|(path, ..)| path.ends_with(own_file(rule.id)))
+            .map_or("", |(_, code, _)| code.as_str());
+        let declared = own
+            .find("static RULE")
+            .and_then(|at| own[at..].find("\n};").map(|end| &own[at..at + end]))
+            .unwrap_or_default();
+        let matchers: Vec<&str> = declared
+            .split("Scope::")
+            .skip(1)
+            .filter_map(|m| {
+                let args = m.split_once('(')?.1.split_once(')')?.0;
+                Some(args.rsplit(", ").next()?.trim())
+            })
+            .collect();
+        assert_eq!(
+            matchers.len(),
+            rule.scopes().count(),
+            "{}: a matcher is not named in its RULE",
             rule.id
         );
+        for m in matchers {
+            assert!(
+                own.contains(&format!("fn {m}(")),
+                "{}'s matcher {m} is not defined in {}",
+                rule.id,
+                own_file(rule.id)
+            );
+        }
         let tested = tests.contains(&format!("\"{}\"", rule.id))
             || tests.contains(&format!("rules::{name}"))
             || expected

@@ -48,6 +48,7 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+mod configured;
 mod correlate;
 mod engine;
 mod expiry;
@@ -61,6 +62,7 @@ mod rule;
 mod sieve;
 
 pub use catalog::{rule_by_id, rules, CATALOG};
+pub use configured::{intersects, ConfigFile};
 pub use engine::{Diagnoser, Limits, QUIET_AFTER_INPUT_LINES};
 pub use facts::{CrashLine, HostFacts, Moment, MomentKind, TunnelFacts};
 /// The catalogue's signature strings: every charon message that can matter

@@ -1,10 +1,12 @@
 //! What a catalogue entry is.
 
+use crate::configured::ConfigFile;
 use crate::facts::{AcrossHosts, HostFacts, MomentKind, Place, TunnelFacts};
 use crate::negotiation::Negotiation;
 use crate::pluto::{PlutoConnection, PlutoLog};
 use crate::racoon::RacoonLog;
 use crate::report::{Evidence, Finding, Severity, TunnelSummary};
+use ipsec_doctor_config::Tunnel;
 use ipsec_doctor_logs::Daemon;
 
 /// A detection with the tunnel it is about (`None`: the host as a whole).
@@ -45,8 +47,19 @@ pub enum Scope {
     /// the other IKE version). Each becomes this rule's finding, with the
     /// detection's summary, peer summary and further evidence.
     Reinterprets(fn(&[Finding], &[TunnelSummary]) -> Vec<Reinterpretation>),
-    /// Only through correlation or configuration checks, never directly.
-    Derived,
+    /// At one tunnel of one box's configuration (`ipsec-doctor check`),
+    /// each check in the order of its rank.
+    ConfigTunnel(u16, fn(&ConfigFile<'_>, &Tunnel) -> Vec<Detection>),
+    /// At one box's configuration as a whole, after its tunnels, each check
+    /// in the order of its rank.
+    ConfigBox(u16, fn(&ConfigFile<'_>) -> Vec<Detection>),
+}
+
+impl Scope {
+    /// Whether the matcher reads logs (not configurations).
+    pub fn reads_logs(&self) -> bool {
+        !matches!(self, Scope::ConfigTunnel(..) | Scope::ConfigBox(..))
+    }
 }
 
 /// One catalogue entry: the documentation operators read and the matcher

@@ -4,9 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use ipsec_doctor_config::{Child, IdentityKind, IkeVersion, Tunnel};
-use ipsec_doctor_findings::{rules, Evidence, Finding, Report, Rule, Severity, TunnelSummary};
+use ipsec_doctor_findings::{
+    rules, Detection, Evidence, Finding, Report, Rule, Severity, TunnelSummary,
+};
 
-use crate::evidence::{finding, line_for};
+use crate::evidence::finding;
 use crate::negotiate::{
     identity_matches, intersects, is_own_address, presented_identity, proposals, select, selectors,
     show, transforms, Attribute, Selection,
@@ -234,14 +236,14 @@ fn predict_pair(ls: &Side<'_>, l: &Tunnel, rs: &Side<'_>, r: &Tunnel) -> Vec<Fin
     problems
         .into_iter()
         .map(|p| {
+            let mut detection = Detection::new(p.summary, p.evidence);
+            detection.fix = p.fix;
             finding(
                 p.rule,
                 ls.config.host.hostname.clone(),
                 Some(l.name.clone()),
                 ls.path,
-                p.summary,
-                p.evidence,
-                p.fix,
+                detection,
             )
         })
         .collect()
@@ -257,8 +259,8 @@ fn direction(
     rname: &str,
 ) -> Vec<Problem> {
     let mut out = Vec::new();
-    let ev_i = |keys: &[&str]| line_for(is, i.origin.line, keys);
-    let ev_r = |keys: &[&str]| line_for(rs, r.origin.line, keys);
+    let ev_i = |keys: &[&str]| is.line_for(i.origin.line, keys);
+    let ev_r = |keys: &[&str]| rs.line_for(r.origin.line, keys);
 
     let Some(version) = effective_version(i, r) else {
         out.push(Problem::new(
@@ -363,16 +365,11 @@ fn direction(
             continue;
         };
         let ev = vec![
-            line_for(
-                p_side,
+            p_side.line_for(
                 presenter.origin.line,
                 &["id", "leftid", "myid_data", "local_addrs"],
             ),
-            line_for(
-                c_side,
-                checker.origin.line,
-                &["id", "rightid", "peerid_data"],
-            ),
+            c_side.line_for(checker.origin.line, &["id", "rightid", "peerid_data"]),
         ];
         let behind_nat = matches!(presented.kind, IdentityKind::Address(_))
             && matches!(expected.kind, IdentityKind::Address(_))
@@ -470,8 +467,7 @@ fn child(
             }
         }
     };
-    let ev_c = line_for(
-        is,
+    let ev_c = is.line_for(
         c.origin.line,
         &["local_ts", "leftsubnet", "localid", "remote_ts"],
     );
@@ -489,8 +485,7 @@ fn child(
             .collect();
         let mut ev = vec![ev_c];
         ev.extend(r.children.first().map(|d| {
-            line_for(
-                rs,
+            rs.line_for(
                 d.origin.line,
                 &["local_ts", "leftsubnet", "localid", "remote_ts"],
             )
@@ -513,8 +508,7 @@ fn child(
         return out;
     }
     let ev = vec![
-        line_for(
-            is,
+        is.line_for(
             c.origin.line,
             &[
                 "esp_proposals",
@@ -523,8 +517,7 @@ fn child(
                 "pfsgroup",
             ],
         ),
-        line_for(
-            rs,
+        rs.line_for(
             d.origin.line,
             &[
                 "esp_proposals",
@@ -667,16 +660,8 @@ fn lifetimes(
             ike.0.unwrap_or(0),
             ike.1.unwrap_or(0)
         ));
-        evidence.push(line_for(
-            is,
-            i.origin.line,
-            &["rekey_time", "ikelifetime", "lifetime"],
-        ));
-        evidence.push(line_for(
-            rs,
-            r.origin.line,
-            &["rekey_time", "ikelifetime", "lifetime"],
-        ));
+        evidence.push(is.line_for(i.origin.line, &["rekey_time", "ikelifetime", "lifetime"]));
+        evidence.push(rs.line_for(r.origin.line, &["rekey_time", "ikelifetime", "lifetime"]));
     }
     if differs(child.0, child.1) {
         parts.push(format!(
@@ -685,16 +670,8 @@ fn lifetimes(
             child.1.unwrap_or(0)
         ));
         if let (Some(c), Some(d)) = (i.children.first(), r.children.first()) {
-            evidence.push(line_for(
-                is,
-                c.origin.line,
-                &["rekey_time", "lifetime", "life_time"],
-            ));
-            evidence.push(line_for(
-                rs,
-                d.origin.line,
-                &["rekey_time", "lifetime", "life_time"],
-            ));
+            evidence.push(is.line_for(c.origin.line, &["rekey_time", "lifetime", "life_time"]));
+            evidence.push(rs.line_for(d.origin.line, &["rekey_time", "lifetime", "life_time"]));
         }
     }
     if !parts.is_empty() {
@@ -751,16 +728,8 @@ fn established(ls: &Side<'_>, l: &Tunnel, rs: &Side<'_>, r: &Tunnel) -> Problem 
             }
         ),
         vec![
-            line_for(
-                ls,
-                l.origin.line,
-                &["proposals", "ike", "encryption-algorithm"],
-            ),
-            line_for(
-                rs,
-                r.origin.line,
-                &["proposals", "ike", "encryption-algorithm"],
-            ),
+            ls.line_for(l.origin.line, &["proposals", "ike", "encryption-algorithm"]),
+            rs.line_for(r.origin.line, &["proposals", "ike", "encryption-algorithm"]),
         ],
     )
 }

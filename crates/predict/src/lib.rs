@@ -18,7 +18,8 @@
 //! accelerators, MSS clamping, weak algorithms).
 //!
 //! Like every library of the workspace it does no I/O: the caller passes
-//! each file's text (for evidence lines) and its parsed [`ConfigSet`].
+//! each file's text (for evidence lines) and its parsed
+//! [`ipsec_doctor_config::ConfigSet`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -31,15 +32,6 @@ mod negotiate;
 pub use check::check;
 pub use compare::{compare, PredictError};
 
-use ipsec_doctor_config::ConfigSet;
-
-/// One configuration file as given to a prediction.
-#[derive(Debug, Clone, Copy)]
-pub struct Side<'a> {
-    /// The path shown in evidence.
-    pub path: &'a str,
-    /// The file's text, for quoting evidence lines.
-    pub text: &'a str,
-    /// The parsed configuration.
-    pub config: &'a ConfigSet,
-}
+/// One configuration file as given to a prediction: its path, its text (for
+/// quoting evidence lines) and its parsed [`ipsec_doctor_config::ConfigSet`].
+pub type Side<'a> = ipsec_doctor_findings::ConfigFile<'a>;

@@ -171,10 +171,7 @@ pub(crate) fn selectors(list: &[IpNet], addrs: &[String]) -> Vec<IpNet> {
         .collect()
 }
 
-/// Whether two networks share an address.
-pub(crate) fn intersects(a: &IpNet, b: &IpNet) -> bool {
-    a.contains(&b.network()) || b.contains(&a.network())
-}
+pub(crate) use ipsec_doctor_findings::intersects;
 
 /// `10.0.0.0/24, 10.0.1.0/24`.
 pub(crate) fn show(list: &[IpNet]) -> String {

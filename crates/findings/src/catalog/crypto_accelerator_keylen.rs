@@ -7,6 +7,10 @@ use crate::racoon::{about, evidence, RacoonLog};
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope, SeeAlso, TunnelDetection};
 
+use crate::configured::{all_proposals, ConfigFile};
+use ipsec_doctor_config::Tunnel;
+use ipsec_doctor_events::Proposal;
+
 pub(crate) static RULE: Rule = Rule {
     id: "crypto-accelerator-keylen",
     family: &RULE,
@@ -29,7 +33,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &[SeeAlso::Rule(&super::kernel_sa_install_failure::RULE)],
     scope: Scope::Racoon(detect),
-    also: &[],
+    also: &[Scope::ConfigTunnel(40, config)],
     explained_by: &[],
 };
 
@@ -53,6 +57,40 @@ fn detect(log: &RacoonLog) -> Vec<TunnelDetection> {
         out.push((tunnel, Detection::new(summary, evidence(shown))));
     }
     out
+}
+
+/// A glxsb accelerator, which only does AES-128, and a tunnel with longer
+/// AES keys.
+fn config(file: &ConfigFile<'_>, t: &Tunnel) -> Vec<Detection> {
+    if !file
+        .config
+        .host
+        .crypto_hardware
+        .iter()
+        .any(|c| c == "glxsb")
+    {
+        return Vec::new();
+    }
+    let long: Vec<String> = all_proposals(t)
+        .iter()
+        .filter_map(|p| Proposal::parse(p))
+        .flat_map(|p| p.transforms().map(str::to_owned).collect::<Vec<_>>())
+        .filter(|t| {
+            t.starts_with("AES_")
+                && !t.ends_with("_128")
+                && !t.starts_with("AES_XCBC")
+                && !t.starts_with("AES_CMAC")
+        })
+        .collect();
+    let Some(first) = long.first() else {
+        return Vec::new();
+    };
+    let mut ev = vec![file.line_for(t.origin.line, &["keylen", "encryption-algorithm"])];
+    ev.extend(file.find_text("glxsb"));
+    vec![Detection::new(
+        format!("The glxsb accelerator only does AES-128, and this tunnel uses {first}."),
+        ev,
+    )]
 }
 
 #[cfg(test)]

@@ -3,7 +3,10 @@
 //! Found by `ipsec-doctor check` from a pfSense/OPNsense configuration.
 
 use crate::report::Severity;
-use crate::rule::{Rule, Scope, SeeAlso};
+use crate::rule::{Detection, Rule, Scope, SeeAlso};
+
+use crate::configured::ConfigFile;
+use ipsec_doctor_config::Format;
 
 pub(crate) static RULE: Rule = Rule {
     id: "mss-clamping",
@@ -21,7 +24,28 @@ pub(crate) static RULE: Rule = Rule {
         "pfSense 2.1 and older: System > Advanced > Miscellaneous: Enable MSS clamping on VPN traffic.",
     ],
     see_also: &[SeeAlso::Guide("mss")],
-    scope: Scope::Derived,
+    scope: Scope::ConfigBox(20, config),
     also: &[],
     explained_by: &[],
 };
+
+/// IPsec tunnels configured and MSS clamping off (pfSense/OPNsense only:
+/// plain strongSwan has no such setting).
+fn config(file: &ConfigFile<'_>) -> Vec<Detection> {
+    let config = file.config;
+    let firewall = matches!(config.source, Format::PfSense | Format::OpnSense);
+    if !firewall || config.tunnels.is_empty() || config.host.mss_clamping.enabled {
+        return Vec::new();
+    }
+    let ev = file.find_text("<ipsec>").or_else(|| {
+        config
+            .tunnels
+            .first()
+            .map(|t| file.evidence_at(t.origin.line.max(1) as usize))
+    });
+    vec![Detection::new(
+        "IPsec tunnels are configured but MSS clamping is off: protocols that send full-size packets (SMB, \
+         RDP) may stall through the tunnel.",
+        ev.into_iter().collect(),
+    )]
+}

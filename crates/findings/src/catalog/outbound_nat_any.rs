@@ -19,6 +19,8 @@ use crate::facts::{host_key_of, AcrossHosts, Initiations, Place, TunnelFacts};
 use crate::report::{Finding, Severity};
 use crate::rule::{Detection, Rule, Scope, SeeAlso};
 
+use crate::configured::ConfigFile;
+
 pub(crate) static RULE: Rule = Rule {
     id: "outbound-nat-any",
     family: &RULE,
@@ -42,7 +44,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &[SeeAlso::Rule(&super::peer_unreachable::RULE), SeeAlso::Rule(&super::racoon_send_error::RULE)],
     scope: Scope::Tunnel(detect),
-    also: &[Scope::AcrossHosts(across)],
+    also: &[Scope::AcrossHosts(across), Scope::ConfigBox(10, config)],
     explained_by: &[],
 };
 
@@ -138,6 +140,37 @@ fn across(input: &AcrossHosts<'_>) -> Vec<(Place, Detection)> {
         ));
     }
     out
+}
+
+/// Manual outbound NAT rules whose source `any` also matches the
+/// firewall's own IKE traffic.
+fn config(file: &ConfigFile<'_>) -> Vec<Detection> {
+    let nat = &file.config.host.outbound_nat;
+    if !matches!(nat.mode.as_deref(), Some("advanced" | "hybrid")) {
+        return Vec::new();
+    }
+    nat.rules
+        .iter()
+        .filter(|r| !r.disabled && !r.no_nat)
+        .filter(|r| matches!(r.source.as_deref(), Some("any" | "*")))
+        .map(|rule| {
+            Detection::new(
+                format!(
+                    "Outbound NAT rule on {} translates source any{}: it also matches the firewall's own IKE \
+                     packets (UDP 500/4500), rewriting their source port{} so the peer sees them from an \
+                     unexpected address or port.",
+                    rule.interface.as_deref().unwrap_or("an interface"),
+                    rule.target.as_deref().map(|t| format!(" to {t}")).unwrap_or_default(),
+                    if rule.static_port { "" } else { " (no static port)" }
+                ),
+                vec![file.evidence_at(rule.origin.line.max(1) as usize)],
+            )
+            .with_fix(
+                "Restrict the rule's source to the LAN networks (or add a no-NAT rule for the firewall's own \
+                 address above it), then clear the states for the peer address in Diagnostics > States.",
+            )
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -3,7 +3,11 @@
 //! Found by `ipsec-doctor check` from a configuration.
 
 use crate::report::Severity;
-use crate::rule::{Rule, Scope};
+use crate::rule::{Detection, Rule, Scope};
+
+use crate::configured::{all_proposals, ConfigFile};
+use ipsec_doctor_config::{AuthMethod, IkeVersion, Tunnel};
+use ipsec_doctor_events::Proposal;
 
 pub(crate) static RULE: Rule = Rule {
     id: "weak-crypto",
@@ -21,7 +25,63 @@ pub(crate) static RULE: Rule = Rule {
         "Use Main Mode or IKEv2 instead of Aggressive Mode, or certificates instead of a pre-shared key.",
     ],
     see_also: &[],
-    scope: Scope::Derived,
+    scope: Scope::ConfigTunnel(30, config),
     also: &[],
     explained_by: &[],
 };
+
+/// Weak or deprecated algorithms, and Aggressive Mode with a pre-shared key.
+fn config(file: &ConfigFile<'_>, t: &Tunnel) -> Vec<Detection> {
+    let mut weak: Vec<String> = Vec::new();
+    for p in all_proposals(t).iter().filter_map(|p| Proposal::parse(p)) {
+        for tr in p.transforms() {
+            if let Some(better) = stronger(tr) {
+                let item = format!("{tr} ({}: use {better})", p.protocol());
+                if !weak.contains(&item) {
+                    weak.push(item);
+                }
+            }
+        }
+    }
+    if t.aggressive
+        && t.ike_version != IkeVersion::V2
+        && matches!(t.local_auth, Some(AuthMethod::Psk) | None)
+        && t.psk.is_some()
+    {
+        weak.push(
+            "Aggressive Mode with a pre-shared key (its hash can be cracked offline: use Main Mode or IKEv2)"
+                .to_owned(),
+        );
+    }
+    if weak.is_empty() {
+        return Vec::new();
+    }
+    vec![Detection::new(
+        format!("Weak or deprecated choices: {}.", weak.join("; ")),
+        vec![file.line_for(
+            t.origin.line,
+            &[
+                "proposals",
+                "ike",
+                "encryption-algorithm",
+                "esp_proposals",
+                "aggressive",
+                "mode",
+            ],
+        )],
+    )]
+}
+
+/// The stronger equivalent of a weak transform.
+fn stronger(transform: &str) -> Option<&'static str> {
+    Some(match transform {
+        "DES_CBC" => "AES_CBC_256 or AES_GCM_16_256",
+        "3DES_CBC" => "AES_CBC_256 or AES_GCM_16_256",
+        "HMAC_MD5_96" | "PRF_HMAC_MD5" => "SHA-256",
+        "HMAC_SHA1_96" | "PRF_HMAC_SHA1" => return None,
+        "MODP_768" => "MODP_2048 (group 14) or ECP_256 (19)",
+        "MODP_1024" => "MODP_2048 (group 14) or ECP_256 (19)",
+        "MODP_1536" => "MODP_2048 (group 14) or ECP_256 (19)",
+        _ => return None,
+    })
+}

@@ -8,6 +8,9 @@ use crate::negotiation::Negotiation;
 use crate::report::Severity;
 use crate::rule::{Detection, Rule, Scope};
 
+use crate::configured::ConfigFile;
+use ipsec_doctor_config::Tunnel;
+
 pub(crate) static RULE: Rule = Rule {
     id: "wrong-destination-address",
     family: &RULE,
@@ -27,7 +30,7 @@ pub(crate) static RULE: Rule = Rule {
     ],
     see_also: &[],
     scope: Scope::Negotiation(detect),
-    also: &[],
+    also: &[Scope::ConfigTunnel(20, config)],
     explained_by: &[],
 };
 
@@ -85,6 +88,43 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         ));
     }
     None
+}
+
+/// A Phase 1 bound to an interface that also carries VIPs (CARP, IP
+/// alias): peers that connect to a VIP do not match it.
+fn config(file: &ConfigFile<'_>, t: &Tunnel) -> Vec<Detection> {
+    let Some(iface) = &t.interface else {
+        return Vec::new();
+    };
+    let vips: Vec<_> = file
+        .config
+        .host
+        .virtual_ips
+        .iter()
+        .filter(|v| &v.interface == iface && matches!(v.mode.as_str(), "carp" | "ipalias"))
+        .collect();
+    if vips.is_empty() || iface.starts_with("_vip") {
+        return Vec::new();
+    }
+    let addrs: Vec<String> = vips
+        .iter()
+        .filter_map(|v| v.address.map(|a| format!("{a} ({})", v.mode)))
+        .collect();
+    let mut ev = vec![file.line_for(t.origin.line, &["interface"])];
+    ev.extend(
+        vips.iter()
+            .filter_map(|v| v.address)
+            .filter_map(|a| file.find_text(&a.to_string())),
+    );
+    vec![Detection::new(
+        format!(
+            "Phase 1 '{}' listens on interface {iface}'s own address, but {iface} also carries {}. \
+             Peers that connect to a VIP will not match this Phase 1.",
+            t.description.as_deref().unwrap_or(&t.name),
+            addrs.join(", ")
+        ),
+        ev,
+    )]
 }
 
 #[cfg(test)]

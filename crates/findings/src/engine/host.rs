@@ -8,9 +8,10 @@ use crate::catalog::CATALOG;
 use crate::report::Severity;
 use crate::rule::{Rule, Scope};
 
-/// A finding of racoon's own: its rule has no matcher but racoon's.
+/// A finding of racoon's own: of the logs, its rule reads only racoon's.
 fn is_racoon_only(rule: &Rule) -> bool {
-    rule.scopes().all(|scope| matches!(scope, Scope::Racoon(_)))
+    let mut of_logs = rule.scopes().filter(Scope::reads_logs).peekable();
+    of_logs.peek().is_some() && of_logs.all(|scope| matches!(scope, Scope::Racoon(_)))
 }
 
 /// A host with at most this many daemon lines was diagnosed from a
