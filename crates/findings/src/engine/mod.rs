@@ -106,9 +106,9 @@ pub struct Diagnoser {
     last_path: Option<Arc<str>>,
     key_buf: String,
     line_no: u64,
-    /// Lines that mention IPsec but could not be read (see [`Reading`]).
+    /// Lines that mention IPsec but could not be read (see [`crate::Reading`]).
     unread_lines: u64,
-    /// charon lines that mean nothing to diagnosis (see [`Reading`]).
+    /// charon lines that mean nothing to diagnosis (see [`crate::Reading`]).
     ignored_daemon_lines: u64,
     unread_samples: Vec<Evidence>,
     /// Where the reading is, for judging what the input has left behind.

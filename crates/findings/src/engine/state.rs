@@ -60,10 +60,10 @@ pub(super) struct HostState {
     pub(super) history_order: Vec<String>,
     /// The first packet sent to each peer's port 500, by address (capped).
     pub(super) sent_to_ike_port: HashMap<String, Evidence>,
-    /// The line that brought the host, for [`Diagnoser::merge`].
+    /// The line that brought the host, for [`crate::Diagnoser::merge`].
     pub(super) first_at: Option<(Arc<str>, u64)>,
     /// The last traffic selector header or item: an item counts only within
-    /// [`TS_WINDOW`] lines of it (as [`crate::Sieve`] keeps them).
+    /// [`crate::sieve::TS_WINDOW`] lines of it (as [`crate::Sieve`] keeps them).
     pub(super) ts_anchor: Option<(Arc<str>, u64)>,
 }
 

@@ -157,7 +157,7 @@ impl Diagnoser {
     }
 }
 
-/// Whether a line names an IPsec daemon or IKE (for [`Reading`]).
+/// Whether a line names an IPsec daemon or IKE (for [`crate::Reading`]).
 fn mentions_ipsec(raw: &str) -> bool {
     static WORDS: OnceLock<Option<aho_corasick::AhoCorasick>> = OnceLock::new();
     let words = WORDS.get_or_init(|| {
