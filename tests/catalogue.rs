@@ -38,8 +38,8 @@ fn workspace_files(sub: &str) -> Vec<PathBuf> {
 }
 
 /// The workspace's library and binary sources, each split into its code and
-/// its tests (a file's tests are its `#[cfg(test)]` module, always at its
-/// end; modules that are tests as a whole are named so).
+/// its tests (a file's tests are its inline `#[cfg(test)] mod tests { .. }`,
+/// always at its end; modules that are tests as a whole are named so).
 fn sources() -> Vec<(PathBuf, String, String)> {
     workspace_files("src")
         .into_iter()
@@ -50,7 +50,7 @@ fn sources() -> Vec<(PathBuf, String, String)> {
             let (code, tests) = if test_module {
                 (String::new(), text)
             } else {
-                match text.find("#[cfg(test)]\nmod ") {
+                match text.find("#[cfg(test)]\nmod tests {") {
                     Some(at) => (text[..at].to_owned(), text[at..].to_owned()),
                     None => (text, String::new()),
                 }
@@ -99,6 +99,31 @@ fn no_code_names_a_finding_by_its_id_outside_the_rule_s_own_file() {
         misplaced.is_empty(),
         "refer to these rules as ipsec_doctor_findings::rules::NAME:\n{misplaced:#?}"
     );
+}
+
+#[test]
+fn every_rule_is_in_the_catalogue_and_named_once_in_rules() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("crates/findings/src/catalog/mod.rs"))
+        .expect("catalog/mod.rs");
+    let rules = text
+        .split("pub mod rules {")
+        .nth(1)
+        .and_then(|rest| rest.split("\n}\n").next())
+        .expect("the rules module");
+    let named: Vec<&str> = rules
+        .lines()
+        .filter_map(|l| l.split("&super::").nth(1)?.split("::RULE").next())
+        .collect();
+    assert_eq!(named.len(), CATALOG.len(), "rules and CATALOG differ");
+    for rule in CATALOG {
+        let module = rule.id.replace('-', "_");
+        assert!(
+            named.contains(&module.as_str()),
+            "{} is not in rules",
+            rule.id
+        );
+    }
 }
 
 #[test]

@@ -13,11 +13,13 @@ use crate::facts::TunnelIndex;
 use crate::report::{Finding, TunnelSummary};
 use crate::rule::{Explainer, Scope};
 
-/// Replaces each generic finding (`p1-auth-failed`, `p1-proposal-mismatch`,
-/// `p2-proposal-mismatch`) with the specific finding of the same family that
-/// the peer's log shows, when the peer is identified: its tunnel has this
-/// tunnel's addresses mirrored, or, where the logs give no addresses, it is
-/// the only other host with a specific finding of that family.
+/// Replaces each finding that the peer's log may explain (its rule's
+/// `explained_by`: a generic finding by the specific one of its family, a
+/// refusal by the peer's kernel failure, "no response" by the peer's IKE
+/// version refusal) with the peer's finding, when the peer is identified:
+/// its tunnel has this tunnel's addresses mirrored, or one of them behind
+/// NAT, or, where the logs give no addresses, it is the only candidate.
+/// The rules' [`Scope::Reinterprets`] matchers run first.
 pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]) {
     reinterpret(findings, tunnels);
     // Indexed once: with thousands of hosts and tunnels a scan per finding

@@ -64,12 +64,14 @@ mod sieve;
 pub use catalog::{rule_by_id, rules, CATALOG};
 pub use configured::{intersects, ConfigFile};
 pub use engine::{Diagnoser, Limits, QUIET_AFTER_INPUT_LINES};
-pub use facts::{CrashLine, HostFacts, Moment, MomentKind, TunnelFacts};
+pub use facts::{
+    AcrossHosts, CrashLine, HostFacts, Initiations, Moment, MomentKind, Place, TunnelFacts,
+};
 /// The catalogue's signature strings: every charon message that can matter
 /// contains one of them (see `ipsec_doctor_events::SIGNATURES`).
 pub use ipsec_doctor_events::SIGNATURES;
 pub use negotiation::{Entry, IkeVersion, Negotiation, Phase, Role};
-pub use pluto::{PlutoEntry, PlutoLog};
+pub use pluto::{PlutoConnection, PlutoEntry, PlutoLog};
 pub use racoon::{RacoonEntry, RacoonLog};
 pub use report::{Evidence, Finding, Reading, Report, Severity, TunnelSummary};
 pub use rule::{Detection, ExplainedBy, Explainer, Reinterpretation, Rule, Scope, TunnelDetection};

@@ -135,6 +135,10 @@ impl PlutoLog {
                 continue;
             };
             let connection = PlutoConnection::new(name, entries);
+            // Matchers of equal rank must exclude each other: checked on
+            // every input of the debug builds (every test and fixture).
+            #[cfg(debug_assertions)]
+            debug_assert_exclusive_ranks(&connection);
             let mut verdict: Option<(u16, &'static Rule, Detection)> = None;
             for rule in CATALOG {
                 for scope in rule.scopes() {
@@ -171,7 +175,33 @@ impl PlutoLog {
     }
 }
 
-/// The fix for a Libreswan host, by finding id: the ipsec.conf options and
+/// Panics if two pluto matchers of the lowest rank that matches both match.
+#[cfg(debug_assertions)]
+fn debug_assert_exclusive_ranks(connection: &PlutoConnection<'_>) {
+    let mut fired: Vec<(u16, &str)> = Vec::new();
+    for rule in CATALOG {
+        for scope in rule.scopes() {
+            if let Scope::Pluto(rank, detect) = scope {
+                if detect(connection).is_some() {
+                    fired.push((rank, rule.id));
+                }
+            }
+        }
+    }
+    if let Some(&(lowest, _)) = fired.iter().min() {
+        let tied: Vec<&str> = fired
+            .iter()
+            .filter(|(rank, _)| *rank == lowest)
+            .map(|(_, id)| *id)
+            .collect();
+        debug_assert!(
+            tied.len() == 1,
+            "pluto matchers of rank {lowest} both match: {tied:?}"
+        );
+    }
+}
+
+/// The fix for a Libreswan host, by rule: the ipsec.conf options and
 /// commands Libreswan has where the catalogue's steps name strongSwan's
 /// and the GUIs' (which are left out for a host that runs pluto).
 pub(crate) fn libreswan_fix(rule: &Rule) -> &'static str {

@@ -289,7 +289,7 @@ mod tests {
                 rules::KERNEL_SA_INSTALL_FAILURE.title
             )
         );
-        assert!(!f.undecided() && !f.cause_in_peer_log);
+        assert!(!f.undecided() && !f.cause_in_peer_log && !f.explains_peer_refusal);
         assert_eq!(f.fix.len(), rules::KERNEL_SA_INSTALL_FAILURE.fix.len());
     }
 }

@@ -38,7 +38,7 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 /// What the refused part breaks, in words.
-pub(crate) fn consequence(affects: ConfigPart) -> &'static str {
+fn consequence(affects: ConfigPart) -> &'static str {
     match affects {
         ConfigPart::Phase1Proposal => "the Phase 1 (IKE) proposal",
         ConfigPart::Phase2Proposal => "the Phase 2 (ESP/AH) proposal or its PFS setting",

@@ -5,7 +5,8 @@
 //! speaks both versions) a request refused with `no IKE config found` for
 //! the version the peer speaks while this side's own requests to the same
 //! peer use the other one; in logs with IKE SA tags the two are separate
-//! negotiations and are paired in `correlate::same_host_version_mismatch`.
+//! negotiations, read together here once every host is known (`same_host`,
+//! a [`Scope::Reinterprets`] matcher).
 
 use ipsec_doctor_events::{CharonEvent, ExchangeMode, Notify};
 

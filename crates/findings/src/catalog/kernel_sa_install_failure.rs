@@ -166,4 +166,32 @@ mod tests {
         assert_eq!(ids(&report), ["kernel-sa-install-failure"]);
         assert!(report.findings[0].summary.contains("errno 93"));
     }
+
+    /// A one-line charon excerpt whose IKE SA came up without a CHILD SA
+    /// (undecided from this side: `negotiation-incomplete`) becomes the
+    /// peer's kernel refusal once paired, an error read from a fragment,
+    /// and says so like every other one.
+    #[test]
+    fn a_fragment_explained_by_the_peer_s_kernel_refusal_says_it_is_a_fragment() {
+        let report = crate::catalog::testing::diagnose_files(&[
+            (
+                "left.log",
+                "Nov 27 02:33:55 left charon: 09[IKE] <gw|1> IKE_SA gw[1] established between 192.0.2.90[left]...192.0.2.74[right]\n",
+            ),
+            (
+                "right.log",
+                "Nov 27 02:33:55 right pluto[1234]: \"site\" #1: responder established IKE SA; authenticated peer using authby=secret and ID_IPV4_ADDR '192.0.2.90'\n\
+                 Nov 27 02:33:56 right pluto[1234]: ERROR: \"site\" #2: netlink response for Add SA esp.cdd70c9c@192.0.2.90: Protocol not supported (errno 93)\n",
+            ),
+        ]);
+        let left = report
+            .findings
+            .iter()
+            .find(|f| f.host.as_deref() == Some("left"))
+            .expect("left's finding");
+        assert_eq!(left.id, "kernel-sa-install-failure");
+        assert!(!left.undecided());
+        assert!(left.summary.contains("from the peer's log"), "{}", left.summary);
+        assert!(left.summary.contains("Read from 1 line(s) only"), "{}", left.summary);
+    }
 }

@@ -1,7 +1,8 @@
 //! The finding catalogue: one module per finding, each holding its
-//! documentation, its matcher and its tests. Adding a finding means adding a
-//! module here and one line to [`CATALOG`]; `ipsec-doctor explain ID` and
-//! `ipsec-doctor catalog` read from the same table.
+//! documentation, every matcher of it and its tests. Adding a finding means
+//! adding a module here, one line to [`CATALOG`] and one to [`rules`] (see
+//! CONTRIBUTING.md); `ipsec-doctor explain ID` and `ipsec-doctor catalog`
+//! read from the same table.
 
 pub(crate) mod certs;
 pub(crate) mod common;
@@ -13,7 +14,7 @@ mod cert_id_mismatch;
 mod cert_key_missing;
 mod cert_revoked;
 mod cert_untrusted;
-pub(crate) mod config_load_error;
+mod config_load_error;
 mod crypto_accelerator_keylen;
 mod daemon_crash;
 mod disappearing_traffic;
@@ -22,7 +23,7 @@ mod dpd_timeout;
 mod eap_failure;
 mod fragmentation_mtu;
 mod ike_version_mismatch;
-pub(crate) mod ike_version_not_built;
+mod ike_version_not_built;
 mod invalid_payload_type;
 mod kernel_sa_install_failure;
 mod lifetime_mismatch;
@@ -31,7 +32,7 @@ mod mss_clamping;
 mod nat_id_mismatch;
 mod nat_t_blocked;
 mod negotiation_cap_reached;
-pub(crate) mod negotiation_incomplete;
+mod negotiation_incomplete;
 mod negotiation_not_in_log;
 mod nic_driver_panic;
 mod outbound_nat_any;
@@ -183,7 +184,9 @@ pub mod rules {
     pub static XMLREADER_STATUS_PAGE: &Rule = &super::xmlreader_status_page::RULE;
 }
 
-/// Every finding, in the order matchers run and `ipsec-doctor catalog` lists them.
+/// Every finding, in the order `ipsec-doctor catalog` lists them and the
+/// order in which matchers of one scope run (pluto's and the configuration
+/// matchers run by their rank).
 #[rustfmt::skip]
 pub static CATALOG: &[&Rule] = &[
     &tunnel_established::RULE,

@@ -151,15 +151,6 @@ impl Diagnoser {
         }
     }
 
-    /// Combines diagnosers that each read some of the hosts of the same
-    /// inputs (every line of a host went to one of them, in log order, with
-    /// the same path and line number), into the diagnoser that would have
-    /// read every line: hosts and findings are put back in the order of the
-    /// lines that brought them. `inputs` lists the paths in reading order.
-    /// Call [`Diagnoser::finish`] on the result: judging what is still open
-    /// and correlating across hosts happen there.
-    ///
-    /// This is what lets a caller spread hosts over threads; the library
     /// Takes one line of `path` (1-based `line_no`). Lines of several files
     /// may be interleaved; lines of one host must come in log order.
     pub fn push_line(&mut self, path: &str, line_no: u64, raw: &str) {
