@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use ipsec_doctor_events::{PlutoEvent, PlutoLine};
 
-use crate::catalog::{rules, CATALOG};
+use crate::catalog::{matchers, rules, CATALOG};
 use crate::report::Evidence;
 use crate::rule::{Detection, Rule, Scope};
 
@@ -139,21 +139,12 @@ impl PlutoLog {
             // every input of the debug builds (every test and fixture).
             #[cfg(debug_assertions)]
             debug_assert_exclusive_ranks(&connection);
-            let mut verdict: Option<(u16, &'static Rule, Detection)> = None;
-            for rule in CATALOG {
-                for scope in rule.scopes() {
-                    let Scope::Pluto(rank, detect) = scope else {
-                        continue;
-                    };
-                    if verdict.as_ref().is_some_and(|(best, ..)| *best <= rank) {
-                        continue;
-                    }
-                    if let Some(detection) = detect(&connection) {
-                        verdict = Some((rank, rule, detection));
-                    }
-                }
-            }
-            let Some((_, rule, mut detection)) = verdict else {
+            // The first that matches: they are in the order of their rank.
+            let verdict = matchers()
+                .pluto
+                .iter()
+                .find_map(|&(_, (rule, detect))| Some((rule, detect(&connection)?)));
+            let Some((rule, mut detection)) = verdict else {
                 continue;
             };
             if detection.peer_summary.is_none() {

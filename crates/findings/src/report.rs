@@ -1,5 +1,6 @@
 //! Findings as the renderers and scripts see them.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 
@@ -73,8 +74,9 @@ pub struct Finding {
     pub title: &'static str,
     /// This case, with its concrete values.
     pub summary: String,
-    /// What to change.
-    pub fix: Vec<String>,
+    /// What to change: the case's own steps, then the rule's (borrowed from
+    /// the catalogue, not copied into every finding).
+    pub fix: Vec<Cow<'static, str>>,
     /// The lines that prove it.
     pub evidence: Vec<Evidence>,
     /// How many negotiations showed it.
@@ -111,20 +113,20 @@ impl Finding {
         origin: Arc<str>,
         detection: Detection,
     ) -> Finding {
-        let mut fix = detection.fix;
+        let mut fix: Vec<Cow<'static, str>> = detection.fix.into_iter().map(Cow::Owned).collect();
         if detection.daemon == Some(ipsec_doctor_logs::Daemon::Pluto) {
             let libreswan = crate::pluto::libreswan_fix(rule);
             if !fix.iter().any(|step| step.starts_with("Libreswan")) {
-                fix.push(libreswan.to_owned());
+                fix.push(Cow::Borrowed(libreswan));
             }
             fix.extend(
                 rule.fix
                     .iter()
                     .filter(|step| !crate::pluto::is_strongswan_step(step))
-                    .map(|s| (*s).to_owned()),
+                    .map(|s| Cow::Borrowed(*s)),
             );
         } else {
-            fix.extend(rule.fix.iter().map(|s| (*s).to_owned()));
+            fix.extend(rule.fix.iter().map(|s| Cow::Borrowed(*s)));
         }
         Finding {
             rule,
@@ -159,7 +161,7 @@ impl Finding {
         self.family = rule.family.id;
         self.title = rule.title;
         self.severity = rule.severity;
-        self.fix = rule.fix.iter().map(|s| (*s).to_owned()).collect();
+        self.fix = rule.fix.iter().map(|s| Cow::Borrowed(*s)).collect();
     }
 
     /// The finding says the outcome is not in the log (a negotiation cut

@@ -191,7 +191,15 @@ mod tests {
             .expect("left's finding");
         assert_eq!(left.id, "kernel-sa-install-failure");
         assert!(!left.undecided());
-        assert!(left.summary.contains("from the peer's log"), "{}", left.summary);
-        assert!(left.summary.contains("Read from 1 line(s) only"), "{}", left.summary);
+        assert!(
+            left.summary.contains("from the peer's log"),
+            "{}",
+            left.summary
+        );
+        assert!(
+            left.summary.contains("Read from 1 line(s) only"),
+            "{}",
+            left.summary
+        );
     }
 }

@@ -66,7 +66,13 @@ mod xmlreader_status_page;
 #[cfg(test)]
 pub(crate) mod testing;
 
-use crate::rule::Rule;
+use std::sync::OnceLock;
+
+use crate::facts::{HostFacts, TunnelFacts};
+use crate::negotiation::Negotiation;
+use crate::pluto::PlutoConnection;
+use crate::racoon::RacoonLog;
+use crate::rule::{Detection, Rule, Scope, TunnelDetection};
 
 /// Every rule by name, for referring to a finding as a typed value rather
 /// than by its id (`rules::PSK_MISMATCH`, never `"psk-mismatch"`): a
@@ -244,6 +250,54 @@ pub static CATALOG: &[&Rule] = &[
     &mss_clamping::RULE,
     &weak_crypto::RULE,
 ];
+
+/// A matcher of one scope with the rule it belongs to.
+pub(crate) type Matcher<F> = (&'static Rule, F);
+type OfNegotiation = fn(&Negotiation) -> Option<Detection>;
+type OfHost = fn(&HostFacts) -> Option<Detection>;
+type OfTunnel = fn(&TunnelFacts) -> Option<Detection>;
+type OfRacoon = fn(&RacoonLog) -> Vec<TunnelDetection>;
+type OfPluto = fn(&PlutoConnection<'_>) -> Option<Detection>;
+
+/// The catalogue's matchers by scope, in catalogue order (each rule's in
+/// the order it lists them), built once: a pass runs only its own, rather
+/// than going through every rule's scopes for every negotiation and host.
+pub(crate) struct Matchers {
+    pub negotiation: Vec<Matcher<OfNegotiation>>,
+    pub host: Vec<Matcher<OfHost>>,
+    pub tunnel: Vec<Matcher<OfTunnel>>,
+    pub racoon: Vec<Matcher<OfRacoon>>,
+    /// By rank, then in catalogue order.
+    pub pluto: Vec<(u16, Matcher<OfPluto>)>,
+}
+
+/// The catalogue's matchers by scope.
+pub(crate) fn matchers() -> &'static Matchers {
+    static MATCHERS: OnceLock<Matchers> = OnceLock::new();
+    MATCHERS.get_or_init(|| {
+        let mut m = Matchers {
+            negotiation: Vec::new(),
+            host: Vec::new(),
+            tunnel: Vec::new(),
+            racoon: Vec::new(),
+            pluto: Vec::new(),
+        };
+        for rule in CATALOG {
+            for scope in rule.scopes() {
+                match scope {
+                    Scope::Negotiation(f) => m.negotiation.push((rule, f)),
+                    Scope::Host(f) => m.host.push((rule, f)),
+                    Scope::Tunnel(f) => m.tunnel.push((rule, f)),
+                    Scope::Racoon(f) => m.racoon.push((rule, f)),
+                    Scope::Pluto(rank, f) => m.pluto.push((rank, (rule, f))),
+                    _ => {}
+                }
+            }
+        }
+        m.pluto.sort_by_key(|(rank, _)| *rank);
+        m
+    })
+}
 
 /// Whether the rule's finding says that the log does not show the outcome
 /// or its cause (exit code 1: not a failure named, but no all-clear

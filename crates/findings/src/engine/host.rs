@@ -4,7 +4,7 @@
 use hashbrown::HashMap;
 
 use super::{state::host_key_of, Diagnoser};
-use crate::catalog::CATALOG;
+use crate::catalog::matchers;
 use crate::report::Severity;
 use crate::rule::{Rule, Scope};
 
@@ -61,19 +61,15 @@ impl Diagnoser {
                 .filter(|rule| rule.is_generic())
                 .collect();
             facts.findings = of_host.len();
-            for rule in CATALOG {
-                for scope in rule.scopes() {
-                    if let Scope::Host(detect) = scope {
-                        if let Some(detection) = detect(&facts) {
-                            self.add(
-                                rule,
-                                facts.host.clone(),
-                                None,
-                                facts.origin.clone(),
-                                detection,
-                            );
-                        }
-                    }
+            for &(rule, detect) in &matchers().host {
+                if let Some(detection) = detect(&facts) {
+                    self.add(
+                        rule,
+                        facts.host.clone(),
+                        None,
+                        facts.origin.clone(),
+                        detection,
+                    );
                 }
             }
         }
@@ -100,7 +96,7 @@ impl Diagnoser {
                      log from the start of the negotiation with IKE and configuration logging at level \
                      2 (ipsec-doctor explain debugging), or the SAs as they are now (swanctl \
                      --list-sas, ipsec statusall; Libreswan: ipsec trafficstatus)."
-                        .to_owned(),
+                        .into(),
                 );
             }
         }

@@ -9,11 +9,11 @@ use ipsec_doctor_logs::Daemon;
 
 use super::state::{host_key_of, HostState};
 use super::{Diagnoser, Pending};
-use crate::catalog::CATALOG;
+use crate::catalog::matchers;
 use crate::facts::{Moment, MomentKind, TunnelFacts, MAX_MOMENTS};
 use crate::negotiation::{Negotiation, Role};
 use crate::report::{Evidence, Finding, Severity};
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule};
 
 impl Diagnoser {
     /// Judges every negotiation still open, host by host in order.
@@ -107,14 +107,10 @@ impl Diagnoser {
             }
         }
         let mut detections: Vec<(&'static Rule, Detection)> = Vec::new();
-        for rule in CATALOG {
-            for scope in rule.scopes() {
-                if let Scope::Negotiation(detect) = scope {
-                    if let Some(detection) = detect(&neg) {
-                        if !detection.evidence.is_empty() {
-                            detections.push((rule, detection));
-                        }
-                    }
+        for &(rule, detect) in &matchers().negotiation {
+            if let Some(detection) = detect(&neg) {
+                if !detection.evidence.is_empty() {
+                    detections.push((rule, detection));
                 }
             }
         }

@@ -2,8 +2,7 @@
 //! racoon's log, once the input has ended.
 
 use super::{judge::drop_explained_fallbacks, Diagnoser, Pending};
-use crate::catalog::CATALOG;
-use crate::rule::Scope;
+use crate::catalog::matchers;
 
 impl Diagnoser {
     /// Runs the tunnel and racoon matchers of every rule, host by host.
@@ -24,19 +23,15 @@ impl Diagnoser {
             let host = &*host;
             let mut found: Vec<Pending> = Vec::new();
             if let Some(log) = &host.racoon {
-                for rule in CATALOG {
-                    for scope in rule.scopes() {
-                        if let Scope::Racoon(detect) = scope {
-                            for (tunnel, detection) in detect(log) {
-                                found.push((
-                                    rule,
-                                    log.host.clone(),
-                                    tunnel,
-                                    log.origin.clone(),
-                                    detection,
-                                ));
-                            }
-                        }
+                for &(rule, detect) in &matchers().racoon {
+                    for (tunnel, detection) in detect(log) {
+                        found.push((
+                            rule,
+                            log.host.clone(),
+                            tunnel,
+                            log.origin.clone(),
+                            detection,
+                        ));
                     }
                 }
                 // racoon names the tunnel on few lines: per host.
@@ -46,21 +41,16 @@ impl Diagnoser {
                 let Some(facts) = host.history.get(name) else {
                     continue;
                 };
-                for rule in CATALOG {
-                    for scope in rule.scopes() {
-                        if let Scope::Tunnel(detect) = scope {
-                            if let Some(detection) = detect(facts) {
-                                let tunnel =
-                                    (!facts.tunnel.is_empty()).then(|| facts.tunnel.clone());
-                                found.push((
-                                    rule,
-                                    facts.host.clone(),
-                                    tunnel,
-                                    facts.origin.clone(),
-                                    detection,
-                                ));
-                            }
-                        }
+                for &(rule, detect) in &matchers().tunnel {
+                    if let Some(detection) = detect(facts) {
+                        let tunnel = (!facts.tunnel.is_empty()).then(|| facts.tunnel.clone());
+                        found.push((
+                            rule,
+                            facts.host.clone(),
+                            tunnel,
+                            facts.origin.clone(),
+                            detection,
+                        ));
                     }
                 }
             }
