@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use ipsec_doctor_findings::{guides, rule_by_id, Report, CATALOG};
+use ipsec_doctor_findings::{find_topic, guides, Found, Report, Topic, CATALOG};
 
 use args::{Cli, ColorChoice, Command, Format};
 
@@ -303,25 +303,41 @@ impl std::fmt::Display for UnknownTopic {
 
 impl std::error::Error for UnknownTopic {}
 
-fn explain_to(topic: &str) -> anyhow::Result<()> {
+fn explain_to(asked: &str) -> anyhow::Result<()> {
     let mut out = io::stdout().lock();
-    if let Some(rule) = rule_by_id(topic.trim()) {
-        write!(out, "{}", rule.doc())?;
-        return Ok(());
+    let shown = ipsec_doctor_render::escape(asked);
+    match find_topic(asked) {
+        Found::One(Topic::Rule(rule)) => write!(out, "{}", rule.doc())?,
+        Found::One(Topic::Guide(guide)) => {
+            writeln!(out, "{}  (guide)\n", guide.id)?;
+            write!(out, "{}", guide.text)?;
+        }
+        Found::Several(topics) => {
+            writeln!(out, "{} topics match '{shown}':", topics.len())?;
+            for topic in &topics {
+                let kind = match topic {
+                    Topic::Rule(rule) => rule.severity.to_string(),
+                    Topic::Guide(_) => "guide".to_owned(),
+                };
+                writeln!(out, "  {:<28} {:<8} {}", topic.id(), kind, topic.title())?;
+            }
+            writeln!(out, "`ipsec-doctor explain ID` shows one.")?;
+        }
+        Found::NearMisses(ids) => {
+            eprintln!(
+                "ipsec-doctor: no finding or guide named '{shown}'. Did you mean: {}?",
+                ids.join(", ")
+            );
+            return Err(UnknownTopic.into());
+        }
+        Found::Nothing => {
+            eprintln!(
+                "ipsec-doctor: no finding or guide named '{shown}'; `ipsec-doctor catalog` lists them all."
+            );
+            return Err(UnknownTopic.into());
+        }
     }
-    if let Some(guide) = guides::find(topic) {
-        writeln!(out, "{}  (guide)\n", guide.id)?;
-        write!(out, "{}", guide.text)?;
-        return Ok(());
-    }
-    let mut known: Vec<&str> = CATALOG.iter().map(|r| r.id).collect();
-    known.extend(guides::GUIDES.iter().map(|g| g.id));
-    eprintln!(
-        "ipsec-doctor: no finding or guide named '{}'. Known: {}",
-        ipsec_doctor_render::escape(topic),
-        known.join(", ")
-    );
-    Err(UnknownTopic.into())
+    Ok(())
 }
 
 fn catalog(format: Format) -> anyhow::Result<u8> {

@@ -237,6 +237,34 @@ fn colour_only_when_asked_or_on_a_terminal() {
 }
 
 #[test]
+fn explain_finds_by_keyword_in_any_case_and_names_near_misses() {
+    let one = run(&["explain", "PSK"]);
+    assert_eq!(one.status.code(), Some(0));
+    assert!(
+        stdout(&one).starts_with("psk-mismatch  (error"),
+        "{}",
+        stdout(&one)
+    );
+    let several = run(&["explain", "cert"]);
+    assert_eq!(several.status.code(), Some(0));
+    let listed = stdout(&several);
+    assert!(listed.starts_with("5 topics match 'cert':"), "{listed}");
+    assert!(
+        listed
+            .lines()
+            .filter(|l| l.trim_start().starts_with("cert-"))
+            .count()
+            == 5
+    );
+    let near = run(&["explain", "psk-mismach"]);
+    assert_eq!(near.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&near.stderr).contains("Did you mean: psk-mismatch?"));
+    // Untrusted text asked for is shown escaped.
+    let hostile = run(&["explain", "\u{1b}[31mx"]);
+    assert!(!String::from_utf8_lossy(&hostile.stderr).contains('\u{1b}'));
+}
+
+#[test]
 fn explain_prints_a_finding_doc_and_catalog_lists_every_id() {
     let o = run(&["explain", "p2-pfs-mismatch"]);
     assert_eq!(o.status.code(), Some(0));

@@ -60,6 +60,7 @@ mod racoon;
 mod report;
 mod rule;
 mod sieve;
+mod topics;
 
 pub use catalog::{rule_by_id, rules, CATALOG};
 pub use configured::{intersects, ConfigFile};
@@ -76,3 +77,4 @@ pub use racoon::{RacoonEntry, RacoonLog};
 pub use report::{Evidence, Finding, Reading, Report, Severity, TunnelSummary};
 pub use rule::{Detection, ExplainedBy, Explainer, Reinterpretation, Rule, Scope, TunnelDetection};
 pub use sieve::{KeptLine, Literal, Sieve};
+pub use topics::{find_topic, Found, Topic};

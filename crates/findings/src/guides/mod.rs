@@ -3,6 +3,7 @@
 //! id and by keywords through `ipsec-doctor explain TOPIC`.
 
 /// A guide operators read with `ipsec-doctor explain ID`.
+#[derive(Debug)]
 pub struct Guide {
     /// The id findings link to.
     pub id: &'static str,
