@@ -15,7 +15,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use ipsec_doctor_findings::{find_topic, guides, Found, Report, Topic, CATALOG};
+use ipsec_doctor_findings::{families, find_topic, guides, Found, Report, Topic, CATALOG};
 
 use args::{Cli, ColorChoice, Command, Format};
 
@@ -348,17 +348,27 @@ fn catalog_to(format: Format) -> anyhow::Result<()> {
     let mut out = io::stdout().lock();
     match format {
         Format::Text => {
-            for rule in CATALOG {
-                writeln!(
-                    out,
-                    "{:<28} {:<8} {}",
-                    rule.id,
-                    rule.severity.to_string(),
-                    rule.title
-                )?;
+            // Grouped by family: a family of one is a line of its own.
+            for (head, members) in families() {
+                let indent = if members.len() > 1 {
+                    writeln!(out, "{} family:", head.id)?;
+                    "  "
+                } else {
+                    ""
+                };
+                for rule in members {
+                    writeln!(
+                        out,
+                        "{indent}{:<28} {:<8} {}",
+                        rule.id,
+                        rule.severity.to_string(),
+                        rule.title
+                    )?;
+                }
             }
+            writeln!(out, "guides:")?;
             for guide in guides::GUIDES {
-                writeln!(out, "{:<28} {:<8} {}", guide.id, "guide", guide.title)?;
+                writeln!(out, "  {:<28} {:<8} {}", guide.id, "guide", guide.title)?;
             }
         }
         Format::Json => {

@@ -299,6 +299,32 @@ pub(crate) fn matchers() -> &'static Matchers {
     })
 }
 
+/// The catalogue by family: each family's head (the rule its members name,
+/// following a family's own family up to the rule that heads itself) with
+/// its members, the head first; families in the order their first rule
+/// stands in [`CATALOG`], members in catalogue order.
+pub fn families() -> Vec<(&'static Rule, Vec<&'static Rule>)> {
+    let mut out: Vec<(&'static Rule, Vec<&'static Rule>)> = Vec::new();
+    for rule in CATALOG.iter().copied() {
+        let mut head = rule;
+        // Families are a few levels deep at most; the bound guards a cycle.
+        for _ in 0..CATALOG.len() {
+            if !head.is_specific() {
+                break;
+            }
+            head = head.family;
+        }
+        match out.iter_mut().find(|(h, _)| *h == head) {
+            Some((_, members)) => members.push(rule),
+            None => out.push((head, vec![rule])),
+        }
+    }
+    for (head, members) in &mut out {
+        members.sort_by_key(|m| *m != *head);
+    }
+    out
+}
+
 /// Whether the rule's finding says that the log does not show the outcome
 /// or its cause (exit code 1: not a failure named, but no all-clear
 /// either). For the diagnoser's "only when nothing else explains it", only
@@ -321,6 +347,32 @@ pub fn rule_by_id(id: &str) -> Option<&'static Rule> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn families_hold_every_rule_once_under_its_head() {
+        let groups = families();
+        let listed: Vec<&str> = groups
+            .iter()
+            .flat_map(|(_, members)| members.iter().map(|r| r.id))
+            .collect();
+        assert_eq!(listed.len(), CATALOG.len());
+        for (head, members) in &groups {
+            assert_eq!(members.first(), Some(head), "{} first", head.id);
+            assert!(!head.is_specific(), "{} heads a family", head.id);
+        }
+        let group_of = |id: &str| {
+            groups
+                .iter()
+                .find(|(_, m)| m.iter().any(|r| r.id == id))
+                .map(|(h, _)| h.id)
+        };
+        assert_eq!(group_of("psk-mismatch"), Some("p1-auth-failed"));
+        assert_eq!(
+            group_of("ike-version-not-built"),
+            Some("p1-proposal-mismatch")
+        );
+        assert_eq!(group_of("p2-ts-mismatch"), Some("p2-ts-mismatch"));
+    }
 
     #[test]
     fn ids_are_unique_kebab_case_and_families_exist() {
