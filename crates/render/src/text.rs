@@ -1,5 +1,6 @@
 //! The human report.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use anstyle::{AnsiColor, Style};
@@ -51,6 +52,14 @@ pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
         return Ok(());
     }
+    // Each finding's tunnel from an index built once: a scan of every
+    // tunnel per finding is quadratic in a central syslog of thousands.
+    let mut tunnels: HashMap<TunnelKey<'_>, &TunnelSummary> = HashMap::new();
+    for t in &report.tunnels {
+        tunnels
+            .entry((t.host.as_deref(), &*t.origin, t.tunnel.as_deref()))
+            .or_insert(t);
+    }
     let mut current_host: Option<(Option<&str>, &str)> = None;
     let mut current_tunnel: Option<Option<&str>> = None;
     for finding in &report.findings {
@@ -69,7 +78,12 @@ pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             current_tunnel = None;
         }
         if current_tunnel != Some(finding.tunnel.as_deref()) {
-            let tunnel = report.tunnels.iter().find(|t| same_tunnel(t, finding));
+            let key = (
+                finding.host.as_deref(),
+                &*finding.origin,
+                finding.tunnel.as_deref(),
+            );
+            let tunnel = tunnels.get(&key).copied();
             writeln!(out, "  {}", tunnel_line(finding, tunnel))?;
             current_tunnel = Some(finding.tunnel.as_deref());
         }
@@ -87,9 +101,8 @@ pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-fn same_tunnel(t: &TunnelSummary, f: &Finding) -> bool {
-    t.host == f.host && t.origin == f.origin && t.tunnel == f.tunnel
-}
+/// A tunnel by host name, file and tunnel name.
+type TunnelKey<'a> = (Option<&'a str>, &'a str, Option<&'a str>);
 
 fn tunnel_line(finding: &Finding, tunnel: Option<&TunnelSummary>) -> String {
     let name = finding
