@@ -496,3 +496,34 @@ fn rotated_gzip_files_read_at_once_are_diagnosed_in_order() {
     let err = String::from_utf8_lossy(&a.stderr).into_owned();
     assert!(err.contains("central-1b.log.gz"), "{err}");
 }
+
+#[test]
+fn check_of_a_clean_configuration_speaks_of_tunnels_not_negotiations() {
+    let o = run(&["check", "crates/config/tests/fixtures/pfsense_site_a.xml"]);
+    assert_eq!(o.status.code(), Some(0));
+    let text = stdout(&o);
+    assert!(text.contains("1 tunnel(s) configured"), "{text}");
+    assert!(!text.contains("negotiation"), "{text}");
+}
+
+#[test]
+fn tabs_of_a_gui_paste_show_as_spaces_in_the_evidence() {
+    // pfSense's GUI log view copies its columns with tabs.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gui.log");
+    std::fs::write(
+        &path,
+        "Nov 27 10:00:00\tcharon\t14[CFG] received proposals: IKE:AES_CBC_128/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024\n\
+         Nov 27 10:00:00\tcharon\t14[CFG] configured proposals: IKE:AES_CBC_256/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024\n\
+         Nov 27 10:00:00\tcharon\t14[IKE] no proposal found\n",
+    )
+    .unwrap();
+    let o = run(&["diagnose", "--color", "never", path.to_str().unwrap()]);
+    let text = stdout(&o);
+    assert!(text.contains("p1-encryption-mismatch"), "{text}");
+    assert!(!text.contains("\\t"), "{text}");
+    assert!(
+        text.contains("Nov 27 10:00:00 charon 14[IKE] no proposal found"),
+        "{text}"
+    );
+}

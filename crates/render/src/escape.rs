@@ -31,6 +31,22 @@ pub fn escape(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// [`escape`] for text shown as one line of a report: tabs and the other
+/// blank controls (a GUI's pasted columns) become spaces. Line breaks stay
+/// escaped (`\n`, `\r`), as every other control character: a newline in
+/// a log line is a sign of forged text and is shown as such.
+pub fn escape_spaced(text: &str) -> Cow<'_, str> {
+    let is_space = |c: char| matches!(c, '\t' | '\u{0b}' | '\u{0c}');
+    if !text.chars().any(is_space) {
+        return escape(text);
+    }
+    let spaced: String = text
+        .chars()
+        .map(|c| if is_space(c) { ' ' } else { c })
+        .collect();
+    Cow::Owned(escape(&spaced).into_owned())
+}
+
 fn needs_escape(c: char) -> bool {
     c.is_control()
         || matches!(c,
@@ -44,6 +60,13 @@ fn needs_escape(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tabs_in_a_report_line_are_spaces_and_escapes_still_escaped() {
+        assert_eq!(escape_spaced("a\tb\u{1b}[31m"), "a b\\x1b[31m");
+        assert_eq!(escape_spaced("plain"), "plain");
+        assert_eq!(escape_spaced("x\u{0c}y\nz\r"), "x y\\nz\\r");
+    }
 
     #[test]
     fn terminal_title_escape_is_neutralised() {

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use anstyle::{AnsiColor, Style};
 use ipsec_doctor_findings::{Finding, Report, Severity, TunnelSummary};
 
-use crate::escape::escape;
+use crate::escape::{escape, escape_spaced};
 
 const WIDTH: usize = 100;
 
@@ -41,6 +41,14 @@ pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
             } else {
                 writeln!(out, "No IPsec negotiations found in the input.")?;
             }
+        } else if report.reading.negotiations == 0 {
+            // A configuration checked (`ipsec-doctor check`): no negotiation
+            // was read, its tunnels were.
+            writeln!(
+                out,
+                "No findings: {} tunnel(s) configured, none with a fault this check looks for.",
+                report.tunnels.len()
+            )?;
         } else {
             let negotiations: u64 = report.tunnels.iter().map(|t| t.negotiations).sum();
             writeln!(
@@ -135,7 +143,7 @@ fn write_finding(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
         "    {style}{}[{}]{style:#} {}{times}",
         f.severity, f.id, f.title
     )?;
-    for line in wrap(&escape(&f.summary), WIDTH - 6) {
+    for line in wrap(&escape_spaced(&f.summary), WIDTH - 6) {
         writeln!(out, "      {line}")?;
     }
     writeln!(out, "      {DIM}evidence:{DIM:#}")?;
@@ -145,7 +153,7 @@ fn write_finding(f: &Finding, out: &mut dyn Write) -> io::Result<()> {
             "        {DIM}{}:{}:{DIM:#} {}",
             escape(&e.path),
             e.line,
-            escape(e.text.trim_start())
+            escape_spaced(e.text.trim_start())
         )?;
     }
     writeln!(out, "      {DIM}fix:{DIM:#}")?;
