@@ -90,12 +90,7 @@ const SYNONYMS: &[(&str, &str)] = &[
 /// The topic asked for: case-insensitive, spaces and underscores count as
 /// hyphens (`explain "PSK mismatch"`).
 pub fn find_topic(asked: &str) -> Found {
-    let topic: String = asked
-        .trim()
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c == ' ' || c == '_' { '-' } else { c })
-        .collect();
+    let topic = crate::guides::normalize(asked);
     if topic.is_empty() {
         return Found::Nothing;
     }

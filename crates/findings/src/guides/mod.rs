@@ -26,15 +26,21 @@ pub static GUIDES: &[Guide] = &[
     Guide { id: "overlapping-networks", title: "ESP arrives but the traffic never reaches the LAN", keywords: &["enc0", "route-conflict", "overlapping-subnets", "overlap", "openvpn-conflict"], text: include_str!("overlapping-networks.txt") },
 ];
 
-/// The guide for an id or keyword (case-insensitive; spaces and underscores
-/// count as hyphens, so `explain "subnet mask"` works too).
-pub fn find(topic: &str) -> Option<&'static Guide> {
-    let topic: String = topic
+/// A topic as ids and keywords are written: trimmed, lower case, spaces and
+/// underscores as hyphens.
+pub(crate) fn normalize(topic: &str) -> String {
+    topic
         .trim()
         .to_ascii_lowercase()
         .chars()
         .map(|c| if c == ' ' || c == '_' { '-' } else { c })
-        .collect();
+        .collect()
+}
+
+/// The guide for an id or keyword (case-insensitive; spaces and underscores
+/// count as hyphens, so `explain "subnet mask"` works too).
+pub fn find(topic: &str) -> Option<&'static Guide> {
+    let topic = normalize(topic);
     GUIDES
         .iter()
         .find(|g| g.id == topic)
