@@ -7,11 +7,11 @@ use hashbrown::HashMap;
 
 use ipsec_doctor_logs::{Daemon, Timestamp};
 
-use crate::catalog::CATALOG;
+use crate::catalog::matchers;
 use crate::engine::host_key_of;
 use crate::facts::TunnelIndex;
 use crate::report::{Finding, TunnelSummary};
-use crate::rule::{Explainer, Scope};
+use crate::rule::Explainer;
 
 /// Replaces each finding that the peer's log may explain (its rule's
 /// `explained_by`: a generic finding by the specific one of its family, a
@@ -19,7 +19,7 @@ use crate::rule::{Explainer, Scope};
 /// version refusal) with the peer's finding, when the peer is identified:
 /// its tunnel has this tunnel's addresses mirrored, or one of them behind
 /// NAT, or, where the logs give no addresses, it is the only candidate.
-/// The rules' [`Scope::Reinterprets`] matchers run first.
+/// The rules' [`crate::Scope::Reinterprets`] matchers run first.
 pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]) {
     reinterpret(findings, tunnels);
     // Indexed once: with thousands of hosts and tunnels a scan per finding
@@ -108,23 +108,18 @@ pub(crate) fn pair_both_ends(findings: &mut [Finding], tunnels: &[TunnelSummary]
     }
 }
 
-/// What the rules' [`Scope::Reinterprets`] matchers read differently once
+/// What the rules' [`crate::Scope::Reinterprets`] matchers read differently once
 /// every host's findings and tunnels are known, applied in catalogue order.
 fn reinterpret(findings: &mut [Finding], tunnels: &[TunnelSummary]) {
-    for rule in CATALOG {
-        for scope in rule.scopes() {
-            let Scope::Reinterprets(detect) = scope else {
+    for &(rule, detect) in &matchers().reinterprets {
+        for change in detect(findings, tunnels) {
+            let Some(f) = findings.get_mut(change.finding) else {
                 continue;
             };
-            for change in detect(findings, tunnels) {
-                let Some(f) = findings.get_mut(change.finding) else {
-                    continue;
-                };
-                f.retarget(rule);
-                f.summary = change.detection.summary;
-                f.peer_summary = change.detection.peer_summary;
-                f.evidence.extend(change.detection.evidence);
-            }
+            f.retarget(rule);
+            f.summary = change.detection.summary;
+            f.peer_summary = change.detection.peer_summary;
+            f.evidence.extend(change.detection.evidence);
         }
     }
 }

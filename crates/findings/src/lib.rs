@@ -62,7 +62,7 @@ mod rule;
 mod sieve;
 mod topics;
 
-pub use catalog::{families, rule_by_id, rules, CATALOG};
+pub use catalog::{families, matchers, rule_by_id, rules, Matcher, Matchers, CATALOG};
 pub use configured::{intersects, ConfigFile};
 pub use engine::{Diagnoser, Limits, QUIET_AFTER_INPUT_LINES};
 pub use facts::{

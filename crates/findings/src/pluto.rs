@@ -12,9 +12,9 @@ use std::sync::Arc;
 
 use ipsec_doctor_events::{PlutoEvent, PlutoLine};
 
-use crate::catalog::{matchers, rules, CATALOG};
+use crate::catalog::{matchers, rules};
 use crate::report::Evidence;
-use crate::rule::{Detection, Rule, Scope};
+use crate::rule::{Detection, Rule};
 
 /// Entries kept per connection.
 const MAX_ENTRIES: usize = 512;
@@ -125,8 +125,8 @@ impl PlutoLog {
     }
 
     /// One verdict per connection, `(rule, connection, detection)`: of
-    /// the rules' [`Scope::Pluto`] matchers that find something, the one of
-    /// the lowest rank; then what the rules' [`Scope::PlutoLog`] matchers
+    /// the rules' [`crate::Scope::Pluto`] matchers that find something, the one of
+    /// the lowest rank; then what the rules' [`crate::Scope::PlutoLog`] matchers
     /// find in the log as a whole.
     pub(crate) fn judge(&self) -> Vec<(&'static Rule, Option<String>, Detection)> {
         let mut out = Vec::new();
@@ -155,12 +155,8 @@ impl PlutoLog {
             let tunnel = (!name.is_empty()).then(|| name.clone());
             out.push((rule, tunnel, detection));
         }
-        for rule in CATALOG {
-            for scope in rule.scopes() {
-                if let Scope::PlutoLog(detect) = scope {
-                    out.extend(detect(self).map(|d| (*rule, None, d)));
-                }
-            }
+        for &(rule, detect) in &matchers().pluto_log {
+            out.extend(detect(self).map(|d| (rule, None, d)));
         }
         out
     }
@@ -170,13 +166,9 @@ impl PlutoLog {
 #[cfg(debug_assertions)]
 fn debug_assert_exclusive_ranks(connection: &PlutoConnection<'_>) {
     let mut fired: Vec<(u16, &str)> = Vec::new();
-    for rule in CATALOG {
-        for scope in rule.scopes() {
-            if let Scope::Pluto(rank, detect) = scope {
-                if detect(connection).is_some() {
-                    fired.push((rank, rule.id));
-                }
-            }
+    for &(rank, (rule, detect)) in &matchers().pluto {
+        if detect(connection).is_some() {
+            fired.push((rank, rule.id));
         }
     }
     if let Some(&(lowest, _)) = fired.iter().min() {

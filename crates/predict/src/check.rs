@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use ipsec_doctor_config::IkeVersion;
-use ipsec_doctor_findings::{Detection, Finding, Report, Rule, Scope, TunnelSummary, CATALOG};
+use ipsec_doctor_findings::{matchers, Detection, Finding, Report, Rule, TunnelSummary};
 
 use crate::evidence::finding;
 use crate::Side;
@@ -13,8 +13,8 @@ use crate::Side;
 /// network, outbound NAT rules with source `any`, Phase 1s bound to an
 /// interface that also carries VIPs, AES keys longer than a glxsb
 /// accelerator handles, missing MSS clamping, and weak algorithms. Each is
-/// its rule's configuration matcher ([`Scope::ConfigTunnel`],
-/// [`Scope::ConfigBox`]), in the rule's own catalog file.
+/// its rule's configuration matcher ([`ipsec_doctor_findings::Scope::ConfigTunnel`],
+/// [`ipsec_doctor_findings::Scope::ConfigBox`]), in the rule's own catalog file.
 pub fn check(side: Side<'_>) -> Report {
     let mut findings: Vec<Finding> = Vec::new();
     let host = side.config.host.hostname.clone();
@@ -28,29 +28,15 @@ pub fn check(side: Side<'_>) -> Report {
         }
     };
     // The rules' configuration matchers, each kind in the order of its rank.
-    type TunnelCheck = fn(&Side<'_>, &ipsec_doctor_config::Tunnel) -> Vec<Detection>;
-    type BoxCheck = fn(&Side<'_>) -> Vec<Detection>;
-    let mut per_tunnel: Vec<(u16, &'static Rule, TunnelCheck)> = Vec::new();
-    let mut per_box: Vec<(u16, &'static Rule, BoxCheck)> = Vec::new();
-    for rule in CATALOG {
-        for scope in rule.scopes() {
-            match scope {
-                Scope::ConfigTunnel(rank, detect) => per_tunnel.push((rank, rule, detect)),
-                Scope::ConfigBox(rank, detect) => per_box.push((rank, rule, detect)),
-                _ => {}
-            }
-        }
-    }
-    per_tunnel.sort_by_key(|(rank, ..)| *rank);
-    per_box.sort_by_key(|(rank, ..)| *rank);
+    let m = matchers();
     for t in side.config.tunnels.iter().filter(|t| !t.disabled) {
-        for (_, rule, detect) in &per_tunnel {
+        for &(_, (rule, detect)) in &m.config_tunnel {
             for detection in detect(&side, t) {
                 push(rule, Some(t.name.clone()), detection);
             }
         }
     }
-    for (_, rule, detect) in &per_box {
+    for &(_, (rule, detect)) in &m.config_box {
         for detection in detect(&side) {
             push(rule, None, detection);
         }

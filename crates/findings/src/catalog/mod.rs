@@ -68,11 +68,15 @@ pub(crate) mod testing;
 
 use std::sync::OnceLock;
 
-use crate::facts::{HostFacts, TunnelFacts};
+use ipsec_doctor_config::Tunnel;
+
+use crate::configured::ConfigFile;
+use crate::facts::{AcrossHosts, HostFacts, Place, TunnelFacts};
 use crate::negotiation::Negotiation;
-use crate::pluto::PlutoConnection;
+use crate::pluto::{PlutoConnection, PlutoLog};
 use crate::racoon::RacoonLog;
-use crate::rule::{Detection, Rule, Scope, TunnelDetection};
+use crate::report::{Finding, TunnelSummary};
+use crate::rule::{Detection, Reinterpretation, Rule, Scope, TunnelDetection};
 
 /// Every rule by name, for referring to a finding as a typed value rather
 /// than by its id (`rules::PSK_MISMATCH`, never `"psk-mismatch"`): a
@@ -252,27 +256,48 @@ pub static CATALOG: &[&Rule] = &[
 ];
 
 /// A matcher of one scope with the rule it belongs to.
-pub(crate) type Matcher<F> = (&'static Rule, F);
+pub type Matcher<F> = (&'static Rule, F);
 type OfNegotiation = fn(&Negotiation) -> Option<Detection>;
 type OfHost = fn(&HostFacts) -> Option<Detection>;
 type OfTunnel = fn(&TunnelFacts) -> Option<Detection>;
 type OfRacoon = fn(&RacoonLog) -> Vec<TunnelDetection>;
 type OfPluto = fn(&PlutoConnection<'_>) -> Option<Detection>;
+type OfPlutoLog = fn(&PlutoLog) -> Option<Detection>;
+type OfAcrossHosts = fn(&AcrossHosts<'_>) -> Vec<(Place, Detection)>;
+type OfReinterprets = fn(&[Finding], &[TunnelSummary]) -> Vec<Reinterpretation>;
+type OfConfigTunnel = fn(&ConfigFile<'_>, &Tunnel) -> Vec<Detection>;
+type OfConfigBox = fn(&ConfigFile<'_>) -> Vec<Detection>;
 
-/// The catalogue's matchers by scope, in catalogue order (each rule's in
-/// the order it lists them), built once: a pass runs only its own, rather
-/// than going through every rule's scopes for every negotiation and host.
-pub(crate) struct Matchers {
+/// The catalogue's matchers by scope (see [`Scope`]), in catalogue order
+/// (each rule's in the order it lists them), built once: a pass runs only
+/// its own, rather than going through every rule's scopes for every
+/// negotiation and host. The ranked ones are by rank, then in catalogue
+/// order.
+pub struct Matchers {
+    /// [`Scope::Negotiation`].
     pub negotiation: Vec<Matcher<OfNegotiation>>,
+    /// [`Scope::Host`].
     pub host: Vec<Matcher<OfHost>>,
+    /// [`Scope::Tunnel`].
     pub tunnel: Vec<Matcher<OfTunnel>>,
+    /// [`Scope::Racoon`].
     pub racoon: Vec<Matcher<OfRacoon>>,
-    /// By rank, then in catalogue order.
+    /// [`Scope::Pluto`], by rank.
     pub pluto: Vec<(u16, Matcher<OfPluto>)>,
+    /// [`Scope::PlutoLog`].
+    pub pluto_log: Vec<Matcher<OfPlutoLog>>,
+    /// [`Scope::AcrossHosts`].
+    pub across_hosts: Vec<Matcher<OfAcrossHosts>>,
+    /// [`Scope::Reinterprets`].
+    pub reinterprets: Vec<Matcher<OfReinterprets>>,
+    /// [`Scope::ConfigTunnel`], by rank.
+    pub config_tunnel: Vec<(u16, Matcher<OfConfigTunnel>)>,
+    /// [`Scope::ConfigBox`], by rank.
+    pub config_box: Vec<(u16, Matcher<OfConfigBox>)>,
 }
 
 /// The catalogue's matchers by scope.
-pub(crate) fn matchers() -> &'static Matchers {
+pub fn matchers() -> &'static Matchers {
     static MATCHERS: OnceLock<Matchers> = OnceLock::new();
     MATCHERS.get_or_init(|| {
         let mut m = Matchers {
@@ -281,6 +306,11 @@ pub(crate) fn matchers() -> &'static Matchers {
             tunnel: Vec::new(),
             racoon: Vec::new(),
             pluto: Vec::new(),
+            pluto_log: Vec::new(),
+            across_hosts: Vec::new(),
+            reinterprets: Vec::new(),
+            config_tunnel: Vec::new(),
+            config_box: Vec::new(),
         };
         for rule in CATALOG {
             for scope in rule.scopes() {
@@ -290,11 +320,18 @@ pub(crate) fn matchers() -> &'static Matchers {
                     Scope::Tunnel(f) => m.tunnel.push((rule, f)),
                     Scope::Racoon(f) => m.racoon.push((rule, f)),
                     Scope::Pluto(rank, f) => m.pluto.push((rank, (rule, f))),
-                    _ => {}
+                    Scope::PlutoLog(f) => m.pluto_log.push((rule, f)),
+                    Scope::AcrossHosts(f) => m.across_hosts.push((rule, f)),
+                    Scope::Reinterprets(f) => m.reinterprets.push((rule, f)),
+                    Scope::ConfigTunnel(rank, f) => m.config_tunnel.push((rank, (rule, f))),
+                    Scope::ConfigBox(rank, f) => m.config_box.push((rank, (rule, f))),
                 }
             }
         }
+        // Stable: equal ranks stay in catalogue order.
         m.pluto.sort_by_key(|(rank, _)| *rank);
+        m.config_tunnel.sort_by_key(|(rank, _)| *rank);
+        m.config_box.sort_by_key(|(rank, _)| *rank);
         m
     })
 }

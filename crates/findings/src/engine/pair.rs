@@ -3,11 +3,10 @@
 
 use super::state::{HostState, TunnelState};
 use super::Diagnoser;
-use crate::catalog::CATALOG;
+use crate::catalog::matchers;
 use crate::correlate;
 use crate::facts::{AcrossHosts, Initiations};
 use crate::report::{Finding, TunnelSummary};
-use crate::rule::Scope;
 
 impl Diagnoser {
     /// Each tunnel of each host, as the report lists them.
@@ -51,19 +50,14 @@ impl Diagnoser {
     pub(super) fn pair(&mut self, hosts: &[String], tunnels: &[TunnelSummary]) {
         correlate::pair_both_ends(&mut self.findings, tunnels);
         let initiations = self.initiations(hosts);
-        for rule in CATALOG {
-            for scope in rule.scopes() {
-                let Scope::AcrossHosts(detect) = scope else {
-                    continue;
-                };
-                let found = detect(&AcrossHosts {
-                    tunnels,
-                    initiations: &initiations,
-                    findings: &self.findings,
-                });
-                for (place, detection) in found {
-                    self.add(rule, place.host, place.tunnel, place.origin, detection);
-                }
+        for &(rule, detect) in &matchers().across_hosts {
+            let found = detect(&AcrossHosts {
+                tunnels,
+                initiations: &initiations,
+                findings: &self.findings,
+            });
+            for (place, detection) in found {
+                self.add(rule, place.host, place.tunnel, place.origin, detection);
             }
         }
         dedupe_after_correlation(&mut self.findings);
