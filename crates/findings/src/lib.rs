@@ -60,6 +60,7 @@ mod racoon;
 mod report;
 mod rule;
 mod sieve;
+pub mod status;
 mod topics;
 
 pub use catalog::{families, matchers, rule_by_id, rules, Matcher, Matchers, CATALOG};
@@ -74,7 +75,8 @@ pub use ipsec_doctor_events::SIGNATURES;
 pub use negotiation::{Entry, IkeVersion, Negotiation, Phase, Role};
 pub use pluto::{PlutoConnection, PlutoEntry, PlutoLog};
 pub use racoon::{RacoonEntry, RacoonLog};
-pub use report::{Evidence, Finding, Reading, Report, Severity, TunnelSummary};
+pub use report::{Beat, Evidence, Finding, Reading, Report, Severity, TunnelSummary};
 pub use rule::{Detection, ExplainedBy, Explainer, Reinterpretation, Rule, Scope, TunnelDetection};
 pub use sieve::{KeptLine, Literal, Sieve};
+pub use status::{Outcome, StatusHistory, TunnelStatus};
 pub use topics::{find_topic, Found, Topic};

@@ -277,6 +277,22 @@ impl Negotiation {
         self.any(|e| matches!(e, CharonEvent::ChildSaEstablished { .. }))
     }
 
+    /// The algorithms selected, in log order (IKE, then ESP/AH): the first
+    /// proposal of each `selected proposal:` line.
+    pub fn negotiated(&self) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter_map(|e| match &e.event {
+                CharonEvent::Proposals {
+                    list: ProposalList::Selected,
+                    proposals,
+                    ..
+                } => proposals.first().map(ToString::to_string),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// Which phase the entry at `index` belongs to: Phase 2 once the IKE SA
     /// is up (IKEv2 builds the first CHILD SA inside IKE_AUTH, which also
     /// comes after the IKE SA's keys are in place) or once a Quick Mode or

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::rule::{Detection, Rule};
+use crate::status::{Outcome, TunnelStatus};
 
 /// How bad a finding is. Ordered worst first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -190,21 +191,71 @@ pub struct TunnelSummary {
     pub remote: Option<String>,
     /// `ikev1`, `ikev2` or `None`.
     pub ike_version: Option<&'static str>,
-    /// `up` when the last negotiation established, `down` when it failed,
-    /// `unknown` otherwise.
-    pub status: &'static str,
+    /// `up` or `down` by the last negotiation whose end the log shows,
+    /// `flapping` while they keep changing, `unknown` while none shows how
+    /// it ended ([`crate::status`]).
+    pub status: TunnelStatus,
     /// How many negotiations were seen.
     pub negotiations: u64,
-    /// How many of them established an IKE SA.
+    /// How many of them established the tunnel (its CHILD SA).
     pub established: u64,
-    /// The ids of the findings for this tunnel, worst first.
-    pub findings: Vec<&'static str>,
+    /// How many of them failed (an error finding).
+    pub failed: u64,
+    /// The algorithms the last established negotiation selected (IKE, then
+    /// ESP/AH), as the daemon logs them.
+    pub negotiated: Vec<String>,
+    /// The tunnel's last negotiations, oldest first (at most
+    /// [`crate::status::FLAP_WINDOW`]).
+    pub timeline: Vec<Beat>,
+    /// The findings for this tunnel, worst first (serialised as their ids).
+    #[serde(serialize_with = "rule_ids")]
+    pub findings: Vec<&'static Rule>,
     /// The file, for grouping when `host` is `None`.
     #[serde(skip)]
     pub origin: Arc<str>,
     /// The IKE SA's maximum lifetime as logged, for comparing both ends.
     #[serde(skip)]
     pub ike_lifetime: Option<(u64, Evidence)>,
+}
+
+/// One negotiation in a tunnel's timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Beat {
+    /// When it ended (its deciding line's timestamp), where the line has one.
+    #[serde(serialize_with = "display_opt")]
+    pub at: Option<ipsec_doctor_logs::Timestamp>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// The worst finding it gave, if any (serialised as its id), as the
+    /// report names it once both ends are paired.
+    #[serde(rename = "finding", serialize_with = "rule_id")]
+    pub rule: Option<&'static Rule>,
+    /// The file of its deciding line.
+    #[serde(serialize_with = "serialize_arc_str")]
+    pub path: Arc<str>,
+    /// The deciding line's number.
+    pub line: u64,
+}
+
+fn rule_id<S: serde::Serializer>(rule: &Option<&'static Rule>, s: S) -> Result<S::Ok, S::Error> {
+    match rule {
+        Some(r) => s.serialize_str(r.id),
+        None => s.serialize_none(),
+    }
+}
+
+fn rule_ids<S: serde::Serializer>(rules: &[&'static Rule], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(rules.iter().map(|r| r.id))
+}
+
+fn display_opt<T: std::fmt::Display, S: serde::Serializer>(
+    value: &Option<T>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_none(),
+    }
 }
 
 /// Everything a diagnosis found.

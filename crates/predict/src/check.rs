@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use ipsec_doctor_config::IkeVersion;
-use ipsec_doctor_findings::{matchers, Detection, Finding, Report, Rule, TunnelSummary};
+use ipsec_doctor_findings::{
+    matchers, Detection, Finding, Report, Rule, TunnelStatus, TunnelSummary,
+};
 
 use crate::evidence::finding;
 use crate::Side;
@@ -57,13 +59,16 @@ pub fn check(side: Side<'_>) -> Report {
                 IkeVersion::V2 => Some("ikev2"),
                 IkeVersion::Any => None,
             },
-            status: "unknown",
+            status: TunnelStatus::Unknown,
             negotiations: 0,
             established: 0,
+            failed: 0,
+            negotiated: Vec::new(),
+            timeline: Vec::new(),
             findings: findings
                 .iter()
                 .filter(|f| f.tunnel.as_deref() == Some(t.name.as_str()))
-                .map(|f| f.id)
+                .map(|f| f.rule)
                 .collect(),
             origin: Arc::from(side.path),
             ike_lifetime: None,

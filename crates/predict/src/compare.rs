@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use ipsec_doctor_config::{Child, IdentityKind, IkeVersion, Tunnel};
 use ipsec_doctor_findings::{
-    rules, Detection, Evidence, Finding, Report, Rule, Severity, TunnelSummary,
+    rules, Detection, Evidence, Finding, Outcome, Report, Rule, Severity, StatusHistory,
+    TunnelSummary,
 };
 
 use crate::evidence::finding;
@@ -71,6 +72,7 @@ pub fn compare(
     for (l, r) in pairs {
         let findings = predict_pair(&left, l, &right, r);
         let errors = findings.iter().any(|f| f.severity == Severity::Error);
+        let predicted = StatusHistory::of(if errors { Outcome::Failed } else { Outcome::Up });
         report.tunnels.push(TunnelSummary {
             host: left.config.host.hostname.clone(),
             tunnel: Some(l.name.clone()),
@@ -81,10 +83,14 @@ pub fn compare(
                 Some(_) => Some("ikev2"),
                 None => None,
             },
-            status: if errors { "down" } else { "up" },
-            negotiations: 0,
-            established: 0,
-            findings: findings.iter().map(|f| f.id).collect(),
+            // One negotiation: the predicted one.
+            status: predicted.status(),
+            negotiations: 1,
+            established: predicted.up,
+            failed: predicted.failed,
+            negotiated: Vec::new(),
+            timeline: Vec::new(),
+            findings: findings.iter().map(|f| f.rule).collect(),
             origin: Arc::from(left.path),
             ike_lifetime: None,
         });

@@ -115,7 +115,7 @@ fn two_pfsense_boxes_with_mirrored_tunnels_establish() {
     )
     .unwrap();
     assert_eq!(ids(&r), ["tunnel-established"]);
-    assert_eq!(r.tunnels[0].status, "up");
+    assert_eq!(r.tunnels[0].status, ipsec_doctor_findings::TunnelStatus::Up);
 }
 
 #[test]

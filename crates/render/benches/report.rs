@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use ipsec_doctor_findings::{rules, Detection, Evidence, Finding, Report, TunnelSummary};
+use ipsec_doctor_findings::{
+    rules, Detection, Evidence, Finding, Report, TunnelStatus, TunnelSummary,
+};
 
 /// One host per tunnel, each with one finding on it, as a central syslog of
 /// many firewalls gives.
@@ -42,10 +44,17 @@ fn report(tunnels: usize) -> Report {
             local: Some(local),
             remote: Some(remote),
             ike_version: Some("ikev2"),
-            status: if i % 10 == 0 { "down" } else { "up" },
+            status: if i % 10 == 0 {
+                TunnelStatus::Down
+            } else {
+                TunnelStatus::Up
+            },
             negotiations: 1,
             established: u64::from(i % 10 != 0),
-            findings: vec![rule.id],
+            failed: u64::from(i % 10 == 0),
+            negotiated: Vec::new(),
+            timeline: Vec::new(),
+            findings: vec![rule],
             origin: origin.clone(),
             ike_lifetime: None,
         });

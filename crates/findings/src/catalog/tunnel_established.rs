@@ -48,24 +48,7 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
     else {
         return None;
     };
-    let selected: Vec<_> = neg
-        .all(|e| {
-            matches!(
-                e,
-                CharonEvent::Proposals {
-                    list: ipsec_doctor_events::ProposalList::Selected,
-                    ..
-                }
-            )
-        })
-        .collect();
-    let algorithms: Vec<String> = selected
-        .iter()
-        .filter_map(|e| match &e.event {
-            CharonEvent::Proposals { proposals, .. } => proposals.first().map(ToString::to_string),
-            _ => None,
-        })
-        .collect();
+    let algorithms = neg.negotiated();
     let mut summary = format!(
         "IKE SA {}[{}] is up between {}[{}] (this side) and {}[{}]; CHILD SA {}{{{}}} carries {} === {}.",
         sa.name,
@@ -83,7 +66,15 @@ fn detect(neg: &Negotiation) -> Option<Detection> {
         summary.push_str(&format!(" Negotiated: {}.", algorithms.join(", ")));
     }
     let mut lines = vec![ike, child];
-    lines.extend(selected);
+    lines.extend(neg.all(|e| {
+        matches!(
+            e,
+            CharonEvent::Proposals {
+                list: ipsec_doctor_events::ProposalList::Selected,
+                ..
+            }
+        )
+    }));
     Some(Detection::new(summary, evidence(lines)))
 }
 

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use ipsec_doctor_events::{CharonEvent, Direction};
 use ipsec_doctor_logs::Daemon;
 
-use super::state::{host_key_of, HostState};
+use super::state::{host_key_of, HostState, TunnelState};
 use super::{Diagnoser, Pending};
 use crate::catalog::matchers;
 use crate::facts::{Moment, MomentKind, TunnelFacts, MAX_MOMENTS};
 use crate::negotiation::{Negotiation, Role};
-use crate::report::{Evidence, Finding, Severity};
+use crate::report::{Beat, Evidence, Finding, Severity};
 use crate::rule::{Detection, Rule};
+use crate::status::{Outcome, FLAP_WINDOW};
 
 impl Diagnoser {
     /// Judges every negotiation still open, host by host in order.
@@ -71,9 +72,6 @@ impl Diagnoser {
                 let state = host.tunnel(name);
                 neg.was_up_before = state.first_up.is_some_and(|up| up < neg.started);
                 state.negotiations += 1;
-                if neg.ike_established_at().is_some() {
-                    state.established += 1;
-                }
                 if state.local.is_none() {
                     state.local.clone_from(&neg.local);
                 }
@@ -122,24 +120,9 @@ impl Diagnoser {
             .map(|(r, _)| r.family)
             .collect();
         detections.retain(|(r, _)| r.is_specific() || !specific_families.contains(r));
-        let status = if detections
-            .iter()
-            .any(|(r, _)| r.severity == Severity::Error)
-        {
-            "down"
-        } else if neg.child_established() || neg.ike_established_at().is_some() {
-            "up"
-        } else {
-            ""
-        };
+        let outcome = outcome_of(&neg, &detections);
         if let (Some(name), Some(host)) = (&tunnel, self.hosts.get_mut(&host_key)) {
-            if let Some(state) = host.tunnels.get_mut(name) {
-                if !status.is_empty() {
-                    state.last_status = status;
-                } else if state.last_status.is_empty() {
-                    state.last_status = "unknown";
-                }
-            }
+            record_outcome(host.tunnel(name), &neg, outcome, &detections);
         }
         if let (Some(name), Some(host)) = (&tunnel, self.hosts.get_mut(&host_key)) {
             record_history(host, name, &neg, &detections);
@@ -181,6 +164,61 @@ impl Diagnoser {
 }
 
 /// What one judged negotiation adds to its tunnel's history.
+/// How a negotiation ended, for its tunnel's status ([`crate::status`]).
+fn outcome_of(neg: &Negotiation, detections: &[(&'static Rule, Detection)]) -> Outcome {
+    if detections
+        .iter()
+        .any(|(r, _)| r.severity == Severity::Error)
+    {
+        Outcome::Failed
+    } else if detections
+        .iter()
+        .any(|(r, _)| crate::catalog::is_undecided(r))
+    {
+        Outcome::Undecided
+    } else if neg.child_established() || neg.ike_established_at().is_some() {
+        Outcome::Up
+    } else {
+        Outcome::Undecided
+    }
+}
+
+/// The outcome into the tunnel's status, counts and timeline.
+fn record_outcome(
+    state: &mut TunnelState,
+    neg: &Negotiation,
+    outcome: Outcome,
+    detections: &[(&'static Rule, Detection)],
+) {
+    state.status.record(outcome);
+    if outcome == Outcome::Up {
+        let negotiated = neg.negotiated();
+        if !negotiated.is_empty() {
+            state.negotiated = negotiated;
+        }
+    }
+    // The deciding line: the worst finding's last evidence, else the
+    // establishment, else the negotiation's last line.
+    let worst = detections.iter().min_by_key(|(r, _)| r.severity);
+    let deciding = worst
+        .and_then(|(_, d)| d.evidence.last())
+        .or_else(|| neg.ike_established_at().map(|i| &neg.entries[i].evidence))
+        .or_else(|| neg.entries.last().map(|e| &e.evidence));
+    let Some(deciding) = deciding else {
+        return;
+    };
+    if state.timeline.len() == FLAP_WINDOW {
+        state.timeline.pop_front();
+    }
+    state.timeline.push_back(Beat {
+        at: deciding.timestamp(),
+        outcome,
+        rule: worst.map(|(r, _)| *r),
+        path: deciding.path.clone(),
+        line: deciding.line,
+    });
+}
+
 fn record_history(
     host: &mut HostState,
     name: &str,

@@ -8,6 +8,7 @@ use super::{
     Diagnoser,
 };
 use crate::report::{Finding, Reading, Report, Severity, TunnelSummary};
+use crate::rule::Rule;
 
 impl Diagnoser {
     /// The report, from the findings and tunnels of every pass.
@@ -79,24 +80,35 @@ impl Diagnoser {
             .into_iter()
             .filter_map(|i| slots.get_mut(i).and_then(Option::take))
             .collect();
-        let mut ids_by_tunnel: HashMap<HostTunnel<'_>, Vec<&'static str>> = HashMap::default();
+        let mut rules_by_tunnel: HashMap<HostTunnel<'_>, Vec<&'static Rule>> = HashMap::default();
         for f in &findings {
-            ids_by_tunnel
+            rules_by_tunnel
                 .entry((f.host.as_deref(), &*f.origin, f.tunnel.as_deref()))
                 .or_default()
-                .push(f.id);
+                .push(f.rule);
         }
         for tunnel in &mut tunnels {
-            tunnel.findings = ids_by_tunnel
+            let rules = rules_by_tunnel
                 .get(&(
                     tunnel.host.as_deref(),
                     &*tunnel.origin,
                     tunnel.tunnel.as_deref(),
                 ))
-                .cloned()
-                .unwrap_or_default();
+                .map_or(&[][..], Vec::as_slice);
+            tunnel.findings = rules.to_vec();
+            // A negotiation's generic finding that pairing or correlation
+            // made specific is named as the report names it.
+            for beat in &mut tunnel.timeline {
+                if let Some(rule) = beat.rule {
+                    if !rules.contains(&rule) {
+                        if let Some(&specific) = rules.iter().find(|r| r.family == rule) {
+                            beat.rule = Some(specific);
+                        }
+                    }
+                }
+            }
         }
-        drop(ids_by_tunnel);
+        drop(rules_by_tunnel);
         Report {
             findings,
             tunnels,

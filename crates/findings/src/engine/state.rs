@@ -2,6 +2,7 @@
 //! finds its negotiation.
 
 use hashbrown::HashMap;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use ipsec_doctor_events::CharonEvent;
@@ -12,7 +13,8 @@ use crate::facts::{HostFacts, TunnelFacts};
 use crate::negotiation::Negotiation;
 use crate::pluto::PlutoLog;
 use crate::racoon::RacoonLog;
-use crate::report::Evidence;
+use crate::report::{Beat, Evidence};
+use crate::status::StatusHistory;
 
 /// How lines without an IKE SA tag are attached to a negotiation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -33,8 +35,12 @@ pub(super) struct TunnelState {
     pub(super) remote: Option<String>,
     pub(super) version: Option<&'static str>,
     pub(super) negotiations: u64,
-    pub(super) established: u64,
-    pub(super) last_status: &'static str,
+    /// The outcomes its status is derived from.
+    pub(super) status: StatusHistory,
+    /// What the last established negotiation selected.
+    pub(super) negotiated: Vec<String>,
+    /// The last negotiations, oldest first (at most [`crate::status::FLAP_WINDOW`]).
+    pub(super) timeline: VecDeque<Beat>,
     pub(super) ike_lifetime: Option<(u64, Evidence)>,
     /// An establishment this side initiated: the initiating and established lines.
     pub(super) initiated_up: Option<Vec<Evidence>>,
