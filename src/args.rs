@@ -1,6 +1,6 @@
 //! Command-line arguments.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Tells why an IPsec VPN tunnel does not work and what to change.
 #[derive(Debug, Parser)]
@@ -24,12 +24,8 @@ pub enum Command {
         /// Log files or directories (read recursively); - reads standard input.
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// Colour: auto uses colour on a terminal unless NO_COLOR is set.
-        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-        color: ColorChoice,
+        #[command(flatten)]
+        output: Output,
         /// Threads to diagnose with: hosts are spread over them (default: all
         /// cores; 1 reads and diagnoses on one thread).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
@@ -50,12 +46,8 @@ pub enum Command {
         /// The tunnel of RIGHT to compare.
         #[arg(long, value_name = "NAME")]
         right_tunnel: Option<String>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// Colour: auto uses colour on a terminal unless NO_COLOR is set.
-        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-        color: ColorChoice,
+        #[command(flatten)]
+        output: Output,
     },
     /// Check one box's configuration for faults the logs cannot show
     /// (overlapping networks, outbound NAT, VIPs, accelerators, MSS clamping,
@@ -63,12 +55,8 @@ pub enum Command {
     Check {
         /// The configuration (config.xml, swanctl.conf or ipsec.conf).
         config: String,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// Colour: auto uses colour on a terminal unless NO_COLOR is set.
-        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
-        color: ColorChoice,
+        #[command(flatten)]
+        output: Output,
     },
     /// Print the documentation of a finding id or a guide (by id or keyword).
     Explain {
@@ -83,6 +71,45 @@ pub enum Command {
     },
 }
 
+/// How a report is written (diagnose, compare, check).
+#[derive(Debug, Clone, Args)]
+pub struct Output {
+    /// Output format: text for the terminal, json for scripts, markdown for a
+    /// forum post, issue or ticket, html for one self-contained page.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Colour: auto uses colour on a terminal unless NO_COLOR is set.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Text: every finding in full, healthy tunnels' included (by default a
+    /// healthy tunnel is one line; compare always shows its prediction in
+    /// full).
+    #[arg(long, short, conflicts_with = "quiet")]
+    pub verbose: bool,
+    /// Text: only what fails, and the summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Replace addresses, identities, host and tunnel names with
+    /// placeholders (the same value, the same placeholder) and never show a
+    /// secret: for sharing the report.
+    #[arg(long)]
+    pub redact: bool,
+}
+
+/// The formats of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// For people, on a terminal.
+    Text,
+    /// For scripts: {"findings": [...], "tunnels": [...]}.
+    Json,
+    /// For a forum post, a GitHub issue or a ticket.
+    Markdown,
+    /// One self-contained HTML page (no external assets).
+    Html,
+}
+
+/// The formats of the catalogue.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
     /// For people.

@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use ipsec_doctor_findings::{families, find_topic, guides, Found, Report, Topic, CATALOG};
 
-use args::{Cli, ColorChoice, Command, Format};
+use args::{Cli, ColorChoice, Command, Format, Output, ReportFormat};
 
 /// Exit codes are a public contract: monitoring depends on them.
 const EXIT_OK: u8 = 0;
@@ -73,30 +73,23 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
     match cli.command {
         Command::Diagnose {
             paths,
-            format,
-            color,
+            output,
             threads,
-        } => diagnose(&paths, format, color, threads),
+        } => diagnose(&paths, &output, threads),
         Command::Compare {
             left,
             right,
             left_tunnel,
             right_tunnel,
-            format,
-            color,
+            output,
         } => compare(
             &left,
             &right,
             left_tunnel.as_deref(),
             right_tunnel.as_deref(),
-            format,
-            color,
+            &output,
         ),
-        Command::Check {
-            config,
-            format,
-            color,
-        } => check(&config, format, color),
+        Command::Check { config, output } => check(&config, &output),
         Command::Explain { topic } => explain(&topic),
         Command::Catalog { format } => catalog(format),
     }
@@ -111,12 +104,7 @@ fn stdout(color: ColorChoice) -> anstream::AutoStream<io::StdoutLock<'static>> {
     anstream::AutoStream::new(io::stdout().lock(), choice)
 }
 
-fn diagnose(
-    paths: &[String],
-    format: Format,
-    color: ColorChoice,
-    threads: Option<u16>,
-) -> anyhow::Result<u8> {
+fn diagnose(paths: &[String], output: &Output, threads: Option<u16>) -> anyhow::Result<u8> {
     let threads = threads.map_or_else(
         || std::thread::available_parallelism().map_or(1, usize::from),
         usize::from,
@@ -129,7 +117,7 @@ fn diagnose(
             ipsec_doctor_render::escape(&err.to_string())
         );
     });
-    let code = render(&report, format, color, input_errors > 0)?;
+    let code = render(&report, output, input_errors > 0)?;
     let nothing = report.read_nothing();
     // An input that could not be read has said so already (exit 2).
     if nothing && code != EXIT_TROUBLE {
@@ -186,28 +174,15 @@ fn explain_nothing_read(report: &Report, paths: &[String]) {
 }
 
 /// Writes a report; the exit status follows from it and from input errors.
-fn render(
-    report: &Report,
-    format: Format,
-    color: ColorChoice,
-    input_errors: bool,
-) -> anyhow::Result<u8> {
-    quiet_on_closed_pipe(match format {
-        Format::Text => {
-            let mut out = stdout(color);
-            ipsec_doctor_render::text(report, &mut out)
-                .map_err(anyhow::Error::from)
-                .and_then(|()| out.flush().map_err(anyhow::Error::from))
-        }
-        Format::Json => {
-            // No colour to strip, and serde_json escapes control characters;
-            // buffered, since stdout alone flushes at every line.
-            let mut out = io::BufWriter::new(io::stdout().lock());
-            ipsec_doctor_render::json(report, &mut out)
-                .map_err(anyhow::Error::from)
-                .and_then(|()| out.flush().map_err(anyhow::Error::from))
-        }
-    })?;
+fn render(report: &Report, output: &Output, input_errors: bool) -> anyhow::Result<u8> {
+    let redacted;
+    let shown = if output.redact {
+        redacted = ipsec_doctor_render::redact(report);
+        &redacted
+    } else {
+        report
+    };
+    quiet_on_closed_pipe(write_report(shown, output))?;
     Ok(if input_errors {
         EXIT_TROUBLE
     } else if report.has_problems() {
@@ -215,6 +190,30 @@ fn render(
     } else {
         EXIT_OK
     })
+}
+
+fn write_report(report: &Report, output: &Output) -> anyhow::Result<()> {
+    let detail = if output.verbose {
+        ipsec_doctor_render::Detail::Verbose
+    } else if output.quiet {
+        ipsec_doctor_render::Detail::Quiet
+    } else {
+        ipsec_doctor_render::Detail::Normal
+    };
+    if output.format == ReportFormat::Text {
+        let mut out = stdout(output.color);
+        ipsec_doctor_render::text(report, detail, &mut out)?;
+        return Ok(out.flush()?);
+    }
+    // No colour to strip, and every other renderer escapes for its own
+    // format; buffered, since stdout alone flushes at every line.
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    match output.format {
+        ReportFormat::Markdown => ipsec_doctor_render::markdown(report, &mut out)?,
+        ReportFormat::Html => ipsec_doctor_render::html(report, &mut out)?,
+        ReportFormat::Json | ReportFormat::Text => ipsec_doctor_render::json(report, &mut out)?,
+    }
+    Ok(out.flush()?)
 }
 
 /// Loads a configuration, reporting its recoverable problems on stderr.
@@ -249,14 +248,19 @@ fn compare(
     right: &str,
     left_tunnel: Option<&str>,
     right_tunnel: Option<&str>,
-    format: Format,
-    color: ColorChoice,
+    output: &Output,
 ) -> anyhow::Result<u8> {
     let (Some(l), Some(r)) = (load_config(left), load_config(right)) else {
         return Ok(EXIT_TROUBLE);
     };
+    // A prediction is read in full: its summary says what was predicted
+    // and on what grounds, also for a pair predicted to establish.
+    let output = Output {
+        verbose: !output.quiet,
+        ..output.clone()
+    };
     match ipsec_doctor_predict::compare(side(&l), side(&r), left_tunnel, right_tunnel) {
-        Ok(report) => render(&report, format, color, false),
+        Ok(report) => render(&report, &output, false),
         Err(e) => {
             eprintln!(
                 "ipsec-doctor: {}",
@@ -267,16 +271,11 @@ fn compare(
     }
 }
 
-fn check(path: &str, format: Format, color: ColorChoice) -> anyhow::Result<u8> {
+fn check(path: &str, output: &Output) -> anyhow::Result<u8> {
     let Some(loaded) = load_config(path) else {
         return Ok(EXIT_TROUBLE);
     };
-    render(
-        &ipsec_doctor_predict::check(side(&loaded)),
-        format,
-        color,
-        false,
-    )
+    render(&ipsec_doctor_predict::check(side(&loaded)), output, false)
 }
 
 fn explain(topic: &str) -> anyhow::Result<u8> {

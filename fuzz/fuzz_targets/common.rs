@@ -8,13 +8,41 @@ use ipsec_doctor_events::{parse_charon, parse_kernel, parse_racoon, CharonEvent,
 use ipsec_doctor_findings::{Diagnoser, Limits, Report};
 use ipsec_doctor_logs::{detect_order, Format};
 
-/// Renders the report as text and JSON and checks that no untrusted byte
-/// got through raw: the text output holds no control character but the
-/// newlines and the SGR colour sequences the renderer writes itself, and the
-/// JSON output is one valid JSON document.
+/// Renders the report in every format, redacted and not, and checks that
+/// no untrusted byte got through raw: the text output (at every detail)
+/// holds no control character but the newlines and the SGR colour
+/// sequences the renderer writes itself, Markdown and HTML none but
+/// newlines, and the JSON output is one valid JSON document.
 pub fn check_report(report: &Report) {
+    check_rendered(report);
+    check_rendered(&ipsec_doctor_render::redact(report));
+}
+
+fn check_rendered(report: &Report) {
+    use ipsec_doctor_render::Detail;
+    for detail in [Detail::Normal, Detail::Verbose, Detail::Quiet] {
+        check_text(report, detail);
+    }
+    for render in [ipsec_doctor_render::markdown, ipsec_doctor_render::html] {
+        let mut out = Vec::new();
+        render(report, &mut out).expect("renders");
+        assert_safe(&String::from_utf8(out).expect("UTF-8 output"));
+    }
+    let mut out = Vec::new();
+    ipsec_doctor_render::html(report, &mut out).expect("html renders");
+    let html = String::from_utf8(out).expect("UTF-8 output");
+    // No markup of the input: the page's own script-free elements only.
+    assert!(!html.contains("<script"), "a script element in the HTML");
+
+    let mut json = Vec::new();
+    ipsec_doctor_render::json(report, &mut json).expect("json renders");
+    let value: serde_json::Value = serde_json::from_slice(&json).expect("valid JSON");
+    assert!(value.get("findings").is_some());
+}
+
+fn check_text(report: &Report, detail: ipsec_doctor_render::Detail) {
     let mut text = Vec::new();
-    ipsec_doctor_render::text(report, &mut text).expect("text renders");
+    ipsec_doctor_render::text(report, detail, &mut text).expect("text renders");
     let text = String::from_utf8(text).expect("text output is UTF-8");
     let mut rest = text.as_str();
     while let Some(esc) = rest.find('\u{1b}') {
@@ -28,11 +56,6 @@ pub fn check_report(report: &Report) {
         rest = &body[end + 1..];
     }
     assert_safe(rest);
-
-    let mut json = Vec::new();
-    ipsec_doctor_render::json(report, &mut json).expect("json renders");
-    let value: serde_json::Value = serde_json::from_slice(&json).expect("valid JSON");
-    assert!(value.get("findings").is_some());
 }
 
 fn assert_safe(text: &str) {

@@ -9,6 +9,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use ipsec_doctor_findings::{
     rules, Detection, Evidence, Finding, Report, TunnelStatus, TunnelSummary,
 };
+use ipsec_doctor_render::Detail;
 
 /// One host per tunnel, each with one finding on it, as a central syslog of
 /// many firewalls gives.
@@ -71,7 +72,7 @@ fn rendering(c: &mut Criterion) {
         group.bench_function(format!("text/{tunnels}"), |b| {
             b.iter(|| {
                 let mut out = Vec::with_capacity(tunnels * 1024);
-                ipsec_doctor_render::text(&report, &mut out).expect("rendered");
+                ipsec_doctor_render::text(&report, Detail::Normal, &mut out).expect("rendered");
                 out
             });
         });
@@ -81,6 +82,23 @@ fn rendering(c: &mut Criterion) {
                 ipsec_doctor_render::json(&report, &mut out).expect("rendered");
                 out
             });
+        });
+        type Render = fn(&Report, &mut dyn std::io::Write) -> std::io::Result<()>;
+        let forms: [(&str, Render); 2] = [
+            ("markdown", ipsec_doctor_render::markdown),
+            ("html", ipsec_doctor_render::html),
+        ];
+        for (name, render) in forms {
+            group.bench_function(format!("{name}/{tunnels}"), |b| {
+                b.iter(|| {
+                    let mut out = Vec::with_capacity(tunnels * 1024);
+                    render(&report, &mut out).expect("rendered");
+                    out
+                });
+            });
+        }
+        group.bench_function(format!("redact/{tunnels}"), |b| {
+            b.iter(|| ipsec_doctor_render::redact(&report));
         });
     }
     group.finish();
