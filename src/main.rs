@@ -121,7 +121,12 @@ fn diagnose(paths: &[String], output: &Output, threads: Option<u16>) -> anyhow::
     let nothing = report.read_nothing();
     // An input that could not be read has said so already (exit 2).
     if nothing && code != EXIT_TROUBLE {
-        explain_nothing_read(&report, paths);
+        // Its samples of unread lines are the input's too.
+        if output.redact {
+            explain_nothing_read(&ipsec_doctor_render::redact(&report), paths);
+        } else {
+            explain_nothing_read(&report, paths);
+        }
         return Ok(EXIT_NOTHING_READ);
     }
     Ok(code)

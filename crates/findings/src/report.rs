@@ -197,9 +197,11 @@ pub struct TunnelSummary {
     pub status: TunnelStatus,
     /// How many negotiations were seen.
     pub negotiations: u64,
-    /// How many of them established the tunnel (its CHILD SA).
+    /// How many of them established the tunnel: its CHILD SA came up (a
+    /// negotiation that later failed, a DPD timeout, counts here and in
+    /// `failed`).
     pub established: u64,
-    /// How many of them failed (an error finding).
+    /// How many of them failed (an error finding, as the report names it).
     pub failed: u64,
     /// The algorithms the last established negotiation selected (IKE, then
     /// ESP/AH), as the daemon logs them.

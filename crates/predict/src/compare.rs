@@ -411,13 +411,15 @@ fn direction(
 
     if let (Some(a), Some(b)) = (&i.psk, &r.psk) {
         if a != b {
+            let keys = ["secret", "pre-shared-key", "PSK"];
             out.push(Problem::new(
                 rules::PSK_MISMATCH,
-                format!("The pre-shared keys of {iname} and {rname} differ."),
-                vec![
-                    ev_i(&["secret", "pre-shared-key", "PSK"]),
-                    ev_r(&["secret", "pre-shared-key", "PSK"]),
-                ],
+                format!(
+                    "The pre-shared keys of {iname} and {rname} differ ({} and {} characters).",
+                    a.chars().count(),
+                    b.chars().count()
+                ),
+                vec![hide_secret(ev_i(&keys), a), hide_secret(ev_r(&keys), b)],
             ));
         }
     }
@@ -738,4 +740,21 @@ fn established(ls: &Side<'_>, l: &Tunnel, rs: &Side<'_>, r: &Tunnel) -> Problem 
             rs.line_for(r.origin.line, &["proposals", "ike", "encryption-algorithm"]),
         ],
     )
+}
+
+/// A configuration line that holds a secret, with the secret hidden: a
+/// report is pasted into tickets and CI logs, and the line's number says
+/// where to look.
+fn hide_secret(mut evidence: Evidence, secret: &str) -> Evidence {
+    let hidden = format!("<hidden: {} characters>", secret.chars().count());
+    if !secret.is_empty() && evidence.text.contains(secret) {
+        evidence.text = evidence.text.replace(secret, &hidden);
+    } else if let Some(at) = evidence.text.find(['=', '>', ':']) {
+        // Written otherwise than parsed (escapes, 0x/0s forms): all of
+        // what follows the key.
+        evidence.text.truncate(at + 1);
+        evidence.text.push(' ');
+        evidence.text.push_str(&hidden);
+    }
+    evidence
 }

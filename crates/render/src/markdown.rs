@@ -153,7 +153,12 @@ fn table_code(text: &str) -> String {
     if text.is_empty() {
         return String::new();
     }
-    let text = escape_spaced(text).replace('|', "\\|");
+    // A backslash before a pipe would undo its escape and end the cell:
+    // such text is written as running text instead.
+    if text.contains(['\\', '|']) {
+        return inline(text);
+    }
+    let text = escape_spaced(text);
     let longest = text.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let delimiter = "`".repeat(longest + 1);
     let pad = if text.starts_with('`') || text.ends_with('`') {
@@ -191,6 +196,16 @@ fn inline(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
+            // GitHub links `http://...`, `https://...` and `www.` by
+            // themselves: an escaped `:` or `.` keeps them text.
+            ':' if chars.get(i + 1..i + 3) == Some(&['/', '/']) => out.push_str("\\:"),
+            '.' if i >= 3
+                && chars
+                    .get(i - 3..i)
+                    .is_some_and(|w| w.iter().collect::<String>().eq_ignore_ascii_case("www")) =>
+            {
+                out.push_str("\\.")
+            }
             '-' | '+' | '=' | '>' if i == 0 => {
                 out.push('\\');
                 out.push(c);
@@ -223,6 +238,15 @@ mod tests {
     }
 
     #[test]
+    fn urls_in_log_text_are_no_links() {
+        assert_eq!(
+            inline("see https://evil.example/x"),
+            "see https\\://evil.example/x"
+        );
+        assert_eq!(inline("www.evil.example"), "www\\.evil.example");
+    }
+
+    #[test]
     fn an_identity_mentions_no_one() {
         assert_eq!(inline("'@east'"), "'&#64;east'");
     }
@@ -240,7 +264,8 @@ mod tests {
     #[test]
     fn code_in_a_table_cell_keeps_its_pipes_and_backticks_inside() {
         assert_eq!(table_code("IKE:AES_CBC_128"), "`IKE:AES_CBC_128`");
-        assert_eq!(table_code("a|b"), "`a\\|b`");
+        assert_eq!(table_code("a|b"), "a\\|b");
+        assert_eq!(table_code("a\\|b"), "a\\\\\\|b");
         assert_eq!(table_code("`x``"), "``` `x`` ```");
         assert_eq!(table_code(""), "");
     }

@@ -20,7 +20,8 @@
 //!   so where it matters).
 //!
 //! The same value gets the same placeholder everywhere in the report
-//! (numbered in the order of first appearance), so the redacted report
+//! (numbered in the order redaction meets them: the findings first, then
+//! the tunnels), so the redacted report
 //! still tells which line is about which peer, and the two ends of a tunnel
 //! still pair up. An address keeps its family but nothing of its value, so
 //! no placeholder can be taken for (or collide with) a real address.
@@ -454,7 +455,26 @@ fn find_placeholders(text: &str, hits: &mut Hits) {
         if glued && !m.as_str().starts_with("IPv") {
             continue;
         }
+        // Nor may a name that merely starts like one (`ID-42-site`,
+        // `HOST-9.corp.example.com`) pass for it; an address's placeholder
+        // may be glued on either side (no name starts with `IPv4-1`).
+        let a_name = !m.as_str().starts_with("IPv") && !m.as_str().starts_with('<');
+        if a_name && continues_a_name(text, m.end()) {
+            continue;
+        }
         hits.add(m.start(), m.end(), Hit::Keep);
+    }
+}
+
+/// Whether the text at `at` goes on with the name that ends there: a
+/// letter, digit, `_` or `-`, or a dot before one of them (a sentence's
+/// full stop ends a name, a domain's dot does not).
+fn continues_a_name(text: &str, at: usize) -> bool {
+    let mut after = text.get(at..).unwrap_or("").chars();
+    match after.next() {
+        Some(c) if c.is_alphanumeric() || c == '_' || c == '-' => true,
+        Some('.') => after.next().is_some_and(|c| c.is_alphanumeric()),
+        _ => false,
     }
 }
 
@@ -874,7 +894,6 @@ fn name_char(c: char) -> bool {
 /// E-mail addresses and `@fqdn` identities.
 fn find_addressed_ids(text: &str, hits: &mut Hits) {
     let prev = |at: usize| text.get(..at).and_then(|s| s.chars().next_back());
-    let next = |at: usize| text.get(at..).and_then(|s| s.chars().next());
     for c in free_captures(&EMAIL, text, hits) {
         let Some(m) = c.get(0) else { continue };
         let value = m.as_str();
@@ -899,7 +918,7 @@ fn find_addressed_ids(text: &str, hits: &mut Hits) {
     for c in free_captures(&AT_ID, text, hits) {
         let Some(m) = c.get(0) else { continue };
         if prev(m.start()).is_some_and(|c| name_char(c) || c == '%' || c == '+')
-            || next(m.end()).is_some_and(name_char)
+            || continues_a_name(text, m.end())
         {
             continue;
         }
@@ -1035,6 +1054,23 @@ mod tests {
 
     fn one(text: &str) -> String {
         lines(&[text]).remove(0)
+    }
+
+    #[test]
+    fn a_name_that_starts_like_a_placeholder_is_still_redacted() {
+        let got = one("<ID-42-secretsite|1> from HOST-9.corp.example.com: ID-7 IPv4-2");
+        assert!(
+            !got.contains("secretsite") && !got.contains("corp.example"),
+            "{got}"
+        );
+        // A placeholder standing apart is kept.
+        assert!(got.ends_with(": ID-7 IPv4-2"), "{got}");
+    }
+
+    #[test]
+    fn an_at_identity_before_a_full_stop_is_redacted() {
+        let got = one("Set the Peer Identifier to IP address @east.");
+        assert_eq!(got, "Set the Peer Identifier to IP address ID-1.");
     }
 
     #[test]
@@ -1466,12 +1502,14 @@ mod tests {
             let twice = r.text(&once);
             for m in written.find_iter(&once) {
                 // A name's placeholder glued to a word is not told from a
-                // name that ends so (`MYHOST-1`), and may be taken again.
+                // name that ends so (`MYHOST-1`) or starts so (`ID-1_x`),
+                // and may be taken again.
                 let glued = once[..m.start()]
                     .chars()
                     .next_back()
                     .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-');
-                if glued && !m.as_str().starts_with("IPv") {
+                let a_name = !m.as_str().starts_with("IPv") && !m.as_str().starts_with('<');
+                if (glued || continues_a_name(&once, m.end())) && a_name {
                     continue;
                 }
                 let p = m.as_str();

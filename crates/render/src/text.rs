@@ -42,7 +42,12 @@ pub fn text(report: &Report, detail: Detail, out: &mut dyn Write) -> io::Result<
         return nothing_found(report, out);
     }
     let tunnels = Tunnels::new(report);
-    let in_full = |f: &Finding| detail == Detail::Verbose || tunnels.in_full(f);
+    let in_full = |f: &Finding| match detail {
+        Detail::Verbose => true,
+        Detail::Normal => tunnels.in_full(f),
+        // Only what fails: no information, even host-wide.
+        Detail::Quiet => tunnels.in_full(f) && f.severity != Severity::Info,
+    };
     let mut current_host: Option<(Option<&str>, &str)> = None;
     let mut current_tunnel: Option<Option<&str>> = None;
     let mut shown = 0usize;

@@ -31,8 +31,18 @@ pub(crate) static RULE: Rule = Rule {
     explained_by: &[],
 };
 
+/// An IDir mismatch of an address identity, with the peer behind NAT.
+pub(super) fn is_nat_idir(neg: &Negotiation, event: &CharonEvent) -> bool {
+    matches!(event, CharonEvent::IdirMismatch { received, .. } if is_ip(received))
+        && neg.any(|e| matches!(e, CharonEvent::RemoteBehindNat))
+}
+
 fn detect(neg: &Negotiation) -> Option<Detection> {
-    if let Some(idir) = neg.first(|e| matches!(e, CharonEvent::IdirMismatch { .. })) {
+    // charon's IKEv1 initiator (`IDir '%Y' does not match to '%Y'`, every
+    // version): the responder's identity is not the one configured. Only
+    // an address identity through NAT is this rule's; any other is
+    // p1-id-mismatch's.
+    if let Some(idir) = neg.first(|e| is_nat_idir(neg, e)) {
         let CharonEvent::IdirMismatch { received, expected } = &idir.event else {
             return None;
         };

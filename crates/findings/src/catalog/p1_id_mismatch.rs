@@ -30,6 +30,30 @@ pub(crate) static RULE: Rule = Rule {
 };
 
 fn detect(neg: &Negotiation) -> Option<Detection> {
+    // charon's IKEv1 initiator (`IDir '%Y' does not match to '%Y'`, every
+    // version): the responder presented another identity than the one
+    // configured for it (through NAT with an address, nat-id-mismatch).
+    if let Some(idir) = neg.first(|e| {
+        matches!(e, CharonEvent::IdirMismatch { .. })
+            && !super::nat_id_mismatch::is_nat_idir(neg, e)
+    }) {
+        let CharonEvent::IdirMismatch { received, expected } = &idir.event else {
+            return None;
+        };
+        return Some(
+            Detection::new(
+                format!(
+                    "The peer identifies itself as '{received}', but this side expects '{expected}' \
+                     as its identifier."
+                ),
+                evidence([idir]),
+            )
+            .with_fix(format!(
+                "Set this side's Peer identifier to '{received}', or the peer's My identifier to \
+                 '{expected}'."
+            )),
+        );
+    }
     let no_config = neg.first(|e| matches!(e, CharonEvent::NoPeerConfig))?;
     let lookup = neg.first(|e| matches!(e, CharonEvent::LookingForPeerConfigs { .. }));
     let nat = neg.any(|e| matches!(e, CharonEvent::RemoteBehindNat));
@@ -118,6 +142,16 @@ mod tests {
 
     const INITIATOR: &str = include_str!("../../tests/fixtures/seed/p1-id-mismatch/initiator.log");
     const RESPONDER: &str = include_str!("../../tests/fixtures/seed/p1-id-mismatch/responder.log");
+
+    #[test]
+    fn an_ikev1_initiator_refusing_a_name_identity_without_nat() {
+        // charon's IKEv1 initiator: the responder's identity is not the
+        // configured one, and nothing is behind NAT.
+        let log = "Nov 27 10:00:00 fw1 charon[1]: 09[IKE] <gw|1> IDir 'vpn.example.org' does not match to 'gw.example.org'\n";
+        let report = diagnose("a.log", log);
+        assert_eq!(ids(&report), ["p1-id-mismatch"]);
+        assert!(report.findings[0].summary.contains("'vpn.example.org'"));
+    }
 
     #[test]
     fn seed_responder_names_the_identity() {

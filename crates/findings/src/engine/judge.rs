@@ -163,7 +163,6 @@ impl Diagnoser {
     }
 }
 
-/// What one judged negotiation adds to its tunnel's history.
 /// How a negotiation ended, for its tunnel's status ([`crate::status`]).
 fn outcome_of(neg: &Negotiation, detections: &[(&'static Rule, Detection)]) -> Outcome {
     if detections
@@ -191,6 +190,11 @@ fn record_outcome(
     detections: &[(&'static Rule, Detection)],
 ) {
     state.status.record(outcome);
+    // Established: its CHILD SA came up, whatever happened to it later (a
+    // DPD timeout fails a negotiation that had established).
+    if outcome == Outcome::Up || neg.child_established() {
+        state.established += 1;
+    }
     if outcome == Outcome::Up {
         let negotiated = neg.negotiated();
         if !negotiated.is_empty() {
@@ -219,6 +223,7 @@ fn record_outcome(
     });
 }
 
+/// What one judged negotiation adds to its tunnel's history.
 fn record_history(
     host: &mut HostState,
     name: &str,

@@ -4,18 +4,10 @@
 use super::state::{HostState, TunnelState};
 use super::Diagnoser;
 use crate::catalog::matchers;
-use crate::catalog::rules;
 use crate::correlate;
 use crate::facts::{AcrossHosts, Initiations};
-use crate::report::{Finding, Severity, TunnelSummary};
+use crate::report::{Finding, TunnelSummary};
 use crate::status::{Outcome, StatusHistory};
-use hashbrown::HashMap;
-use ipsec_doctor_logs::Daemon;
-
-/// A host by its name, or by its file where it has none.
-fn host_key_str<'a>(host: Option<&'a str>, origin: &'a str) -> &'a str {
-    host.unwrap_or(origin)
-}
 
 impl Diagnoser {
     /// Each tunnel of each host, as the report lists them.
@@ -30,7 +22,7 @@ impl Diagnoser {
                 ike_version: state.version,
                 status: state.status.status(),
                 negotiations: state.negotiations,
-                established: state.status.up,
+                established: state.established,
                 failed: state.status.failed,
                 negotiated: state.negotiated.clone(),
                 timeline: state.timeline.iter().cloned().collect(),
@@ -43,36 +35,10 @@ impl Diagnoser {
         tunnels
     }
 
-    /// Each named pluto connection as a tunnel, its status from its
-    /// verdict (pluto's connections are judged as a whole, so each is one
-    /// negotiation here).
+    /// Each named pluto connection as a tunnel: pluto's connections are
+    /// judged as a whole, so each is one negotiation, its status taken from
+    /// its findings once the report has named them (`order::reconcile`).
     fn pluto_tunnels(&self, hosts: &[String], tunnels: &mut Vec<TunnelSummary>) {
-        let mut verdicts: HashMap<(&str, &str), Outcome> = HashMap::new();
-        for f in &self.findings {
-            let (Some(tunnel), Some(Daemon::Pluto)) = (&f.tunnel, f.daemon) else {
-                continue;
-            };
-            let key = (host_key_str(f.host.as_deref(), &f.origin), tunnel.as_str());
-            let outcome = if f.severity == Severity::Error {
-                Outcome::Failed
-            } else if f.undecided() {
-                Outcome::Undecided
-            } else if f.is(rules::TUNNEL_ESTABLISHED) {
-                Outcome::Up
-            } else {
-                continue;
-            };
-            let worse = |old: Outcome| match (old, outcome) {
-                (Outcome::Failed, _) => old,
-                (_, Outcome::Failed) => outcome,
-                (Outcome::Undecided, _) => old,
-                _ => outcome,
-            };
-            verdicts
-                .entry(key)
-                .and_modify(|o| *o = worse(*o))
-                .or_insert(outcome);
-        }
         for key in hosts {
             let Some(host) = self.hosts.get(key) else {
                 continue;
@@ -80,16 +46,11 @@ impl Diagnoser {
             let Some(log) = &host.pluto else {
                 continue;
             };
-            let host_str = host_key_str(log.host.as_deref(), &log.origin);
             for name in log.order.iter().filter(|n| !n.is_empty()) {
                 if host.tunnels.contains_key(name) {
                     continue;
                 }
-                let outcome = verdicts
-                    .get(&(host_str, name.as_str()))
-                    .copied()
-                    .unwrap_or(Outcome::Undecided);
-                let status = StatusHistory::of(outcome);
+                let status = StatusHistory::of(Outcome::Undecided);
                 tunnels.push(TunnelSummary {
                     host: log.host.clone(),
                     tunnel: Some(name.clone()),

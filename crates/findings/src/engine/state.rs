@@ -35,6 +35,8 @@ pub(super) struct TunnelState {
     pub(super) remote: Option<String>,
     pub(super) version: Option<&'static str>,
     pub(super) negotiations: u64,
+    /// Negotiations whose CHILD SA came up.
+    pub(super) established: u64,
     /// The outcomes its status is derived from.
     pub(super) status: StatusHistory,
     /// What the last established negotiation selected.
