@@ -551,3 +551,30 @@ fn tabs_of_a_gui_paste_show_as_spaces_in_the_evidence() {
         "{text}"
     );
 }
+
+#[test]
+fn compare_refuses_to_predict_a_libreswan_end_and_names_the_setting() {
+    let mut refused = 0;
+    for entry in std::fs::read_dir(LAB).unwrap() {
+        let dir = entry.unwrap().path();
+        for (this, other) in [("left", "right"), ("right", "left")] {
+            let pluto = dir.join(format!("{this}.ipsec.conf"));
+            let peer = dir.join(format!("{other}.swanctl.conf"));
+            if !pluto.exists() || !peer.exists() {
+                continue;
+            }
+            let o = run(&["compare", pluto.to_str().unwrap(), peer.to_str().unwrap()]);
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{}: {err}", pluto.display());
+            assert!(err.contains("is Libreswan's ipsec.conf"), "{err}");
+            assert!(o.stdout.is_empty(), "no prediction: {}", stdout(&o));
+            refused += 1;
+        }
+    }
+    assert!(refused >= 20, "only {refused} Libreswan ends in the lab");
+    // strongSwan's own ipsec.conf is still predicted.
+    let strongswan = "crates/config/tests/fixtures/ipsec/ipsec.conf";
+    let o = run(&["compare", strongswan, strongswan]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("Libreswan"), "{err}");
+}

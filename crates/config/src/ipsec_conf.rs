@@ -653,13 +653,68 @@ pub fn parse_ipsec_conf_with_secrets(
         set.tunnels.push(t);
     }
     set.diagnostics = diags;
+    set.libreswan_setting = libreswan_setting(&sections);
     Ok(set)
+}
+
+/// Settings only Libreswan's and Openswan's ipsec.conf have (Libreswan's
+/// `ipsec.conf(5)`, 3.x to 5.x; strongSwan's stroke parser, `keywords.txt`,
+/// knows none of them): `ikev2=` (`keyexchange=` is both's), the
+/// `phase2*=` and `*-interval`/`*-timeout` forms, `salifetime=`, the plural
+/// `leftsubnets=`, and in `config setup` `protostack=`, `ikev1-policy=`,
+/// `virtual-private=` (strongSwan's is `virtual_private=`) and `logfile=`.
+/// `leftrsasigkey=` is both's.
+const LIBRESWAN_ONLY: &[&str] = &[
+    "ikev2",
+    "phase2",
+    "phase2alg",
+    "salifetime",
+    "leftsubnets",
+    "rightsubnets",
+    "narrowing",
+    "encapsulation",
+    "retransmit-interval",
+    "retransmit-timeout",
+    "dpdaction-restart",
+    "sha2-truncbug",
+    "nic-offload",
+    "ikepad",
+    "protostack",
+    "ikev1-policy",
+    "virtual-private",
+    "logfile",
+];
+
+/// The first setting that marks Libreswan's dialect: a key of
+/// [`LIBRESWAN_ONLY`], or a proposal written `ike=aes256-sha2;modp2048`
+/// (Libreswan separates the DH group with `;`, strongSwan with `-`).
+fn libreswan_setting(sections: &[Section]) -> Option<(Origin, String)> {
+    sections
+        .iter()
+        .flat_map(|s| s.settings.iter())
+        .filter(|(key, value)| {
+            LIBRESWAN_ONLY.contains(&key.as_str())
+                || (matches!(key.as_str(), "ike" | "esp") && value.value.contains(';'))
+        })
+        .map(|(key, value)| (value.origin.clone(), format!("{key}={}", value.value)))
+        .min_by_key(|(origin, _)| (origin.path.clone(), origin.line))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::NoIncludes;
+
+    #[test]
+    fn libreswan_dialect_is_told_by_its_own_settings() {
+        let libreswan = "conn a\n  left=192.0.2.1\n  right=192.0.2.2\n  ikev2=insist\n  ike=aes256-sha2;modp2048\n";
+        let set = parse_ipsec_conf("l.conf", libreswan, &NoIncludes).unwrap();
+        let (origin, setting) = set.libreswan_setting.unwrap();
+        assert_eq!((origin.line, setting.as_str()), (4, "ikev2=insist"));
+        let strongswan = "conn a\n  left=192.0.2.1\n  right=192.0.2.2\n  keyexchange=ikev2\n  ike=aes256-sha256-modp2048\n";
+        let set = parse_ipsec_conf("s.conf", strongswan, &NoIncludes).unwrap();
+        assert_eq!(set.libreswan_setting, None);
+    }
 
     #[test]
     fn parameter_outside_section() {

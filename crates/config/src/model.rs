@@ -550,6 +550,11 @@ pub struct ConfigSet {
     /// skipped or left partially filled.
     #[serde(skip)]
     pub diagnostics: Vec<ConfigError>,
+    /// For an `ipsec.conf` in Libreswan's (or Openswan's) dialect: the first
+    /// setting that strongSwan's ipsec.conf has not, where it stands
+    /// (`None`: strongSwan's, or another format).
+    #[serde(skip)]
+    pub libreswan_setting: Option<(Origin, String)>,
 }
 
 impl ConfigSet {
@@ -560,6 +565,7 @@ impl ConfigSet {
             host: HostSettings::default(),
             source,
             diagnostics: Vec::new(),
+            libreswan_setting: None,
         }
     }
 

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use ipsec_doctor_config::{Child, IdentityKind, IkeVersion, Tunnel};
+use ipsec_doctor_config::{AuthMethod, Child, IdentityKind, IkeVersion, Tunnel};
 use ipsec_doctor_findings::{
     rules, Detection, Evidence, Finding, Outcome, Report, Rule, Severity, StatusHistory,
     TunnelSummary,
@@ -29,6 +29,15 @@ pub enum PredictError {
         /// The tunnels the file has.
         available: Vec<String>,
     },
+    /// A file is an `ipsec.conf` in Libreswan's dialect: its negotiation
+    /// rules are not strongSwan's, which is all `compare` models, and a
+    /// prediction by the wrong rules would be confidently wrong.
+    Libreswan {
+        /// Where the file shows it: `path:line`.
+        at: String,
+        /// The setting that shows it.
+        setting: String,
+    },
     /// No tunnel of one file mirrors a tunnel of the other.
     NoPair {
         /// Tunnels of the left file.
@@ -45,6 +54,12 @@ impl fmt::Display for PredictError {
                 f,
                 "{path}: no tunnel named '{name}' (tunnels: {})",
                 if available.is_empty() { "none".to_owned() } else { available.join(", ") }
+            ),
+            PredictError::Libreswan { at, setting } => write!(
+                f,
+                "{at}: `{setting}` is Libreswan's ipsec.conf; compare predicts by strongSwan's \
+                 negotiation rules only and would be wrong for a Libreswan end. Try the pair on real \
+                 daemons (lab/run, docs/lab.md), or diagnose both ends' logs"
             ),
             PredictError::NoPair { left, right } => write!(
                 f,
@@ -67,6 +82,14 @@ pub fn compare(
     left_tunnel: Option<&str>,
     right_tunnel: Option<&str>,
 ) -> Result<Report, PredictError> {
+    for side in [&left, &right] {
+        if let Some((origin, setting)) = &side.config.libreswan_setting {
+            return Err(PredictError::Libreswan {
+                at: origin.to_string(),
+                setting: setting.clone(),
+            });
+        }
+    }
     let pairs = pair(&left, &right, left_tunnel, right_tunnel)?;
     let mut report = Report::default();
     for (l, r) in pairs {
@@ -725,15 +748,31 @@ fn established(ls: &Side<'_>, l: &Tunnel, rs: &Side<'_>, r: &Tunnel) -> Problem 
             )
         })
         .unwrap_or_default();
+    // What files cannot show is said, not hidden.
+    let auths = [&l.local_auth, &l.remote_auth, &r.local_auth, &r.remote_auth];
+    let mut unchecked = Vec::new();
+    if auths.iter().any(|a| matches!(a, Some(AuthMethod::PubKey))) {
+        unchecked
+            .push("certificates (chain, validity dates, the identity in their subject and SANs)");
+    }
+    if auths
+        .iter()
+        .any(|a| matches!(a, Some(AuthMethod::Eap(_) | AuthMethod::Xauth(_))))
+    {
+        unchecked.push("EAP/XAuth user names and passwords");
+    }
+    unchecked.push("reachability (UDP 500 and 4500 between the two, NAT on the way)");
+    unchecked.push("the kernel (installing the SAs, routes, the firewall)");
     Problem::new(
         rules::TUNNEL_ESTABLISHED,
         format!(
-            "Predicted to establish{ts}. Negotiated: {}.",
+            "Predicted to establish{ts}. Negotiated: {}. Not checked, as files cannot show it: {}.",
             if parts.is_empty() {
                 "(proposals not configured)".to_owned()
             } else {
                 parts.join(", ")
-            }
+            },
+            unchecked.join("; ")
         ),
         vec![
             ls.line_for(l.origin.line, &["proposals", "ike", "encryption-algorithm"]),

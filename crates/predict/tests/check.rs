@@ -116,6 +116,12 @@ fn two_pfsense_boxes_with_mirrored_tunnels_establish() {
     .unwrap();
     assert_eq!(ids(&r), ["tunnel-established"]);
     assert_eq!(r.tunnels[0].status, ipsec_doctor_findings::TunnelStatus::Up);
+    // An establishment predicted from files says what files cannot show.
+    let summary = &r.findings[0].summary;
+    assert!(
+        summary.contains("Not checked") && summary.contains("reachability"),
+        "{summary}"
+    );
 }
 
 #[test]
