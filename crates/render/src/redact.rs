@@ -238,7 +238,15 @@ struct Known {
 struct Redactor {
     placeholders: Placeholders,
     known: Vec<Known>,
+    /// The known values that are one token ([`is_one_token`]), by value:
+    /// found by splitting a text into its tokens, in time linear in the
+    /// text whatever the number of names (tens of thousands of host names
+    /// in a central syslog made the automaton's build most of the cost).
+    tokens: HashMap<String, usize>,
+    /// The other known values (with a blank, a colon, a slash...).
     matcher: Option<AhoCorasick>,
+    /// For each of the automaton's patterns, its index in `known`.
+    matched: Vec<usize>,
 }
 
 impl Redactor {
@@ -246,7 +254,9 @@ impl Redactor {
         let mut r = Redactor {
             placeholders: Placeholders::default(),
             known: Vec::new(),
+            tokens: HashMap::new(),
             matcher: None,
+            matched: Vec::new(),
         };
         for f in &report.findings {
             r.learn_host(f.host.as_deref());
@@ -267,10 +277,23 @@ impl Redactor {
                 .then(a.value.cmp(&b.value))
         });
         r.known.dedup_by(|a, b| a.value == b.value);
-        if !r.known.is_empty() {
+        for (i, k) in r.known.iter().enumerate() {
+            if is_one_token(&k.value) {
+                r.tokens.insert(k.value.clone(), i);
+            } else {
+                r.matched.push(i);
+            }
+        }
+        if !r.matched.is_empty() {
+            let known = &r.known;
             r.matcher = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
-                .build(r.known.iter().map(|k| k.value.as_str()))
+                .build(
+                    r.matched
+                        .iter()
+                        .filter_map(|&i| known.get(i))
+                        .map(|k| k.value.as_str()),
+                )
                 .ok();
         }
         r
@@ -381,16 +404,26 @@ impl Redactor {
 
     fn find_known(&self, text: &str, hits: &mut Hits) {
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
+        if !self.tokens.is_empty() {
+            for (start, end) in tokens(text) {
+                if let Some(&i) = text.get(start..end).and_then(|t| self.tokens.get(t)) {
+                    found.push((start, end, i));
+                }
+            }
+        }
         match &self.matcher {
             Some(m) => {
                 for mat in m.find_overlapping_iter(text) {
-                    found.push((mat.start(), mat.end(), mat.pattern().as_usize()));
+                    if let Some(&i) = self.matched.get(mat.pattern().as_usize()) {
+                        found.push((mat.start(), mat.end(), i));
+                    }
                 }
             }
             None => {
                 // The automaton could not be built (it never fails for a
                 // report's few names, but a leak is worse than slowness).
-                for (i, k) in self.known.iter().enumerate() {
+                for &i in &self.matched {
+                    let Some(k) = self.known.get(i) else { continue };
                     for (start, s) in text.match_indices(k.value.as_str()) {
                         found.push((start, start + s.len(), i));
                     }
@@ -579,6 +612,55 @@ fn classify(value: &str, default: Kind) -> Option<(Kind, String, usize)> {
         }
     }
     Some((default, name_key(value), value.len()))
+}
+
+/// Whether a name is one token of [`tokens`]: it starts and ends with a
+/// letter, digit, `_` or `-`, and has no other character but dots between
+/// letters or digits (`fw-hq`, `site01.example.com`, not `peer 1.2.3.4`).
+fn is_one_token(value: &str) -> bool {
+    let chars: Vec<char> = value.chars().collect();
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    !chars.is_empty()
+        && chars.first().is_some_and(|&c| word(c))
+        && chars.last().is_some_and(|&c| word(c))
+        && chars.iter().enumerate().all(|(i, &c)| {
+            word(c)
+                || (c == '.'
+                    && i > 0
+                    && chars[i - 1].is_alphanumeric()
+                    && chars.get(i + 1).is_some_and(|n| n.is_alphanumeric()))
+        })
+}
+
+/// A text's tokens, as byte ranges: the longest runs of letters, digits,
+/// `_` and `-`, joined by dots between letters or digits. A known value
+/// that is one token stands whole in a text exactly where it is one of
+/// them ([`whole_token`]'s rule, token by token).
+fn tokens(text: &str) -> Vec<(usize, usize)> {
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    for (n, &(at, c)) in chars.iter().enumerate() {
+        let joins = word(c)
+            || (c == '.'
+                && start.is_some()
+                && n > 0
+                && chars[n - 1].1.is_alphanumeric()
+                && chars.get(n + 1).is_some_and(|&(_, d)| d.is_alphanumeric()));
+        match (joins, start) {
+            (true, None) => start = Some(at),
+            (false, Some(s)) => {
+                out.push((s, at));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, text.len()));
+    }
+    out
 }
 
 /// Whether `text[start..end]` stands as a whole token: not glued to a
@@ -1054,6 +1136,15 @@ mod tests {
 
     fn one(text: &str) -> String {
         lines(&[text]).remove(0)
+    }
+
+    #[test]
+    fn tokens_join_dotted_names_and_stop_at_a_full_stop() {
+        let text = "fw-hq: site01.example.com, fw. x.fw _y";
+        let got: Vec<&str> = tokens(text).into_iter().map(|(s, e)| &text[s..e]).collect();
+        assert_eq!(got, ["fw-hq", "site01.example.com", "fw", "x.fw", "_y"]);
+        assert!(is_one_token("site01.example.com") && is_one_token("fw-hq"));
+        assert!(!is_one_token("peer 192.0.2.1") && !is_one_token(".x") && !is_one_token("a/b"));
     }
 
     #[test]
