@@ -52,7 +52,7 @@ impl Pos {
 }
 
 /// Where the reading is, and the checkpoints it has crossed.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct InputClock {
     every: u64,
     path: Option<Arc<str>>,
@@ -148,7 +148,7 @@ pub(crate) struct Crossed {
 
 /// One open negotiation in the queue: where it was last seen (when it was
 /// queued), and how to find it again.
-#[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Queued<K> {
     pub pos: Pos,
     /// The negotiation's `started`: a later one of the same key is another.
@@ -159,7 +159,7 @@ pub(crate) struct Queued<K> {
 
 /// Open negotiations by the position they were last seen at (as of their
 /// queueing: one that went on since is queued again when it comes up).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ExpiryQueue<K: Ord> {
     heap: BinaryHeap<Reverse<Queued<K>>>,
 }

@@ -72,7 +72,7 @@ pub use facts::{
 /// The catalogue's signature strings: every charon message that can matter
 /// contains one of them (see `ipsec_doctor_events::SIGNATURES`).
 pub use ipsec_doctor_events::SIGNATURES;
-pub use negotiation::{Entry, IkeVersion, Negotiation, Phase, Role};
+pub use negotiation::{unnamed_tunnel, Entry, IkeVersion, Negotiation, Phase, Role};
 pub use pluto::{PlutoConnection, PlutoEntry, PlutoLog};
 pub use racoon::{RacoonEntry, RacoonLog};
 pub use report::{Beat, Evidence, Finding, Reading, Report, Severity, TunnelSummary};

@@ -364,7 +364,7 @@ impl Negotiation {
             .filter(named)
             .or(self.tag_conn.as_ref().filter(named))
             .cloned()
-            .or_else(|| self.remote.as_ref().map(|r| format!("peer {r}")))
+            .or_else(|| self.remote.as_deref().map(unnamed_tunnel))
     }
 }
 
@@ -439,4 +439,10 @@ fn is_bulk(event: &CharonEvent) -> bool {
             | CharonEvent::SchedulingRekey { .. }
             | CharonEvent::MaxLifetime { .. }
     )
+}
+
+/// The name of a tunnel whose log names no connection (the responder
+/// refused before choosing a configuration): `peer ADDRESS`.
+pub fn unnamed_tunnel(remote: &str) -> String {
+    format!("peer {remote}")
 }

@@ -76,7 +76,7 @@ impl RacoonLog {
         let named = line
             .description()
             .map(str::to_owned)
-            .or_else(|| line.peer().map(|p| format!("peer {p}")));
+            .or_else(|| line.peer().map(crate::negotiation::unnamed_tunnel));
         // racoon handles one exchange at a time: a line in the same second as
         // one that named the peer is about that peer.
         let tunnel = match (&named, at, &self.last_tunnel) {

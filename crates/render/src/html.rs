@@ -22,7 +22,8 @@ use ipsec_doctor_findings::{Finding, Outcome, Report};
 use crate::escape::escape_spaced;
 use crate::view::{is_healthy, other_ends, place_of, Place, Summary, Tunnels};
 
-const STYLE: &str = "
+/// The report's style sheet, shared with `watch`'s status page.
+pub const STYLE: &str = "
 :root { font-family: system-ui, sans-serif; color: #1b1b1b; background: #fafafa; }
 body { margin: 0 auto; max-width: 1400px; padding: 1rem; }
 h1 { font-size: 1.4rem; margin: 0 0 .3rem; }
@@ -86,7 +87,7 @@ pub fn html(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
         "<p class=\"summary\" id=\"summary\">{}.</p></header>",
-        esc(&summary.line())
+        escape_html(&summary.line())
     )?;
     let tunnels = Tunnels::new(report);
     let anchors = Anchors::new(report, &tunnels);
@@ -138,12 +139,12 @@ fn write_table(report: &Report, anchors: &Anchors, out: &mut dyn Write) -> io::R
             "<tr class=\"tunnel\" id=\"t-{i}\"><td><span class=\"badge {status}\">{status}</span></td>\
              <td class=\"nowrap\">{}</td><td>{}</td><td class=\"nowrap wide\">{}</td>\
              <td class=\"nowrap wide\">{}</td><td class=\"wide\">{}</td><td class=\"wrap wide\">{}</td><td>",
-            esc(host),
-            esc(t.tunnel.as_deref().unwrap_or("")),
-            esc(t.local.as_deref().unwrap_or("")),
-            esc(t.remote.as_deref().unwrap_or("")),
+            escape_html(host),
+            escape_html(t.tunnel.as_deref().unwrap_or("")),
+            escape_html(t.local.as_deref().unwrap_or("")),
+            escape_html(t.remote.as_deref().unwrap_or("")),
             t.ike_version.unwrap_or(""),
-            esc(&t.negotiated.join(", ")),
+            escape_html(&t.negotiated.join(", ")),
             status = t.status,
         )?;
         if !t.timeline.is_empty() {
@@ -155,7 +156,7 @@ fn write_table(report: &Report, anchors: &Anchors, out: &mut dyn Write) -> io::R
                     out,
                     "<li class=\"{}\" title=\"{} {} {}\"></li>",
                     outcome_class(beat.outcome),
-                    esc(&at),
+                    escape_html(&at),
                     outcome_class(beat.outcome),
                     finding
                 )?;
@@ -258,20 +259,25 @@ fn write_group(report: &Report, group: &Group<'_>, out: &mut dyn Write) -> io::R
         .or_else(|| first.map(|f| f.host.as_deref().unwrap_or(&f.origin)))
         .unwrap_or("");
     let name = match (tunnel, first) {
-        (Some(t), _) => t
-            .tunnel
-            .as_deref()
-            .map_or_else(|| "host-wide".to_owned(), |n| format!("tunnel {}", esc(n))),
-        (None, Some(f)) => f
-            .tunnel
-            .as_deref()
-            .map_or_else(|| "host-wide".to_owned(), |n| format!("tunnel {}", esc(n))),
+        (Some(t), _) => t.tunnel.as_deref().map_or_else(
+            || "host-wide".to_owned(),
+            |n| format!("tunnel {}", escape_html(n)),
+        ),
+        (None, Some(f)) => f.tunnel.as_deref().map_or_else(
+            || "host-wide".to_owned(),
+            |n| format!("tunnel {}", escape_html(n)),
+        ),
         (None, None) => String::new(),
     };
-    write!(out, "<h3>host {} &middot; {name}", esc(host))?;
+    write!(out, "<h3>host {} &middot; {name}", escape_html(host))?;
     if let Some(t) = tunnel {
         if let (Some(l), Some(r)) = (&t.local, &t.remote) {
-            write!(out, " &middot; {} &harr; {}", esc(l), esc(r))?;
+            write!(
+                out,
+                " &middot; {} &harr; {}",
+                escape_html(l),
+                escape_html(r)
+            )?;
         }
         write!(out, " <span class=\"badge {0}\">{0}</span>", t.status)?;
     }
@@ -292,7 +298,7 @@ fn write_group(report: &Report, group: &Group<'_>, out: &mut dyn Write) -> io::R
                 write!(
                     out,
                     "<li>{} <span class=\"outcome {1}\">{1}</span>",
-                    esc(&at),
+                    escape_html(&at),
                     outcome_class(beat.outcome)
                 )?;
                 if let Some(rule) = beat.rule {
@@ -301,7 +307,7 @@ fn write_group(report: &Report, group: &Group<'_>, out: &mut dyn Write) -> io::R
                 writeln!(
                     out,
                     " <span class=\"where\">{}:{}</span></li>",
-                    esc(&beat.path),
+                    escape_html(&beat.path),
                     beat.line
                 )?;
             }
@@ -339,14 +345,14 @@ fn write_finding(
         "<div class=\"finding\" id=\"f-{n}\"><h4><span class=\"badge {0}\">{0}</span> <code>{1}</code> {2}{3}</h4>",
         f.severity,
         f.id,
-        esc(f.title),
+        escape_html(f.title),
         if f.occurrences > 1 {
             format!(" (seen {} times)", f.occurrences)
         } else {
             String::new()
         }
     )?;
-    writeln!(out, "<p>{}</p>", esc(&f.summary))?;
+    writeln!(out, "<p>{}</p>", escape_html(&f.summary))?;
     if !f.evidence.is_empty() {
         let marked: Vec<bool> = f
             .evidence
@@ -364,9 +370,9 @@ fn write_finding(
             writeln!(
                 out,
                 "<li{class}><span class=\"where\">{}:{}:</span> {}</li>",
-                esc(&e.path),
+                escape_html(&e.path),
                 e.line,
-                esc(e.text.trim_start())
+                escape_html(e.text.trim_start())
             )?;
         }
         writeln!(out, "</ol>")?;
@@ -374,7 +380,7 @@ fn write_finding(
     if !f.fix.is_empty() {
         writeln!(out, "<h5>Fix</h5><ul class=\"fix\">")?;
         for step in &f.fix {
-            writeln!(out, "<li>{}</li>", esc(step))?;
+            writeln!(out, "<li>{}</li>", escape_html(step))?;
         }
         writeln!(out, "</ul>")?;
     }
@@ -384,7 +390,7 @@ fn write_finding(
 /// Text for HTML, as element content or a quoted attribute: control
 /// characters shown escaped, as in the text report, then `&`, `<`, `>` and
 /// both quotes as entities.
-fn esc(text: &str) -> String {
+pub fn escape_html(text: &str) -> String {
     let text = escape_spaced(text);
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
@@ -407,13 +413,13 @@ mod tests {
     #[test]
     fn markup_in_log_text_is_text() {
         assert_eq!(
-            esc("<script>alert('x')</script> & \"q\""),
+            escape_html("<script>alert('x')</script> & \"q\""),
             "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;"
         );
     }
 
     #[test]
     fn control_characters_are_shown_not_sent() {
-        assert_eq!(esc("a\u{1b}]0;t\u{7}"), "a\\x1b]0;t\\x07");
+        assert_eq!(escape_html("a\u{1b}]0;t\u{7}"), "a\\x1b]0;t\\x07");
     }
 }

@@ -34,7 +34,7 @@ mod text;
 mod view;
 
 pub use escape::escape;
-pub use html::html;
+pub use html::{escape_html, html, STYLE as HTML_STYLE};
 pub use markdown::markdown;
 pub use redact::redact;
 pub use text::{text, Detail};

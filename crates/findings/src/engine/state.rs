@@ -28,7 +28,7 @@ pub(super) enum SaKey {
     Unknown,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct TunnelState {
     pub(super) first_up: Option<u64>,
     pub(super) local: Option<String>,
@@ -50,6 +50,7 @@ pub(super) struct TunnelState {
     pub(super) peer_initiated: bool,
 }
 
+#[derive(Clone)]
 pub(super) struct HostState {
     pub(super) facts: HostFacts,
     /// Boxed, as the other per-host maps' values: a small map holds at
