@@ -58,6 +58,58 @@ pub enum Command {
         #[command(flatten)]
         output: Output,
     },
+    /// Watch IPsec logs live: followed files, syslog over UDP or TCP,
+    /// standard input. Serves each tunnel's state, the findings that stand,
+    /// Prometheus metrics and a status page over HTTP, and keeps every
+    /// change in a history (SQLite). Runs until SIGINT or SIGTERM.
+    ///
+    /// Exit status: 0 stopped by a signal, 2 usage error, an address that
+    /// cannot be bound, or a history that cannot be opened or written.
+    Watch {
+        /// Files to follow like `tail -F` (rotation by rename and by
+        /// truncation); - reads standard input. A file's position is kept in
+        /// the history: a restart resumes there.
+        #[arg(value_name = "PATH")]
+        inputs: Vec<String>,
+        /// A file to follow (as a PATH argument).
+        #[arg(long, value_name = "PATH")]
+        follow: Vec<String>,
+        /// Receive syslog: udp://ADDR:PORT or tcp://ADDR:PORT (RFC 3164 or
+        /// 5424; TCP framed by octet counting or newlines, per connection).
+        #[arg(long, value_name = "URL")]
+        syslog: Vec<String>,
+        /// Where the status page, /metrics, /api/tunnels, /api/findings and
+        /// /healthz are served.
+        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9470")]
+        http: std::net::SocketAddr,
+        /// The history database (SQLite, created if missing).
+        #[arg(long, value_name = "PATH", default_value = "ipsec-doctor.db")]
+        db: std::path::PathBuf,
+        /// How long the history keeps events (e.g. 90d, 12h; what still
+        /// stands is kept).
+        #[arg(long, value_name = "DURATION", default_value = "90d")]
+        retain: String,
+    },
+    /// Print the history `watch` kept: each tunnel's state changes and the
+    /// findings raised and resolved, with their evidence, oldest first.
+    History {
+        /// The history database `watch --db` wrote.
+        #[arg(long, value_name = "PATH", default_value = "ipsec-doctor.db")]
+        db: std::path::PathBuf,
+        /// Only this host.
+        #[arg(long, value_name = "HOST")]
+        host: Option<String>,
+        /// Only this tunnel.
+        #[arg(long, value_name = "TUNNEL")]
+        tunnel: Option<String>,
+        /// Only events since: a duration back from now (2h, 30m, 7d) or a
+        /// date or time (2026-12-01, 2026-12-01T10:00:00Z).
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print the documentation of a finding id or a guide (by id or keyword).
     Explain {
         /// A finding id (e.g. psk-mismatch) or a guide topic (e.g. mss).

@@ -10,6 +10,7 @@ mod args;
 mod config_input;
 mod input;
 mod parallel;
+mod watch;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -90,6 +91,37 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             &output,
         ),
         Command::Check { config, output } => check(&config, &output),
+        Command::Watch {
+            inputs,
+            follow,
+            syslog,
+            http,
+            db,
+            retain,
+        } => {
+            let stdin = inputs.iter().any(|p| p == "-");
+            let follow = inputs
+                .into_iter()
+                .filter(|p| p != "-")
+                .chain(follow)
+                .map(std::path::PathBuf::from)
+                .collect();
+            watch::run(watch::WatchArgs {
+                follow,
+                syslog,
+                stdin,
+                http,
+                db,
+                retain,
+            })
+        }
+        Command::History {
+            db,
+            host,
+            tunnel,
+            since,
+            format,
+        } => history(&db, host, tunnel, since.as_deref(), format),
         Command::Explain { topic } => explain(&topic),
         Command::Catalog { format } => catalog(format),
     }
@@ -281,6 +313,48 @@ fn check(path: &str, output: &Output) -> anyhow::Result<u8> {
         return Ok(EXIT_TROUBLE);
     };
     render(&ipsec_doctor_predict::check(side(&loaded)), output, false)
+}
+
+fn history(
+    db: &std::path::Path,
+    host: Option<String>,
+    tunnel: Option<String>,
+    since: Option<&str>,
+    format: Format,
+) -> anyhow::Result<u8> {
+    use ipsec_doctor_history::{parse_since, History, Query};
+    if !db.exists() {
+        eprintln!(
+            "ipsec-doctor: no history at {} (`ipsec-doctor watch --db {}` writes it)",
+            ipsec_doctor_render::escape(&db.display().to_string()),
+            ipsec_doctor_render::escape(&db.display().to_string())
+        );
+        return Ok(EXIT_TROUBLE);
+    }
+    let since_ms = match since.map(|s| parse_since(s, watch::now_ms())).transpose() {
+        Ok(ms) => ms,
+        Err(e) => {
+            eprintln!("ipsec-doctor: --since: {}", ipsec_doctor_render::escape(&e));
+            return Ok(EXIT_TROUBLE);
+        }
+    };
+    let history = History::open(db)?;
+    let events = history.events(&Query {
+        host,
+        tunnel,
+        since_ms,
+        limit: None,
+    })?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    quiet_on_closed_pipe(
+        match format {
+            Format::Text => ipsec_doctor_history::write_text(&events, &mut out),
+            Format::Json => ipsec_doctor_history::write_json(&events, &mut out),
+        }
+        .and_then(|()| out.flush())
+        .map_err(Into::into),
+    )?;
+    Ok(EXIT_OK)
 }
 
 fn explain(topic: &str) -> anyhow::Result<u8> {

@@ -1,0 +1,256 @@
+//! The live state fed the lab's recorded daemon logs at chosen times.
+
+#![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
+
+use ipsec_doctor_findings::{Diagnoser, Severity};
+use ipsec_doctor_live::{Change, ChangeKind, Live, LiveConfig, TunnelState};
+use ipsec_doctor_testkit::{all_scenarios, lab_dir, merge_by_time, render, LogFormat, Scenario};
+
+const SOURCE: &str = "tcp://127.0.0.1:5514";
+
+fn scenario(name: &str) -> Scenario {
+    all_scenarios(&lab_dir())
+        .into_iter()
+        .find(|s| s.name == name)
+        .unwrap_or_else(|| panic!("no lab scenario {name}"))
+}
+
+/// Both ends as one central syslog, each host named after its side.
+fn both_ends(s: &Scenario, left: &str, right: &str) -> String {
+    merge_by_time(&[
+        render(&s.left, LogFormat::BsdSyslog, left, 1001),
+        render(&s.right, LogFormat::BsdSyslog, right, 1002),
+    ])
+}
+
+fn push_all(live: &mut Live, text: &str, at_ms: i64) {
+    for line in text.lines() {
+        live.push(SOURCE, line, at_ms);
+    }
+}
+
+fn state(live: &Live, host: &str) -> Vec<TunnelState> {
+    live.tunnels()
+        .filter(|t| t.host == host)
+        .map(|t| t.state)
+        .collect()
+}
+
+fn active_ids(live: &Live, host: &str) -> Vec<&'static str> {
+    live.active()
+        .filter(|(k, _)| k.0 == host)
+        .map(|(k, _)| k.2)
+        .collect()
+}
+
+fn raised(changes: &[Change]) -> Vec<(String, &'static str)> {
+    changes
+        .iter()
+        .filter_map(|c| match &c.kind {
+            ChangeKind::Raised(f) => Some((c.host.clone(), f.id)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn every_lab_scenario_reads_as_diagnose_reads_it() {
+    let scenarios = all_scenarios(&lab_dir());
+    assert!(scenarios.len() >= 30, "{} scenarios", scenarios.len());
+    for s in &scenarios {
+        let text = both_ends(s, "left", "right");
+        let mut live = Live::default();
+        push_all(&mut live, &text, 0);
+        live.update(10 * 60 * 1000);
+        let mut d = Diagnoser::new();
+        for (i, line) in text.lines().enumerate() {
+            d.push_line(SOURCE, i as u64 + 1, line);
+        }
+        let report = d.finish();
+        let ids = |r: &ipsec_doctor_findings::Report| {
+            r.findings
+                .iter()
+                .map(|f| (f.id, f.host.clone(), f.tunnel.clone(), f.evidence.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(live.report()), ids(&report), "{}", s.name);
+        // What stands is what failed: every error of the diagnosis whose
+        // tunnel did not establish again stands, and nothing else.
+        for (key, a) in live.active() {
+            assert!(
+                report.findings.iter().any(|f| f.id == key.2
+                    && f.tunnel == key.1
+                    && f.severity == a.finding.severity),
+                "{}: {key:?} stands but diagnose does not report it",
+                s.name
+            );
+        }
+        let down = live
+            .tunnels()
+            .filter(|t| t.state == TunnelState::Down)
+            .count();
+        if down > 0 {
+            assert!(
+                live.active()
+                    .any(|(_, a)| a.finding.severity == Severity::Error),
+                "{}: a tunnel is down and no error stands",
+                s.name
+            );
+        }
+    }
+}
+
+#[test]
+fn psk_mismatch_raises_once_and_the_tunnel_is_down() {
+    let s = scenario("ikev2-psk-mismatch");
+    let mut live = Live::default();
+    push_all(&mut live, &both_ends(&s, "fw-a", "fw-b"), 1_000);
+    let first = live.update(2_000);
+    let found = raised(&first);
+    assert!(
+        found.iter().any(|(_, id)| *id == "psk-mismatch"),
+        "raised {found:?}"
+    );
+    assert!(state(&live, "fw-a").contains(&TunnelState::Down));
+    // Nothing new: nothing raised again.
+    assert!(!live.needs_update(3_000));
+    let again = live.update(3_000);
+    assert!(raised(&again).is_empty(), "raised again: {again:?}");
+    let total: u64 = live
+        .raised_totals()
+        .filter(|(k, _)| k.2 == "psk-mismatch")
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(
+        total,
+        found.iter().filter(|(_, id)| *id == "psk-mismatch").count() as u64
+    );
+}
+
+#[test]
+fn a_tunnel_that_establishes_again_resolves_its_finding() {
+    let failing = scenario("ikev2-p1-encryption-mismatch");
+    let healthy = scenario("ikev2-healthy");
+    let mut live = Live::default();
+    push_all(&mut live, &both_ends(&failing, "fw-a", "fw-b"), 1_000);
+    live.update(2_000);
+    assert!(
+        !active_ids(&live, "fw-a").is_empty() || !active_ids(&live, "fw-b").is_empty(),
+        "the mismatch raised nothing"
+    );
+    // The same hosts, fixed: their tunnel of the same name comes up.
+    let mut fixed = both_ends(&healthy, "fw-a", "fw-b");
+    let failing_conn = live.tunnels().next().unwrap().tunnel.clone();
+    let healthy_conn = {
+        let mut probe = Live::default();
+        push_all(&mut probe, &fixed, 0);
+        probe.update(0);
+        let name = probe.tunnels().next().unwrap().tunnel.clone();
+        name
+    };
+    fixed = fixed.replace(&healthy_conn, &failing_conn);
+    push_all(&mut live, &fixed, 5_000);
+    let changes = live.update(6_000);
+    let resolved: Vec<_> = changes
+        .iter()
+        .filter(|c| matches!(c.kind, ChangeKind::Resolved { .. }))
+        .collect();
+    assert!(!resolved.is_empty(), "nothing resolved: {changes:?}");
+    let to_up = changes.iter().any(|c| {
+        matches!(
+            c.kind,
+            ChangeKind::State {
+                to: TunnelState::Up,
+                ..
+            }
+        )
+    });
+    assert!(to_up, "no tunnel came up: {changes:?}");
+    let errors: Vec<_> = live
+        .active()
+        .filter(|(_, a)| a.finding.severity == Severity::Error)
+        .map(|(k, _)| k.clone())
+        .collect();
+    let tunnels: Vec<_> = live
+        .tunnels()
+        .map(|t| (t.host.clone(), t.tunnel.clone(), t.state))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "errors still stand: {errors:?} {tunnels:?}"
+    );
+}
+
+#[test]
+fn a_negotiation_under_way_is_connecting_until_it_is_decided() {
+    let s = scenario("ikev2-peer-unreachable");
+    let text = render(&s.left, LogFormat::BsdSyslog, "fw-a", 1001);
+    // charon initiates; the peer has not answered yet.
+    let split = text.find("retransmit 1").unwrap();
+    let split = text[..split].rfind('\n').unwrap() + 1;
+    let (asked, rest) = text.split_at(split);
+    let mut live = Live::default();
+    push_all(&mut live, asked, 10_000);
+    let changes = live.update(11_000);
+    assert_eq!(state(&live, "fw-a"), [TunnelState::Connecting]);
+    assert!(
+        raised(&changes).is_empty(),
+        "raised while negotiating: {changes:?}"
+    );
+    // Its retransmits and charon giving up decide it: at the next update.
+    push_all(&mut live, rest, 20_000);
+    assert!(live.needs_update(20_000));
+    let changes = live.update(20_500);
+    assert_eq!(state(&live, "fw-a"), [TunnelState::Down]);
+    assert!(
+        raised(&changes).iter().any(|(h, _)| h == "fw-a"),
+        "nothing raised when charon gave up: {changes:?}"
+    );
+}
+
+#[test]
+fn a_negotiation_that_stops_logging_is_judged_after_the_wait() {
+    let s = scenario("ikev2-peer-unreachable");
+    let text = render(&s.left, LogFormat::BsdSyslog, "fw-a", 1001);
+    let split = text.find("retransmit 1").unwrap();
+    let split = text[..split].rfind('\n').unwrap() + 1;
+    let mut live = Live::new(LiveConfig {
+        undecided_after_ms: 90_000,
+        ..LiveConfig::default()
+    });
+    push_all(&mut live, &text[..split], 10_000);
+    live.update(11_000);
+    assert_eq!(state(&live, "fw-a"), [TunnelState::Connecting]);
+    assert!(!live.needs_update(99_999));
+    assert!(live.needs_update(100_000), "the wait did not run out");
+    let changes = live.update(100_000);
+    assert_ne!(state(&live, "fw-a"), [TunnelState::Connecting]);
+    assert!(
+        !raised(&changes).is_empty(),
+        "an abandoned negotiation raised nothing"
+    );
+}
+
+#[test]
+fn hostile_names_are_escaped_in_metrics_and_page() {
+    let s = scenario("ikev2-psk-mismatch");
+    let evil = "fw\"} 1\nipsec_doctor_fake{a=\"<script>alert(1)</script>\x1b[31m";
+    let text = both_ends(&s, "fw-a", "fw-b").replace("fw-a", evil);
+    let mut live = Live::default();
+    push_all(&mut live, &text, 0);
+    live.update(1_000);
+    let metrics = ipsec_doctor_live::metrics(&live, &[("oversize", 2)]).unwrap();
+    assert!(metrics.contains("ipsec_doctor_tunnel_up{"), "{metrics}");
+    assert!(metrics.contains("ipsec_doctor_syslog_dropped_total{reason=\"oversize\"} 2"));
+    assert!(!metrics.contains('\u{1b}'));
+    for line in metrics.lines() {
+        assert!(
+            !line.starts_with("ipsec_doctor_fake"),
+            "a host name wrote a metric: {line}"
+        );
+    }
+    let page = ipsec_doctor_live::page(&live, 1_000);
+    assert!(!page.contains("<script"), "unescaped markup");
+    assert!(page.contains("&lt;script&gt;"));
+    assert!(!page.contains('\u{1b}'));
+}

@@ -1,0 +1,332 @@
+//! `ipsec-doctor watch`: sources (crates/sources) feed one live state
+//! (crates/live); every quarter second the state is updated, its changes
+//! are written to the history (crates/history) with the followed files'
+//! positions in the same transaction, and told on stderr; the HTTP side
+//! reads the same state.
+
+mod http;
+mod store;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context;
+use ipsec_doctor_history::{parse_duration, Event, History, Position};
+use ipsec_doctor_live::{Change, ChangeKind, Live};
+use ipsec_doctor_render::escape;
+use ipsec_doctor_sources::{FilePosition, FollowOptions, Listen, Received, Stats, SyslogOptions};
+use tokio::sync::mpsc;
+
+/// What `watch` was asked to do.
+#[derive(Debug)]
+pub struct WatchArgs {
+    pub follow: Vec<PathBuf>,
+    pub syslog: Vec<String>,
+    pub stdin: bool,
+    pub http: SocketAddr,
+    pub db: PathBuf,
+    pub retain: String,
+}
+
+/// Lines taken from the channel per lock of the live state.
+const BATCH: usize = 4096;
+/// How often the state is updated when something changed.
+const TICK: Duration = Duration::from_millis(250);
+/// Events kept for the database while it cannot be written.
+const MAX_UNWRITTEN: usize = 100_000;
+
+/// The state the HTTP side and the main loop share.
+pub struct Shared {
+    live: Mutex<Live>,
+    stats: Arc<Stats>,
+    /// Why the history cannot be written, while it cannot.
+    db_problem: Mutex<Option<String>>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Live> {
+        // A panic elsewhere while holding the lock leaves a state that is
+        // still whole (every update replaces it): keep serving it.
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn with_live<T>(&self, f: impl FnOnce(&Live) -> T) -> T {
+        f(&self.lock())
+    }
+
+    fn health(&self) -> Result<(), String> {
+        match &*self.db_problem.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(problem) => Err(format!("history not written: {problem}")),
+            None => Ok(()),
+        }
+    }
+
+    fn set_db_problem(&self, problem: Option<String>) {
+        *self.db_problem.lock().unwrap_or_else(|p| p.into_inner()) = problem;
+    }
+}
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Runs `watch` until SIGINT or SIGTERM.
+pub fn run(args: WatchArgs) -> anyhow::Result<u8> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    runtime.block_on(serve(args))
+}
+
+fn say(text: &str) {
+    eprintln!("ipsec-doctor watch: {}", escape(text));
+}
+
+async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
+    let retain = parse_duration(&args.retain).map_err(|e| anyhow::anyhow!("--retain: {e}"))?;
+    let mut history = History::open(&args.db)?;
+    let saved: HashMap<String, Position> = history.positions()?.into_iter().collect();
+    let mut live = Live::default();
+    let (tunnels, findings) = store::restore(
+        &mut live,
+        &history.latest_states()?,
+        &history.active_findings()?,
+    );
+    if tunnels + findings > 0 {
+        say(&format!(
+            "restored {tunnels} tunnel(s) and {findings} standing finding(s) from {}",
+            args.db.display()
+        ));
+    }
+    let stats = Stats::new();
+    let shared = Arc::new(Shared {
+        live: Mutex::new(live),
+        stats: stats.clone(),
+        db_problem: Mutex::new(None),
+    });
+    let (tx, mut rx) = mpsc::channel::<Received>(65_536);
+
+    for text in &args.syslog {
+        let listen: Listen = text
+            .parse()
+            .map_err(|e| anyhow::anyhow!("--syslog {}: {e}", escape(text)))?;
+        let (bound, serving) = ipsec_doctor_sources::syslog(
+            listen,
+            SyslogOptions::default(),
+            tx.clone(),
+            stats.clone(),
+        )
+        .await
+        .with_context(|| format!("--syslog {}: cannot listen", escape(text)))?;
+        say(&format!("syslog on {text} (bound {bound})"));
+        tokio::spawn(serving);
+    }
+    for path in &args.follow {
+        let key = path.to_string_lossy().into_owned();
+        let start = saved.get(&key).map(|p| FilePosition {
+            dev: p.dev,
+            ino: p.ino,
+            offset: p.offset,
+        });
+        if start.is_some() {
+            say(&format!("{key}: resuming where the last run stopped"));
+        }
+        let options = FollowOptions {
+            start,
+            ..FollowOptions::default()
+        };
+        let (tx, stats, path) = (tx.clone(), stats.clone(), path.clone());
+        tokio::spawn(async move {
+            if let Err(e) = ipsec_doctor_sources::follow(path.clone(), options, tx, stats).await {
+                say(&format!("{}: {e}", path.display()));
+            }
+        });
+    }
+    if args.stdin {
+        let (tx, stats) = (tx.clone(), stats.clone());
+        tokio::spawn(async move {
+            if let Err(e) = ipsec_doctor_sources::stdin(tx, stats).await {
+                say(&format!("standard input: {e}"));
+            }
+        });
+    }
+    drop(tx);
+
+    let listener = tokio::net::TcpListener::bind(args.http)
+        .await
+        .with_context(|| format!("--http {}: cannot listen", args.http))?;
+    let bound = listener.local_addr()?;
+    say(&format!(
+        "status page on http://{bound}/ (metrics: /metrics)"
+    ));
+    let app = http::router(shared.clone());
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            say(&format!("HTTP server stopped: {e}"));
+        }
+    });
+
+    let mut positions: HashMap<String, FilePosition> = HashMap::new();
+    let mut unwritten: Vec<Event> = Vec::new();
+    let mut ticker = tokio::time::interval(TICK);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_prune: i64 = 0;
+    let mut inputs_open = true;
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    let mut batch: Vec<Received> = Vec::with_capacity(BATCH);
+    loop {
+        tokio::select! {
+            received = rx.recv_many(&mut batch, BATCH), if inputs_open => {
+                if received == 0 {
+                    inputs_open = false;
+                    say("every input has ended; still serving until stopped");
+                    continue;
+                }
+                let now = now_ms();
+                let mut live = shared.lock();
+                for r in batch.drain(..) {
+                    live.push(&r.source, &r.line, now);
+                    if let Some(p) = r.position {
+                        positions.insert(r.source.to_string(), p);
+                    }
+                }
+            }
+            _ = ticker.tick() => {
+                let now = now_ms();
+                let changes = {
+                    let mut live = shared.lock();
+                    if !live.needs_update(now) {
+                        Vec::new()
+                    } else {
+                        live.update(now)
+                    }
+                };
+                tell(&changes);
+                unwritten.extend(changes.iter().map(store::event));
+                write(&mut history, &shared, &mut unwritten, &positions);
+                if now - last_prune > 3_600_000 {
+                    last_prune = now;
+                    prune(&mut history, retain, now);
+                }
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    // What was read before the signal is judged and kept.
+    let now = now_ms();
+    let changes = shared.lock().update(now);
+    tell(&changes);
+    unwritten.extend(changes.iter().map(store::event));
+    write(&mut history, &shared, &mut unwritten, &positions);
+    if !unwritten.is_empty() {
+        say(&format!(
+            "{} change(s) could not be written to {}",
+            unwritten.len(),
+            args.db.display()
+        ));
+        return Ok(2);
+    }
+    say("stopped");
+    Ok(0)
+}
+
+/// Writes what is unwritten with the positions reached; on failure keeps
+/// it (bounded) for the next tick and says why, once per problem.
+fn write(
+    history: &mut History,
+    shared: &Shared,
+    unwritten: &mut Vec<Event>,
+    positions: &HashMap<String, FilePosition>,
+) {
+    if unwritten.is_empty() && positions.is_empty() {
+        return;
+    }
+    let saved: Vec<(String, Position)> = positions
+        .iter()
+        .map(|(k, p)| {
+            (
+                k.clone(),
+                Position {
+                    dev: p.dev,
+                    ino: p.ino,
+                    offset: p.offset,
+                },
+            )
+        })
+        .collect();
+    match history.record_with_positions(unwritten, &saved) {
+        Ok(()) => {
+            unwritten.clear();
+            if shared.health().is_err() {
+                say("history written again");
+            }
+            shared.set_db_problem(None);
+        }
+        Err(e) => {
+            let problem = e.to_string();
+            if shared.health().is_ok() {
+                say(&format!("{problem}; keeping changes to retry"));
+            }
+            shared.set_db_problem(Some(problem));
+            if unwritten.len() > MAX_UNWRITTEN {
+                let excess = unwritten.len() - MAX_UNWRITTEN;
+                unwritten.drain(..excess);
+            }
+        }
+    }
+}
+
+fn prune(history: &mut History, retain: Duration, now: i64) {
+    let keep = i64::try_from(retain.as_millis()).unwrap_or(i64::MAX);
+    match history.prune(now.saturating_sub(keep)) {
+        Ok(0) => {}
+        Ok(n) => say(&format!("pruned {n} event(s) older than the retention")),
+        Err(e) => say(&e.to_string()),
+    }
+}
+
+/// Tells each change on stderr, one line each.
+fn tell(changes: &[Change]) {
+    for c in changes {
+        let place = match &c.tunnel {
+            Some(t) => format!("{} {t}", c.host),
+            None => c.host.clone(),
+        };
+        match &c.kind {
+            ChangeKind::State { from, to } => {
+                say(&format!("{place}: {} -> {}", from.as_str(), to.as_str()));
+            }
+            ChangeKind::Raised(f) => {
+                say(&format!(
+                    "{place}: raised {} ({}): {}",
+                    f.id, f.severity, f.summary
+                ));
+            }
+            ChangeKind::Resolved { rule } => say(&format!("{place}: resolved {}", rule.id)),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}

@@ -1,0 +1,552 @@
+//! `ipsec-doctor watch` end to end: the real binary, fed over real sockets,
+//! files and pipes, asked over HTTP, its history read by `history`.
+
+#![allow(clippy::unwrap_used)] // Test code: a panic is the failure report.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpStream, UdpSocket};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[path = "common/browser.rs"]
+mod browser;
+
+use ipsec_doctor_testkit::{all_scenarios, lab_dir, merge_by_time, render, LogFormat, Scenario};
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_ipsec-doctor");
+/// How long a test waits for what it expects; a failure waits this long.
+const PATIENCE: Duration = Duration::from_secs(20);
+
+/// A running `watch`, its stderr collected; killed when dropped.
+struct Watch {
+    child: Child,
+    said: Arc<Mutex<Vec<String>>>,
+    http: String,
+}
+
+impl Watch {
+    fn start(dir: &Path, args: &[&str]) -> Watch {
+        Watch::start_with_stdin(dir, args, Stdio::null())
+    }
+
+    fn start_with_stdin(dir: &Path, args: &[&str], stdin: Stdio) -> Watch {
+        let db = dir.join("history.db");
+        let mut child = Command::new(BIN)
+            .arg("watch")
+            .args(["--http", "127.0.0.1:0", "--db"])
+            .arg(&db)
+            .args(args)
+            .stdin(stdin)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let said = Arc::new(Mutex::new(Vec::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = said.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let mut watch = Watch {
+            child,
+            said,
+            http: String::new(),
+        };
+        let line = watch.wait_for_line("status page on http://");
+        let rest = line.split("http://").nth(1).unwrap();
+        watch.http = rest.split('/').next().unwrap().to_owned();
+        watch
+    }
+
+    /// Waits for a line of stderr containing `text`, and returns it.
+    fn wait_for_line(&mut self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(line) = self.said.lock().unwrap().iter().find(|l| l.contains(text)) {
+                return line.clone();
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!(
+                    "watch exited ({status}) before saying {text:?}: {:?}",
+                    self.said.lock().unwrap()
+                );
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "watch never said {text:?}: {:?}",
+                self.said.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The address a `--syslog` listener was bound to.
+    fn syslog_addr(&mut self, url: &str) -> String {
+        let line = self.wait_for_line(&format!("syslog on {url}"));
+        let bound = line.split("(bound ").nth(1).unwrap();
+        bound.trim_end_matches(')').to_owned()
+    }
+
+    fn get(&self, path: &str) -> (u16, String, String) {
+        get(&self.http, path)
+    }
+
+    fn json(&self, path: &str) -> Value {
+        let (status, _, body) = self.get(path);
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// Waits until `/api/tunnels` satisfies `ready`, and returns it.
+    fn tunnels_when(&self, what: &str, ready: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+        let start = Instant::now();
+        loop {
+            let v = self.json("/api/tunnels");
+            let tunnels = v["tunnels"].as_array().unwrap().clone();
+            if ready(&tunnels) {
+                return tunnels;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "{what}: never; tunnels {tunnels:#?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Stops it as SIGTERM does, and returns its exit code.
+    fn stop(mut self) -> i32 {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status.code().unwrap_or(-1);
+            }
+            assert!(start.elapsed() < PATIENCE, "watch did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills it with SIGKILL: nothing is flushed.
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Watch {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP/1.1 GET: status, headers, body.
+fn get(addr: &str, path: &str) -> (u16, String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(PATIENCE)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_owned(), body.to_owned())
+}
+
+fn scenario(name: &str) -> Scenario {
+    all_scenarios(&lab_dir())
+        .into_iter()
+        .find(|s| s.name == name)
+        .unwrap()
+}
+
+fn both_ends(s: &Scenario, left: &str, right: &str) -> String {
+    merge_by_time(&[
+        render(&s.left, LogFormat::BsdSyslog, left, 1001),
+        render(&s.right, LogFormat::BsdSyslog, right, 1002),
+    ])
+}
+
+/// `diagnose --format json` of a file.
+fn diagnose(path: &Path) -> Value {
+    let out = Command::new(BIN)
+        .args(["diagnose", "--format", "json"])
+        .arg(path)
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// What a tunnel object says, without where its lines came from.
+fn tunnel_view(t: &Value) -> (String, String, String, Vec<String>) {
+    (
+        t["host"].as_str().unwrap_or("").to_owned(),
+        t["tunnel"].as_str().unwrap_or("").to_owned(),
+        t["status"].as_str().unwrap_or("").to_owned(),
+        t["findings"]
+            .as_array()
+            .map(|f| f.iter().map(|id| id.as_str().unwrap().to_owned()).collect())
+            .unwrap_or_default(),
+    )
+}
+
+#[test]
+fn every_lab_scenario_sent_over_tcp_reads_as_diagnose_reads_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenarios = all_scenarios(&lab_dir());
+    assert!(scenarios.len() >= 30);
+    let mut text = String::new();
+    for s in &scenarios {
+        text.push_str(&both_ends(
+            s,
+            &format!("{}-l", s.name),
+            &format!("{}-r", s.name),
+        ));
+    }
+    let file = dir.path().join("central.log");
+    std::fs::write(&file, &text).unwrap();
+    let expected = diagnose(&file);
+    let expected: BTreeMap<_, _> = expected["tunnels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let v = tunnel_view(t);
+            ((v.0.clone(), v.1.clone()), v)
+        })
+        .collect();
+    assert!(expected.len() >= 100, "{} tunnels", expected.len());
+
+    let mut watch = Watch::start(dir.path(), &["--syslog", "tcp://127.0.0.1:0"]);
+    let addr = watch.syslog_addr("tcp://127.0.0.1:0");
+    let mut stream = TcpStream::connect(&addr).unwrap();
+    // Octet counting (RFC 6587), as rsyslog's and syslog-ng's TCP senders frame.
+    for line in text.lines() {
+        write!(stream, "{} {line}", line.len()).unwrap();
+    }
+    stream.flush().unwrap();
+    let tunnels = watch.tunnels_when("every tunnel seen", |t| t.len() >= expected.len());
+    let seen: BTreeMap<_, _> = tunnels
+        .iter()
+        .map(|t| {
+            let v = tunnel_view(t);
+            ((v.0.clone(), v.1.clone()), v)
+        })
+        .collect();
+    assert_eq!(seen, expected);
+    // Every tunnel whose diagnosis is `down` has its error standing.
+    let findings = watch.json("/api/findings");
+    let standing: Vec<(String, String, String)> = findings["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["host"].as_str().unwrap().to_owned(),
+                f["tunnel"].as_str().unwrap_or("").to_owned(),
+                f["id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    for ((host, tunnel), (_, _, status, ids)) in &expected {
+        if status == "down" && !tunnel.starts_with("peer ") {
+            assert!(
+                standing
+                    .iter()
+                    .any(|(h, t, id)| h == host && t == tunnel && ids.contains(id)),
+                "{host} {tunnel} is down and none of {ids:?} stands"
+            );
+        }
+    }
+    let (_, _, metrics) = watch.get("/metrics");
+    let lines = text.lines().count();
+    assert!(
+        metrics.contains(&format!(
+            "ipsec_doctor_lines_total{{source=\"tcp://{addr}\"}} {lines}"
+        )),
+        "{lines} lines not counted: {}",
+        metrics
+            .lines()
+            .filter(|l| l.contains("lines"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert_eq!(watch.stop(), 0);
+}
+
+#[test]
+fn udp_syslog_from_a_sender_without_host_names_is_one_host_per_sender() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario("ikev2-psk-mismatch");
+    let mut watch = Watch::start(dir.path(), &["--syslog", "udp://127.0.0.1:0"]);
+    let addr = watch.syslog_addr("udp://127.0.0.1:0");
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    // OpenWrt's logd: a priority, a timestamp, no host name.
+    let text = render(&s.left, LogFormat::BsdSyslog, "HOSTNAME", 1001);
+    for line in text.lines() {
+        let datagram = format!("<30>{}", line.replacen(" HOSTNAME ", " ", 1));
+        socket.send_to(datagram.as_bytes(), &addr).unwrap();
+        // Loopback drops datagrams only when the receiver falls behind.
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let tunnels = watch.tunnels_when("the sender's tunnel", |t| !t.is_empty());
+    assert_eq!(tunnels[0]["host"], "127.0.0.1", "{tunnels:#?}");
+    let findings = watch.json("/api/findings");
+    let ids: Vec<&str> = findings["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert!(!ids.is_empty(), "nothing stands for a PSK mismatch");
+    let (_, _, metrics) = watch.get("/metrics");
+    assert!(
+        metrics.contains(&format!(
+            "ipsec_doctor_lines_total{{source=\"udp://{addr}\"}}"
+        )),
+        "{metrics}"
+    );
+    assert_eq!(watch.stop(), 0);
+}
+
+#[test]
+fn a_followed_file_resumes_after_kill_9_and_history_holds_each_finding_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let failing = scenario("ikev2-psk-mismatch");
+    let log = dir.path().join("ipsec.log");
+    let first = both_ends(&failing, "fw-a", "fw-b");
+    std::fs::write(&log, &first).unwrap();
+    let log_arg = log.to_str().unwrap();
+    let watch = Watch::start(dir.path(), &["--follow", log_arg]);
+    watch.tunnels_when("the failing pair", |t| {
+        t.iter().any(|t| t["state"] == "down")
+    });
+    // Its changes are written within a tick; then kill -9.
+    std::thread::sleep(Duration::from_millis(800));
+    watch.kill();
+
+    // The tunnel is fixed while watch is down: the same hosts establish.
+    let healthy = scenario("ikev2-healthy");
+    let mut second = both_ends(&healthy, "fw-a", "fw-b");
+    let failing_conn = first
+        .lines()
+        .find_map(|l| l.split("initiating IKE_SA ").nth(1))
+        .and_then(|rest| rest.split('[').next())
+        .unwrap()
+        .to_owned();
+    let healthy_conn = second
+        .lines()
+        .find_map(|l| l.split("initiating IKE_SA ").nth(1))
+        .and_then(|rest| rest.split('[').next())
+        .unwrap()
+        .to_owned();
+    second = second.replace(&healthy_conn, &failing_conn);
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    file.write_all(second.as_bytes()).unwrap();
+    drop(file);
+
+    let mut watch = Watch::start(dir.path(), &["--follow", log_arg]);
+    watch.wait_for_line("resuming where the last run stopped");
+    watch.wait_for_line("restored");
+    watch.tunnels_when("the fixed pair up", |t| {
+        t.iter()
+            .any(|t| t["tunnel"] == failing_conn.as_str() && t["state"] == "up")
+    });
+    // Only the appended lines were read again.
+    let (_, _, metrics) = watch.get("/metrics");
+    let appended = second.lines().count();
+    assert!(
+        metrics.contains(&format!(
+            "ipsec_doctor_lines_total{{source=\"{log_arg}\"}} {appended}"
+        )),
+        "expected {appended} lines read after the restart: {}",
+        metrics
+            .lines()
+            .filter(|l| l.contains("lines_total"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let findings = watch.json("/api/findings");
+    assert!(
+        findings["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] != "error"),
+        "an error stands after the tunnel came up: {findings:#}"
+    );
+    assert_eq!(watch.stop(), 0);
+
+    let out = Command::new(BIN)
+        .args(["history", "--format", "json", "--db"])
+        .arg(dir.path().join("history.db"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let history: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let events = history["events"].as_array().unwrap();
+    let raised: Vec<(&str, &str, &str)> = events
+        .iter()
+        .filter(|e| e["event"] == "raised")
+        .map(|e| {
+            (
+                e["host"].as_str().unwrap(),
+                e["tunnel"].as_str().unwrap_or(""),
+                e["id"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let mut once = raised.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(
+        raised.len(),
+        once.len(),
+        "a finding raised twice: {raised:?}"
+    );
+    assert!(raised.iter().any(|r| r.2 == "psk-mismatch"), "{raised:?}");
+    let resolved = events
+        .iter()
+        .filter(|e| e["event"] == "resolved" && e["id"] == "psk-mismatch")
+        .count();
+    assert!(resolved >= 1, "psk-mismatch never resolved: {events:#?}");
+    assert!(events
+        .iter()
+        .any(|e| e["event"] == "state" && e["to"] == "up"));
+    // Its evidence is kept with the raise.
+    let evidence = events
+        .iter()
+        .find(|e| e["event"] == "raised" && e["id"] == "psk-mismatch")
+        .unwrap()["evidence"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(evidence > 0);
+
+    let text = Command::new(BIN)
+        .args(["history", "--host", "fw-a", "--db"])
+        .arg(dir.path().join("history.db"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    let events: Vec<&str> = text.lines().filter(|l| !l.starts_with(' ')).collect();
+    assert!(!events.is_empty());
+    for line in events {
+        assert_eq!(line.split(' ').nth(1), Some("fw-a"), "{text}");
+    }
+}
+
+#[test]
+fn standard_input_is_a_source_and_the_page_and_api_carry_their_headers() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario("ikev2-p2-ts-mismatch");
+    let mut watch = Watch::start_with_stdin(dir.path(), &["-"], Stdio::piped());
+    let mut stdin = watch.child.stdin.take().unwrap();
+    stdin
+        .write_all(both_ends(&s, "fw-<b>a</b>", "fw-b").as_bytes())
+        .unwrap();
+    drop(stdin);
+    watch.wait_for_line("every input has ended");
+    watch.tunnels_when("both ends", |t| t.len() >= 2);
+    let (status, head, page) = watch.get("/");
+    assert_eq!(status, 200);
+    let head = head.to_ascii_lowercase();
+    assert!(
+        head.contains("content-security-policy: default-src 'none'"),
+        "{head}"
+    );
+    assert!(head.contains("content-type: text/html"));
+    assert!(page.contains("fw-&lt;b&gt;a&lt;/b&gt;") && !page.contains("<b>a</b>"));
+    assert!(page.contains("http-equiv=\"refresh\""));
+    let (status, head, metrics) = watch.get("/metrics");
+    assert_eq!(status, 200);
+    assert!(head.to_ascii_lowercase().contains("openmetrics-text"));
+    assert!(
+        metrics.contains("ipsec_doctor_finding_active{"),
+        "{metrics}"
+    );
+    assert!(metrics.contains("ipsec_doctor_lines_total{source=\"-\"}"));
+    assert_eq!(watch.get("/healthz").0, 200);
+    assert_eq!(watch.get("/nothing-here").0, 404);
+    assert_eq!(watch.stop(), 0);
+}
+
+#[test]
+fn a_history_that_cannot_be_opened_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("not-a-db");
+    std::fs::write(&db, "this is a log file, not a database\n".repeat(200)).unwrap();
+    let out = Command::new(BIN)
+        .args(["watch", "--http", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not-a-db") && err.contains("not an ipsec-doctor database"),
+        "{err}"
+    );
+    let out = Command::new(BIN)
+        .args(["history", "--db"])
+        .arg(dir.path().join("missing.db"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_status_page_draws_every_tunnel_in_a_real_browser() {
+    let Some(chromium) = browser::browser_or_skip("status page") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/pfsense-central-syslog.log"
+    );
+    let hostile = dir.path().join("hostile.log");
+    std::fs::write(
+        &hostile,
+        "Nov 27 10:00:00 fw<img src=x onerror=alert(1)> charon[1]: 09[IKE] <gw|1> IDir '<script>document.title=1</script>' does not match to '\"><b>x</b>'\n",
+    )
+    .unwrap();
+    let watch = Watch::start(dir.path(), &[example, hostile.to_str().unwrap()]);
+    watch.tunnels_when("the example's tunnels", |t| t.len() >= 9);
+    let url = format!("http://{}/", watch.http);
+    let dom = browser::dom(&chromium, dir.path(), &url);
+    // What the browser built from the page it was served.
+    assert_eq!(dom.matches("<tr class=\"tunnel\"").count(), 9, "{dom}");
+    assert_eq!(dom.matches("data-state=\"up\"").count(), 2, "{dom}");
+    assert!(
+        dom.matches("class=\"end finding-card\"").count() >= 6,
+        "{dom}"
+    );
+    assert!(!dom.contains("<script"), "{dom}");
+    assert!(!dom.contains("<img"), "{dom}");
+    assert!(!dom.contains("<b>x"), "{dom}");
+    assert!(dom.contains("<title>ipsec-doctor watch</title>"));
+    for (width, height) in [(1280, 2000), (390, 2400)] {
+        let (drawn, rgba) = browser::screenshot(&chromium, dir.path(), &url, width, height);
+        assert_eq!(drawn, width);
+        let red = browser::pixels_of(&rgba, browser::ERROR_RED);
+        let green = browser::pixels_of(&rgba, browser::UP_GREEN);
+        let yellow = browser::pixels_of(&rgba, browser::DECIDING_YELLOW);
+        assert!(red > 2_000, "{width}px: {red} red pixels");
+        assert!(green > 300, "{width}px: {green} green pixels");
+        assert!(yellow > 2_000, "{width}px: {yellow} highlighted pixels");
+    }
+    assert_eq!(watch.stop(), 0);
+}
