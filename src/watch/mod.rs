@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use ipsec_doctor_history::{parse_duration, Event, History, Position};
@@ -183,6 +183,11 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
     let mut batch: Vec<Received> = Vec::with_capacity(BATCH);
+    // One update at a time, diagnosed off the ingest path; the next one
+    // starts no sooner than the last one took, so that updating takes at
+    // most half of a core however many hosts there are.
+    let mut in_flight: Option<InFlight> = None;
+    let mut next_update = Instant::now();
     loop {
         tokio::select! {
             received = rx.recv_many(&mut batch, BATCH), if inputs_open => {
@@ -202,26 +207,49 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
             }
             _ = ticker.tick() => {
                 let now = now_ms();
-                let changes = {
-                    let mut live = shared.lock();
-                    if !live.needs_update(now) {
-                        Vec::new()
-                    } else {
-                        live.update(now)
+                if in_flight.is_none() && Instant::now() >= next_update {
+                    let pending = {
+                        let mut live = shared.lock();
+                        live.needs_update(now).then(|| live.start_update())
+                    };
+                    if let Some(pending) = pending {
+                        let started = Instant::now();
+                        in_flight = Some(InFlight {
+                            task: tokio::task::spawn_blocking(move || pending.diagnose()),
+                            started,
+                            positions: positions.clone(),
+                        });
                     }
-                };
-                tell(&changes);
-                unwritten.extend(changes.iter().map(store::event));
-                write(&mut history, &shared, &mut unwritten, &positions);
+                }
                 if now - last_prune > 3_600_000 {
                     last_prune = now;
                     prune(&mut history, retain, now);
+                }
+            }
+            diagnosed = async { (&mut in_flight.as_mut().expect("guarded").task).await }, if in_flight.is_some() => {
+                let Some(done) = in_flight.take() else { continue };
+                next_update = Instant::now() + done.started.elapsed();
+                match diagnosed {
+                    Ok(diagnosed) => {
+                        let changes = shared.lock().apply(diagnosed, now_ms());
+                        tell(&changes);
+                        unwritten.extend(changes.iter().map(store::event));
+                        write(&mut history, &shared, &mut unwritten, &done.positions);
+                    }
+                    Err(e) => say(&format!("an update failed: {e}")),
                 }
             }
             _ = &mut shutdown => break,
         }
     }
     // What was read before the signal is judged and kept.
+    if let Some(done) = in_flight.take() {
+        if let Ok(diagnosed) = done.task.await {
+            let changes = shared.lock().apply(diagnosed, now_ms());
+            tell(&changes);
+            unwritten.extend(changes.iter().map(store::event));
+        }
+    }
     let now = now_ms();
     let changes = shared.lock().update(now);
     tell(&changes);
@@ -237,6 +265,13 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
     }
     say("stopped");
     Ok(0)
+}
+
+/// An update being diagnosed, with the followed files' positions it covers.
+struct InFlight {
+    task: tokio::task::JoinHandle<ipsec_doctor_live::Diagnosed>,
+    started: Instant,
+    positions: HashMap<String, FilePosition>,
 }
 
 /// Writes what is unwritten with the positions reached; on failure keeps

@@ -58,6 +58,12 @@ fn bench(c: &mut Criterion) {
                 BatchSize::PerIteration,
             )
         });
+        // What `watch` pays per update besides `finish`: a copy of the state.
+        let mut d = Diagnoser::new();
+        for (i, line) in lines.iter().enumerate() {
+            d.push_line("central.log", i as u64 + 1, line);
+        }
+        group.bench_function(format!("clone/{hosts}-hosts"), |b| b.iter(|| d.clone()));
     }
     group.finish();
 }

@@ -160,6 +160,26 @@ pub struct SourceCounts {
     pub unrecognised: u64,
 }
 
+/// The engine's state, copied at [`Live::start_update`], to be diagnosed
+/// without holding the live state.
+pub struct PendingUpdate {
+    diagnoser: Diagnoser,
+}
+
+impl PendingUpdate {
+    /// `diagnose`'s report of the lines read up to the copy.
+    pub fn diagnose(self) -> Diagnosed {
+        Diagnosed {
+            report: self.diagnoser.finish(),
+        }
+    }
+}
+
+/// A [`PendingUpdate`] diagnosed, for [`Live::apply`].
+pub struct Diagnosed {
+    report: Report,
+}
+
 /// A finding's key: host, tunnel, rule.
 pub type FindingKey = (String, Option<String>, &'static str);
 
@@ -260,9 +280,27 @@ impl Live {
     /// last update, in order: state changes, then findings raised, then
     /// resolved.
     pub fn update(&mut self, now_ms: i64) -> Vec<Change> {
+        let pending = self.start_update();
+        self.apply(pending.diagnose(), now_ms)
+    }
+
+    /// The first part of [`Live::update`]: a copy of the engine's state
+    /// (what it costs: about 15 µs per host). The caller may push lines
+    /// while the copy is diagnosed ([`PendingUpdate::diagnose`], the
+    /// expensive part), then [`Live::apply`] it.
+    pub fn start_update(&mut self) -> PendingUpdate {
         self.dirty = false;
+        PendingUpdate {
+            diagnoser: self.diagnoser.clone(),
+        }
+    }
+
+    /// The last part of [`Live::update`]: takes the diagnosis in and returns
+    /// what changed since the last one. Lines pushed since its
+    /// [`Live::start_update`] are in the next one.
+    pub fn apply(&mut self, diagnosed: Diagnosed, now_ms: i64) -> Vec<Change> {
         self.updates += 1;
-        self.report = self.diagnoser.snapshot();
+        self.report = diagnosed.report;
         let mut changes = Vec::new();
         let mut deadline: Option<i64> = None;
         let mut standing: BTreeMap<FindingKey, Finding> = BTreeMap::new();
