@@ -394,6 +394,16 @@ impl Live {
             if on_timeline {
                 continue;
             }
+            // A host that has just started logging has not negotiated yet:
+            // "no negotiation in the log" waits as a negotiation does.
+            if f.undecided() {
+                let last_ms = self.host_last_ms.get(&key.0).copied().unwrap_or(now_ms);
+                if now_ms.saturating_sub(last_ms) < wait {
+                    let due = last_ms.saturating_add(wait);
+                    deadline = Some(deadline.map_or(due, |d| d.min(due)));
+                    continue;
+                }
+            }
             if !resolved_by_later_up(f, &self.report.tunnels) {
                 standing.insert(key, f.clone());
             }

@@ -254,3 +254,22 @@ fn hostile_names_are_escaped_in_metrics_and_page() {
     assert!(page.contains("&lt;script&gt;"));
     assert!(!page.contains('\u{1b}'));
 }
+
+#[test]
+fn a_daemon_that_just_started_has_no_missing_negotiation_yet() {
+    let start = "Dec  1 10:00:00 fw-a charon[7]: 00[DMN] Starting IKE charon daemon (strongSwan 5.9.8, Linux 6.1.0, x86_64)";
+    let mut live = Live::default();
+    live.push(SOURCE, start, 1_000);
+    let changes = live.update(1_500);
+    assert!(
+        raised(&changes).is_empty(),
+        "raised at start-up: {changes:?}"
+    );
+    assert!(live.needs_update(91_000), "no wait for the host");
+    let changes = live.update(91_000);
+    assert_eq!(
+        raised(&changes),
+        [("fw-a".to_owned(), "negotiation-not-in-log")],
+        "a host that never negotiates says so once it has been silent"
+    );
+}
