@@ -89,6 +89,12 @@ pub enum Command {
         /// stands is kept).
         #[arg(long, value_name = "DURATION", default_value = "90d")]
         retain: String,
+        /// Hosts kept at most (about 12 KB each): past it, those that logged
+        /// least recently are forgotten and counted
+        /// (ipsec_doctor_hosts_evicted_total).
+        #[arg(long, value_name = "N", default_value_t = ipsec_doctor_live::MAX_HOSTS as u64,
+              value_parser = clap::value_parser!(u64).range(1..))]
+        max_hosts: u64,
     },
     /// Print the history `watch` kept: each tunnel's state changes and the
     /// findings raised and resolved, with their evidence, oldest first.

@@ -98,6 +98,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             http,
             db,
             retain,
+            max_hosts,
         } => {
             let stdin = inputs.iter().any(|p| p == "-");
             let follow = inputs
@@ -113,6 +114,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 http,
                 db,
                 retain,
+                max_hosts: usize::try_from(max_hosts).unwrap_or(usize::MAX),
             })
         }
         Command::History {

@@ -563,3 +563,78 @@ fn the_status_page_draws_every_tunnel_in_a_real_browser() {
     }
     assert_eq!(watch.stop(), 0);
 }
+
+#[test]
+fn garbage_huge_frames_and_a_flood_of_host_names_leave_watch_serving_and_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut watch = Watch::start(
+        dir.path(),
+        &["--syslog", "tcp://127.0.0.1:0", "--max-hosts", "500"],
+    );
+    let addr = watch.syslog_addr("tcp://127.0.0.1:0");
+    // Binary garbage, newline-framed.
+    let mut garbage = TcpStream::connect(&addr).unwrap();
+    let mut state: u32 = 7;
+    let bytes: Vec<u8> = (0..200_000)
+        .map(|_| {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (state >> 16) as u8
+        })
+        .collect();
+    garbage.write_all(&bytes).unwrap();
+    garbage.write_all(b"\n").unwrap();
+    drop(garbage);
+    // A 10 MB frame, then a normal one on the same connection.
+    let mut huge = TcpStream::connect(&addr).unwrap();
+    let mut frame = vec![b'x'; 10 * 1024 * 1024];
+    frame.push(b'\n');
+    huge.write_all(&frame).unwrap();
+    // A count that is no count: the connection is closed.
+    let mut bad = TcpStream::connect(&addr).unwrap();
+    bad.write_all(b"12x <30>Dec  1 10:00:00 fw charon: 05[IKE] x")
+        .unwrap();
+    drop(bad);
+    // 20 000 forged host names.
+    let mut flood = TcpStream::connect(&addr).unwrap();
+    let mut text = String::new();
+    for n in 0..20_000 {
+        text.push_str(&format!(
+            "Dec  1 10:00:00 forged-{n} charon[7]: 05[IKE] <gw|1> initiating IKE_SA gw[1] to 192.0.2.1\n"
+        ));
+    }
+    flood.write_all(text.as_bytes()).unwrap();
+    let start = Instant::now();
+    while !watch.get("/metrics").2.lines().any(|l| {
+        l.starts_with("ipsec_doctor_hosts_evicted_total ")
+            && l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()) >= Some(19_000.0)
+    }) {
+        assert!(start.elapsed() < PATIENCE, "the flood was never read");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Then a real failure, which must still be diagnosed.
+    let s = scenario("ikev2-psk-mismatch");
+    huge.write_all(both_ends(&s, "fw-a", "fw-b").as_bytes())
+        .unwrap();
+    huge.flush().unwrap();
+    watch.tunnels_when("the real pair down after the flood", |t| {
+        t.iter()
+            .any(|t| t["host"] == "fw-a" && t["state"] == "down")
+    });
+    let (_, _, metrics) = watch.get("/metrics");
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {metrics}"))
+    };
+    assert!(value("ipsec_doctor_hosts ") <= 500.0, "{metrics}");
+    assert!(
+        value("ipsec_doctor_hosts_evicted_total ") >= 19_000.0,
+        "{metrics}"
+    );
+    assert!(value("ipsec_doctor_syslog_dropped_total{reason=\"oversize\"}") >= 1.0);
+    assert!(value("ipsec_doctor_syslog_dropped_total{reason=\"invalid_frame\"}") >= 1.0);
+    assert_eq!(watch.stop(), 0);
+}

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
 use ipsec_doctor_history::{parse_duration, Event, History, Position};
-use ipsec_doctor_live::{Change, ChangeKind, Live};
+use ipsec_doctor_live::{Change, ChangeKind, Live, LiveConfig};
 use ipsec_doctor_render::escape;
 use ipsec_doctor_sources::{FilePosition, FollowOptions, Listen, Received, Stats, SyslogOptions};
 use tokio::sync::mpsc;
@@ -29,6 +29,7 @@ pub struct WatchArgs {
     pub http: SocketAddr,
     pub db: PathBuf,
     pub retain: String,
+    pub max_hosts: usize,
 }
 
 /// Lines taken from the channel per lock of the live state.
@@ -94,7 +95,10 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
     let retain = parse_duration(&args.retain).map_err(|e| anyhow::anyhow!("--retain: {e}"))?;
     let mut history = History::open(&args.db)?;
     let saved: HashMap<String, Position> = history.positions()?.into_iter().collect();
-    let mut live = Live::default();
+    let mut live = Live::new(LiveConfig {
+        max_hosts: args.max_hosts,
+        ..LiveConfig::default()
+    });
     let (tunnels, findings) = store::restore(
         &mut live,
         &history.latest_states()?,

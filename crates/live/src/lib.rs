@@ -23,6 +23,6 @@ pub use metrics::{label as metric_label, metrics, CONTENT_TYPE as METRICS_CONTEN
 pub use page::{page, CSP, REFRESH_SECONDS};
 pub use state::{
     host_of, ActiveFinding, Change, ChangeKind, Diagnosed, FindingKey, Live, LiveConfig,
-    PendingUpdate, SourceCounts, TunnelLive, TunnelState, UNDECIDED_AFTER_MS,
+    PendingUpdate, SourceCounts, TunnelLive, TunnelState, MAX_HOSTS, UNDECIDED_AFTER_MS,
 };
 pub use time::rfc3339;

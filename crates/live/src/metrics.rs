@@ -80,6 +80,8 @@ pub fn metrics(live: &Live, dropped: &[(&str, u64)]) -> Result<String, fmt::Erro
     let lines = Family::<SourceLabels, Counter>::default();
     let unrecognised = Family::<SourceLabels, Counter>::default();
     let drops = Family::<ReasonLabels, Counter>::default();
+    let hosts = Gauge::<i64>::default();
+    let evicted = Counter::<u64>::default();
     registry.register(
         "ipsec_doctor_tunnel_up",
         "1 while the tunnel's last negotiation established it",
@@ -121,6 +123,18 @@ pub fn metrics(live: &Live, dropped: &[(&str, u64)]) -> Result<String, fmt::Erro
         "Syslog messages lost or cut, by reason",
         drops.clone(),
     );
+    registry.register(
+        "ipsec_doctor_hosts",
+        "Hosts kept in the state",
+        hosts.clone(),
+    );
+    registry.register(
+        "ipsec_doctor_hosts_evicted",
+        "Hosts forgotten, the least recently logging first, to keep the state bounded",
+        evicted.clone(),
+    );
+    hosts.set(i64::try_from(live.hosts()).unwrap_or(i64::MAX));
+    evicted.inc_by(live.evicted_hosts());
     for t in live.tunnels() {
         let (local, remote) = t
             .summary

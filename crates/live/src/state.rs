@@ -21,6 +21,10 @@ use ipsec_doctor_logs::{frame, Daemon};
 /// this has stopped logging, and is judged as its log leaves it.
 pub const UNDECIDED_AFTER_MS: u64 = 90_000;
 
+/// The default of [`LiveConfig::max_hosts`]: with about 12 KB a host
+/// (docs/performance.md#watch), some 600 MB at most.
+pub const MAX_HOSTS: usize = 50_000;
+
 /// How the live state is kept.
 #[derive(Debug, Clone, Copy)]
 pub struct LiveConfig {
@@ -30,6 +34,10 @@ pub struct LiveConfig {
     pub undecided_after_ms: u64,
     /// The diagnosis engine's bounds (per negotiation, per host).
     pub limits: Limits,
+    /// Hosts kept at most: past it, the hundredth that logged least
+    /// recently is forgotten (state, tunnels, findings) and counted, so
+    /// that a flood of forged host names cannot grow the state without end.
+    pub max_hosts: usize,
 }
 
 impl Default for LiveConfig {
@@ -37,6 +45,7 @@ impl Default for LiveConfig {
         LiveConfig {
             undecided_after_ms: UNDECIDED_AFTER_MS,
             limits: Limits::default(),
+            max_hosts: MAX_HOSTS,
         }
     }
 }
@@ -206,6 +215,7 @@ pub struct Live {
     /// The earliest time a connecting tunnel's wait runs out.
     deadline: Option<i64>,
     updates: u64,
+    evicted: u64,
 }
 
 #[derive(Debug, Default)]
@@ -235,6 +245,7 @@ impl Live {
             dirty: false,
             deadline: None,
             updates: 0,
+            evicted: 0,
         }
     }
 
@@ -260,14 +271,55 @@ impl Live {
             state.counts.unrecognised += 1;
         }
         let host = framed.host.as_deref().unwrap_or(source);
-        match self.host_last_ms.get_mut(host) {
-            Some(at) => *at = now_ms,
+        let new_host = match self.host_last_ms.get_mut(host) {
+            Some(at) => {
+                *at = now_ms;
+                false
+            }
             None => {
                 self.host_last_ms.insert(host.to_owned(), now_ms);
+                true
             }
-        }
+        };
         self.diagnoser.push_line(source, line_no, line);
         self.dirty = true;
+        if new_host && self.host_last_ms.len() > self.config.max_hosts.max(1) {
+            self.evict_idlest();
+        }
+    }
+
+    /// Forgets the hundredth of the hosts that logged least recently (at
+    /// least one): the cost of finding them is spread over the hosts added
+    /// until the next time.
+    fn evict_idlest(&mut self) {
+        let n = (self.config.max_hosts / 100).max(1);
+        let mut by_age: Vec<(i64, &String)> =
+            self.host_last_ms.iter().map(|(h, at)| (*at, h)).collect();
+        let n = n.min(by_age.len());
+        if n == 0 {
+            return;
+        }
+        by_age.select_nth_unstable(n - 1);
+        let gone: hashbrown::HashSet<String> =
+            by_age[..n].iter().map(|(_, h)| (*h).clone()).collect();
+        self.host_last_ms.retain(|h, _| !gone.contains(h));
+        self.tunnels.retain(|(h, _), _| !gone.contains(h));
+        self.active.retain(|(h, _, _), _| !gone.contains(h));
+        self.raised.retain(|(h, _, _, _), _| !gone.contains(h));
+        self.diagnoser
+            .forget_hosts(|host, origin| gone.contains(host.unwrap_or(origin)));
+        self.evicted += gone.len() as u64;
+    }
+
+    /// How many hosts were forgotten to keep within
+    /// [`LiveConfig::max_hosts`].
+    pub fn evicted_hosts(&self) -> u64 {
+        self.evicted
+    }
+
+    /// How many hosts are kept.
+    pub fn hosts(&self) -> usize {
+        self.host_last_ms.len()
     }
 
     /// Whether an [`Live::update`] would show something new: lines came,

@@ -273,3 +273,52 @@ fn a_daemon_that_just_started_has_no_missing_negotiation_yet() {
         "a host that never negotiates says so once it has been silent"
     );
 }
+
+#[test]
+fn a_flood_of_host_names_keeps_the_state_bounded_and_the_busy_host() {
+    let mut live = Live::new(LiveConfig {
+        max_hosts: 100,
+        ..LiveConfig::default()
+    });
+    let s = scenario("ikev2-psk-mismatch");
+    let pair = both_ends(&s, "fw-a", "fw-b");
+    let mut t = 0;
+    for n in 0..10_000 {
+        let line = format!(
+            "Dec  1 10:00:00 forged-{n} charon[7]: 05[IKE] <gw|1> initiating IKE_SA gw[1] to 192.0.2.{}",
+            n % 250
+        );
+        live.push(SOURCE, &line, t);
+        t += 1;
+    }
+    // The real pair logs last: it is the most recent, and is kept.
+    for line in pair.lines() {
+        live.push(SOURCE, line, t);
+    }
+    for n in 0..50 {
+        let line = format!("Dec  1 10:00:01 late-{n} charon[7]: 05[IKE] <gw|1> initiating IKE_SA gw[1] to 192.0.2.1");
+        live.push(SOURCE, &line, t + 1);
+    }
+    assert!(live.hosts() <= 100, "{} hosts kept", live.hosts());
+    assert!(
+        live.evicted_hosts() >= 9_950,
+        "{} evicted",
+        live.evicted_hosts()
+    );
+    live.update(t + 2);
+    assert!(live.tunnels().count() <= 100);
+    assert!(
+        active_ids(&live, "fw-a").contains(&"psk-mismatch"),
+        "the busy host was forgotten"
+    );
+    assert!(live
+        .report()
+        .findings
+        .iter()
+        .all(|f| f.host.as_deref().is_none_or(|h| !h.starts_with("forged-1"))));
+    let metrics = ipsec_doctor_live::metrics(&live, &[]).unwrap();
+    assert!(
+        metrics.contains("ipsec_doctor_hosts_evicted_total "),
+        "{metrics}"
+    );
+}

@@ -174,6 +174,47 @@ impl Diagnoser {
         }
     }
 
+    /// Forgets every host `forget` names (by its syslog host name, or by
+    /// the file for lines that name none): its state and its findings, as
+    /// if none of its lines had been read. Returns how many were forgotten.
+    /// What `watch` does with hosts idle for long when too many are seen,
+    /// so that its state stays bounded (a flood of forged host names).
+    pub fn forget_hosts(&mut self, mut forget: impl FnMut(Option<&str>, &str) -> bool) -> usize {
+        let mut gone: hashbrown::HashSet<String> = hashbrown::HashSet::default();
+        self.hosts.retain(|key, h| {
+            let keep = !forget(h.facts.host.as_deref(), &h.facts.origin);
+            if !keep {
+                gone.insert(key.clone());
+            }
+            keep
+        });
+        if gone.is_empty() {
+            return 0;
+        }
+        self.host_order.retain(|key| !gone.contains(key));
+        let findings = std::mem::take(&mut self.findings);
+        let added_at = std::mem::take(&mut self.added_at);
+        self.finding_index.clear();
+        for (finding, at) in findings.into_iter().zip(added_at) {
+            let key = host_key_of(finding.host.as_deref(), &finding.origin);
+            if gone.contains(&key) {
+                continue;
+            }
+            self.finding_index.insert(
+                (key, finding.tunnel.clone(), finding.id),
+                self.findings.len(),
+            );
+            self.findings.push(finding);
+            self.added_at.push(at);
+        }
+        gone.len()
+    }
+
+    /// How many hosts have been read.
+    pub fn hosts(&self) -> usize {
+        self.hosts.len()
+    }
+
     /// How many negotiations are open (not yet judged) across all hosts.
     pub fn open_negotiations(&self) -> usize {
         self.hosts.values().map(|h| h.open.len()).sum()
