@@ -89,6 +89,11 @@ pub enum Command {
         /// stands is kept).
         #[arg(long, value_name = "DURATION", default_value = "90d")]
         retain: String,
+        /// Push each finding raised as an alert to this Alertmanager
+        /// (http://HOST:PORT, API v2), re-sent while it stands, ended when
+        /// resolved.
+        #[arg(long, value_name = "URL")]
+        alertmanager: Vec<String>,
         /// Hosts kept at most (about 12 KB each): past it, those that logged
         /// least recently are forgotten and counted
         /// (ipsec_doctor_hosts_evicted_total).

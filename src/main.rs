@@ -99,6 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             db,
             retain,
             max_hosts,
+            alertmanager,
         } => {
             let stdin = inputs.iter().any(|p| p == "-");
             let follow = inputs
@@ -115,6 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 db,
                 retain,
                 max_hosts: usize::try_from(max_hosts).unwrap_or(usize::MAX),
+                alertmanager,
             })
         }
         Command::History {

@@ -149,15 +149,11 @@ impl Drop for Watch {
     }
 }
 
-/// A plain HTTP/1.1 GET: status, headers, body.
+/// A plain HTTP/1.0 GET (no chunked answer to decode): status, headers, body.
 fn get(addr: &str, path: &str) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(PATIENCE)).unwrap();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").unwrap();
@@ -637,4 +633,137 @@ fn garbage_huge_frames_and_a_flood_of_host_names_leave_watch_serving_and_bounded
     assert!(value("ipsec_doctor_syslog_dropped_total{reason=\"oversize\"}") >= 1.0);
     assert!(value("ipsec_doctor_syslog_dropped_total{reason=\"invalid_frame\"}") >= 1.0);
     assert_eq!(watch.stop(), 0);
+}
+
+/// Debian's Alertmanager, where installed (CI installs it and sets
+/// `IPSEC_DOCTOR_REQUIRE_ALERTMANAGER=1`: there a missing one fails).
+fn alertmanager_or_skip() -> Option<&'static str> {
+    for path in [
+        "/usr/bin/prometheus-alertmanager",
+        "/usr/local/bin/alertmanager",
+    ] {
+        if Path::new(path).is_file() {
+            return Some(path);
+        }
+    }
+    assert!(
+        std::env::var_os("IPSEC_DOCTOR_REQUIRE_ALERTMANAGER").is_none(),
+        "no Alertmanager (apt install prometheus-alertmanager), and IPSEC_DOCTOR_REQUIRE_ALERTMANAGER is set"
+    );
+    eprintln!("alertmanager: skipped, none installed (apt install prometheus-alertmanager)");
+    None
+}
+
+/// An alert as Alertmanager holds it: host, tunnel, finding, state.
+type Held = (String, String, String, String);
+
+/// The alerts Alertmanager holds.
+fn alerts_held(addr: &str) -> Vec<Held> {
+    let (status, _, body) = get(addr, "/api/v2/alerts");
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["labels"]["alertname"] == "IPsecTunnelFinding")
+        .map(|a| {
+            let label = |k: &str| a["labels"][k].as_str().unwrap_or("").to_owned();
+            (
+                label("host"),
+                label("tunnel"),
+                label("finding"),
+                a["status"]["state"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn findings_are_pushed_to_a_real_alertmanager_and_resolved_there() {
+    let Some(binary) = alertmanager_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("alertmanager.yml");
+    std::fs::write(
+        &config,
+        "route:\n  receiver: discard\nreceivers:\n  - name: discard\n",
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let am = format!("127.0.0.1:{port}");
+    let mut alertmanager = Command::new(binary)
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.path={}",
+            dir.path().join("am").display()
+        ))
+        .arg(format!("--web.listen-address={am}"))
+        .arg("--cluster.listen-address=")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while TcpStream::connect(&am).is_err() || get(&am, "/-/ready").0 != 200 {
+        assert!(start.elapsed() < PATIENCE, "Alertmanager did not come up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let failing = scenario("ikev2-psk-mismatch");
+    let log = dir.path().join("ipsec.log");
+    let first = both_ends(&failing, "fw-a", "fw-b");
+    std::fs::write(&log, &first).unwrap();
+    let url = format!("http://{am}");
+    let watch = Watch::start(
+        dir.path(),
+        &["--follow", log.to_str().unwrap(), "--alertmanager", &url],
+    );
+    let wait_for = |what: &str, ok: &dyn Fn(&[Held]) -> bool| {
+        let start = Instant::now();
+        loop {
+            let held = alerts_held(&am);
+            if ok(&held) {
+                return held;
+            }
+            assert!(
+                start.elapsed() < PATIENCE,
+                "{what}: Alertmanager holds {held:?}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    wait_for("psk-mismatch of both ends", &|held| {
+        ["fw-a", "fw-b"].iter().all(|h| {
+            held.iter()
+                .any(|a| a.0 == *h && a.2 == "psk-mismatch" && a.3 == "active")
+        })
+    });
+
+    // The keys are made the same: the tunnel comes up, the alerts end.
+    let healthy = scenario("ikev2-healthy");
+    let conn = |text: &str| {
+        text.lines()
+            .find_map(|l| l.split("initiating IKE_SA ").nth(1))
+            .and_then(|rest| rest.split('[').next())
+            .unwrap()
+            .to_owned()
+    };
+    let fixed = both_ends(&healthy, "fw-a", "fw-b");
+    let fixed = fixed.replace(&conn(&fixed), &conn(&first));
+    let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
+    file.write_all(fixed.as_bytes()).unwrap();
+    drop(file);
+    wait_for("the alerts resolved", &|held| {
+        !held
+            .iter()
+            .any(|a| a.2 == "psk-mismatch" && a.3 == "active")
+    });
+    assert_eq!(watch.stop(), 0);
+    let _ = alertmanager.kill();
+    let _ = alertmanager.wait();
 }

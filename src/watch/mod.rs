@@ -4,6 +4,7 @@
 //! positions in the same transaction, and told on stderr; the HTTP side
 //! reads the same state.
 
+mod alerts;
 mod http;
 mod store;
 
@@ -30,6 +31,7 @@ pub struct WatchArgs {
     pub db: PathBuf,
     pub retain: String,
     pub max_hosts: usize,
+    pub alertmanager: Vec<String>,
 }
 
 /// Lines taken from the channel per lock of the live state.
@@ -110,6 +112,14 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
             args.db.display()
         ));
     }
+    let mut alerts = if args.alertmanager.is_empty() {
+        None
+    } else {
+        let mut alerts = alerts::Alerts::start(args.alertmanager.clone())?;
+        alerts.seed(&live);
+        Some(alerts)
+    };
+    let mut last_resend = Instant::now();
     let stats = Stats::new();
     let shared = Arc::new(Shared {
         live: Mutex::new(live),
@@ -225,6 +235,12 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
                         });
                     }
                 }
+                if let Some(alerts) = alerts.as_mut() {
+                    if last_resend.elapsed() >= alerts::RESEND {
+                        last_resend = Instant::now();
+                        alerts.resend(now);
+                    }
+                }
                 if now - last_prune > 3_600_000 {
                     last_prune = now;
                     prune(&mut history, retain, now);
@@ -235,8 +251,12 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
                 next_update = Instant::now() + done.started.elapsed();
                 match diagnosed {
                     Ok(diagnosed) => {
-                        let changes = shared.lock().apply(diagnosed, now_ms());
+                        let now = now_ms();
+                        let changes = shared.lock().apply(diagnosed, now);
                         tell(&changes);
+                        if let Some(alerts) = alerts.as_mut() {
+                            alerts.changes(&changes, now);
+                        }
                         unwritten.extend(changes.iter().map(store::event));
                         write(&mut history, &shared, &mut unwritten, &done.positions);
                     }
@@ -257,6 +277,9 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
     let now = now_ms();
     let changes = shared.lock().update(now);
     tell(&changes);
+    if let Some(alerts) = alerts.as_mut() {
+        alerts.changes(&changes, now);
+    }
     unwritten.extend(changes.iter().map(store::event));
     write(&mut history, &shared, &mut unwritten, &positions);
     if !unwritten.is_empty() {
