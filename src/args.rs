@@ -82,6 +82,10 @@ pub enum Command {
         /// /healthz are served.
         #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9470")]
         http: std::net::SocketAddr,
+        /// A file holding a token: the HTTP side then answers only requests
+        /// with `Authorization: Bearer TOKEN` (except /healthz).
+        #[arg(long, value_name = "FILE")]
+        http_token_file: Option<std::path::PathBuf>,
         /// The history database (SQLite, created if missing).
         #[arg(long, value_name = "PATH", default_value = "ipsec-doctor.db")]
         db: std::path::PathBuf,

@@ -100,6 +100,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             retain,
             max_hosts,
             alertmanager,
+            http_token_file,
         } => {
             let stdin = inputs.iter().any(|p| p == "-");
             let follow = inputs
@@ -117,6 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 retain,
                 max_hosts: usize::try_from(max_hosts).unwrap_or(usize::MAX),
                 alertmanager,
+                http_token_file,
             })
         }
         Command::History {

@@ -151,9 +151,18 @@ impl Drop for Watch {
 
 /// A plain HTTP/1.0 GET (no chunked answer to decode): status, headers, body.
 fn get(addr: &str, path: &str) -> (u16, String, String) {
+    get_with(addr, path, "")
+}
+
+/// [`get`] with more header lines (each ending in CRLF).
+fn get_with(addr: &str, path: &str, headers: &str) -> (u16, String, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
     stream.set_read_timeout(Some(PATIENCE)).unwrap();
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.0\r\nHost: {addr}\r\n{headers}\r\n"
+    )
+    .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").unwrap();
@@ -766,4 +775,122 @@ fn findings_are_pushed_to_a_real_alertmanager_and_resolved_there() {
     assert_eq!(watch.stop(), 0);
     let _ = alertmanager.kill();
     let _ = alertmanager.wait();
+}
+
+#[test]
+fn journalctl_json_on_standard_input_is_read_as_journalctl_writes_it() {
+    // `journalctl -f -o json | ipsec-doctor watch -`: one JSON object a line,
+    // the host in _HOSTNAME (as journald writes it for charon-systemd).
+    let dir = tempfile::tempdir().unwrap();
+    let s = scenario("ikev2-psk-mismatch");
+    let json = merge_by_time(&[
+        render(&s.left, LogFormat::JournalJson, "fw-a", 1001),
+        render(&s.right, LogFormat::JournalJson, "fw-b", 1002),
+    ]);
+    assert!(json.lines().all(|l| l.starts_with('{')));
+    let mut watch = Watch::start_with_stdin(dir.path(), &["-"], Stdio::piped());
+    let mut stdin = watch.child.stdin.take().unwrap();
+    stdin.write_all(json.as_bytes()).unwrap();
+    drop(stdin);
+    watch.tunnels_when("both journald hosts down", |t| {
+        ["fw-a", "fw-b"]
+            .iter()
+            .all(|h| t.iter().any(|t| t["host"] == *h && t["state"] == "down"))
+    });
+    let findings = watch.json("/api/findings");
+    assert!(
+        findings["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == "psk-mismatch"),
+        "{findings:#}"
+    );
+    assert_eq!(watch.stop(), 0);
+}
+
+#[test]
+fn with_a_token_file_the_http_side_answers_only_the_bearer() {
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "s3cr3t-token\n").unwrap();
+    let watch = Watch::start(
+        dir.path(),
+        &["--http-token-file", token_file.to_str().unwrap()],
+    );
+    for path in ["/", "/metrics", "/api/tunnels", "/api/findings", "/nothing"] {
+        let (status, head, _) = get(&watch.http, path);
+        assert_eq!(status, 401, "{path} without a token");
+        assert!(head
+            .to_ascii_lowercase()
+            .contains("www-authenticate: bearer"));
+        let (status, _, _) = get_with(&watch.http, path, "Authorization: Bearer wrong-token\r\n");
+        assert_eq!(status, 401, "{path} with a wrong token");
+    }
+    let ok = "Authorization: Bearer s3cr3t-token\r\n";
+    assert_eq!(get_with(&watch.http, "/api/tunnels", ok).0, 200);
+    assert_eq!(get_with(&watch.http, "/metrics", ok).0, 200);
+    assert_eq!(get_with(&watch.http, "/nothing", ok).0, 404);
+    // Probes need no token.
+    assert_eq!(get(&watch.http, "/healthz").0, 200);
+    assert_eq!(watch.stop(), 0);
+}
+
+#[test]
+fn a_locked_history_is_said_and_written_once_free_while_reading_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("history.db");
+    let mut watch = Watch::start_with_stdin(dir.path(), &["-"], Stdio::piped());
+    watch.wait_for_line("status page on");
+    // Another process takes the write lock and holds it for 8 s.
+    let mut locker = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3, sys, time\n\
+             c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
+             c.execute('BEGIN EXCLUSIVE')\n\
+             print('locked', flush=True)\n\
+             time.sleep(8)\n\
+             c.execute('COMMIT')\n",
+        )
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut said = String::new();
+    BufReader::new(locker.stdout.take().unwrap())
+        .read_line(&mut said)
+        .unwrap();
+    assert_eq!(said.trim(), "locked");
+    let s = scenario("ikev2-psk-mismatch");
+    let mut stdin = watch.child.stdin.take().unwrap();
+    stdin
+        .write_all(both_ends(&s, "fw-a", "fw-b").as_bytes())
+        .unwrap();
+    drop(stdin);
+    // Diagnosis does not wait for the database.
+    watch.tunnels_when("both ends down while the history is locked", |t| {
+        t.iter().filter(|t| t["state"] == "down").count() >= 2
+    });
+    watch.wait_for_line("is locked by another process");
+    let (status, _, body) = watch.get("/healthz");
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("locked"), "{body}");
+    locker.wait().unwrap();
+    watch.wait_for_line("history written again");
+    assert_eq!(watch.get("/healthz").0, 200);
+    assert_eq!(watch.stop(), 0);
+    let out = Command::new(BIN)
+        .args(["history", "--format", "json", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let history: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let raised = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "raised" && e["id"] == "psk-mismatch")
+        .count();
+    assert_eq!(raised, 2, "{history:#}");
 }

@@ -3,24 +3,69 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
 use super::{now_ms, Shared};
 
-/// The routes, on `shared`.
-pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+/// The routes, on `shared`; with a `token`, every one but `/healthz`
+/// (for probes) needs `Authorization: Bearer TOKEN`.
+pub fn router(shared: Arc<Shared>, token: Option<String>) -> Router {
+    let guarded = Router::new()
         .route("/", get(status_page))
         .route("/metrics", get(metrics))
         .route("/api/tunnels", get(tunnels))
         .route("/api/findings", get(findings))
+        .fallback(not_found);
+    let guarded = match token {
+        Some(token) => {
+            let token = Arc::new(token);
+            guarded.layer(middleware::from_fn(move |request, next| {
+                let token = token.clone();
+                bearer(token, request, next)
+            }))
+        }
+        None => guarded,
+    };
+    Router::new()
         .route("/healthz", get(healthz))
-        .fallback(not_found)
+        .merge(guarded)
         .with_state(shared)
+}
+
+/// Lets a request through only with the bearer token (compared in time
+/// that does not depend on where it differs).
+async fn bearer(token: Arc<String>, request: Request, next: Next) -> Response {
+    let given = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if same(given.as_bytes(), token.as_bytes()) {
+        return next.run(request).await;
+    }
+    let mut response = respond(
+        "text/plain; charset=utf-8",
+        "a bearer token is needed (Authorization: Bearer ...)\n".to_owned(),
+    );
+    *response.status_mut() = StatusCode::UNAUTHORIZED;
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"ipsec-doctor\""),
+    );
+    response
+}
+
+fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// Headers every answer carries: nothing is cached, sniffed or framed.

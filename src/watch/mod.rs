@@ -7,6 +7,7 @@
 mod alerts;
 mod http;
 mod store;
+mod writer;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -15,7 +16,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context;
-use ipsec_doctor_history::{parse_duration, Event, History, Position};
+use ipsec_doctor_history::{parse_duration, History, Position};
 use ipsec_doctor_live::{Change, ChangeKind, Live, LiveConfig};
 use ipsec_doctor_render::escape;
 use ipsec_doctor_sources::{FilePosition, FollowOptions, Listen, Received, Stats, SyslogOptions};
@@ -32,14 +33,13 @@ pub struct WatchArgs {
     pub retain: String,
     pub max_hosts: usize,
     pub alertmanager: Vec<String>,
+    pub http_token_file: Option<PathBuf>,
 }
 
 /// Lines taken from the channel per lock of the live state.
 const BATCH: usize = 4096;
 /// How often the state is updated when something changed.
 const TICK: Duration = Duration::from_millis(250);
-/// Events kept for the database while it cannot be written.
-const MAX_UNWRITTEN: usize = 100_000;
 
 /// The state the HTTP side and the main loop share.
 pub struct Shared {
@@ -95,7 +95,7 @@ fn say(text: &str) {
 
 async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
     let retain = parse_duration(&args.retain).map_err(|e| anyhow::anyhow!("--retain: {e}"))?;
-    let mut history = History::open(&args.db)?;
+    let history = History::open(&args.db)?;
     let saved: HashMap<String, Position> = history.positions()?.into_iter().collect();
     let mut live = Live::new(LiveConfig {
         max_hosts: args.max_hosts,
@@ -181,7 +181,19 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
     say(&format!(
         "status page on http://{bound}/ (metrics: /metrics)"
     ));
-    let app = http::router(shared.clone());
+    let token = match &args.http_token_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--http-token-file {}", path.display()))?;
+            let token = text.trim().to_owned();
+            if token.is_empty() {
+                anyhow::bail!("--http-token-file {}: the file is empty", path.display());
+            }
+            Some(token)
+        }
+        None => None,
+    };
+    let app = http::router(shared.clone(), token);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             say(&format!("HTTP server stopped: {e}"));
@@ -189,7 +201,7 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
     });
 
     let mut positions: HashMap<String, FilePosition> = HashMap::new();
-    let mut unwritten: Vec<Event> = Vec::new();
+    let writer = writer::Writer::start(history, shared.clone());
     let mut ticker = tokio::time::interval(TICK);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_prune: i64 = 0;
@@ -243,7 +255,8 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
                 }
                 if now - last_prune > 3_600_000 {
                     last_prune = now;
-                    prune(&mut history, retain, now);
+                    let keep = i64::try_from(retain.as_millis()).unwrap_or(i64::MAX);
+                    writer.prune(now.saturating_sub(keep));
                 }
             }
             diagnosed = async { (&mut in_flight.as_mut().expect("guarded").task).await }, if in_flight.is_some() => {
@@ -257,8 +270,7 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
                         if let Some(alerts) = alerts.as_mut() {
                             alerts.changes(&changes, now);
                         }
-                        unwritten.extend(changes.iter().map(store::event));
-                        write(&mut history, &shared, &mut unwritten, &done.positions);
+                        writer.write(changes.iter().map(store::event).collect(), &done.positions);
                     }
                     Err(e) => say(&format!("an update failed: {e}")),
                 }
@@ -267,25 +279,25 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
         }
     }
     // What was read before the signal is judged and kept.
+    let mut last = Vec::new();
     if let Some(done) = in_flight.take() {
         if let Ok(diagnosed) = done.task.await {
-            let changes = shared.lock().apply(diagnosed, now_ms());
-            tell(&changes);
-            unwritten.extend(changes.iter().map(store::event));
+            last = shared.lock().apply(diagnosed, now_ms());
         }
     }
     let now = now_ms();
-    let changes = shared.lock().update(now);
-    tell(&changes);
+    last.extend(shared.lock().update(now));
+    tell(&last);
     if let Some(alerts) = alerts.as_mut() {
-        alerts.changes(&changes, now);
+        alerts.changes(&last, now);
     }
-    unwritten.extend(changes.iter().map(store::event));
-    write(&mut history, &shared, &mut unwritten, &positions);
-    if !unwritten.is_empty() {
+    writer.write(last.iter().map(store::event).collect(), &positions);
+    let unwritten = tokio::task::spawn_blocking(move || writer.finish())
+        .await
+        .unwrap_or(writer::MAX_UNWRITTEN);
+    if unwritten > 0 {
         say(&format!(
-            "{} change(s) could not be written to {}",
-            unwritten.len(),
+            "{unwritten} change(s) could not be written to {}",
             args.db.display()
         ));
         return Ok(2);
@@ -299,61 +311,6 @@ struct InFlight {
     task: tokio::task::JoinHandle<ipsec_doctor_live::Diagnosed>,
     started: Instant,
     positions: HashMap<String, FilePosition>,
-}
-
-/// Writes what is unwritten with the positions reached; on failure keeps
-/// it (bounded) for the next tick and says why, once per problem.
-fn write(
-    history: &mut History,
-    shared: &Shared,
-    unwritten: &mut Vec<Event>,
-    positions: &HashMap<String, FilePosition>,
-) {
-    if unwritten.is_empty() && positions.is_empty() {
-        return;
-    }
-    let saved: Vec<(String, Position)> = positions
-        .iter()
-        .map(|(k, p)| {
-            (
-                k.clone(),
-                Position {
-                    dev: p.dev,
-                    ino: p.ino,
-                    offset: p.offset,
-                },
-            )
-        })
-        .collect();
-    match history.record_with_positions(unwritten, &saved) {
-        Ok(()) => {
-            unwritten.clear();
-            if shared.health().is_err() {
-                say("history written again");
-            }
-            shared.set_db_problem(None);
-        }
-        Err(e) => {
-            let problem = e.to_string();
-            if shared.health().is_ok() {
-                say(&format!("{problem}; keeping changes to retry"));
-            }
-            shared.set_db_problem(Some(problem));
-            if unwritten.len() > MAX_UNWRITTEN {
-                let excess = unwritten.len() - MAX_UNWRITTEN;
-                unwritten.drain(..excess);
-            }
-        }
-    }
-}
-
-fn prune(history: &mut History, retain: Duration, now: i64) {
-    let keep = i64::try_from(retain.as_millis()).unwrap_or(i64::MAX);
-    match history.prune(now.saturating_sub(keep)) {
-        Ok(0) => {}
-        Ok(n) => say(&format!("pruned {n} event(s) older than the retention")),
-        Err(e) => say(&e.to_string()),
-    }
 }
 
 /// Tells each change on stderr, one line each.
