@@ -894,3 +894,63 @@ fn a_locked_history_is_said_and_written_once_free_while_reading_goes_on() {
         .count();
     assert_eq!(raised, 2, "{history:#}");
 }
+
+#[test]
+fn udp_datagrams_the_kernel_dropped_are_counted_not_lost_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut watch = Watch::start(dir.path(), &["--syslog", "udp://127.0.0.1:0"]);
+    let addr = watch.syslog_addr("udp://127.0.0.1:0");
+    let pid = watch.child.id().to_string();
+    // Stopped, watch reads nothing: the socket's receive buffer fills and
+    // the kernel drops the rest.
+    assert!(Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let sent = 20_000;
+    let filler = "x".repeat(900);
+    for n in 0..sent {
+        let datagram =
+            format!("<30>Dec  1 10:00:00 fw-{n} charon[7]: 05[IKE] <gw|1> initiating {filler}");
+        socket.send_to(datagram.as_bytes(), &addr).unwrap();
+    }
+    assert!(Command::new("kill")
+        .args(["-CONT", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let counts = |metrics: &str| -> (u64, u64) {
+        let mut read = 0;
+        let mut dropped = 0;
+        for line in metrics.lines() {
+            let value = || line.rsplit(' ').next().unwrap().parse::<f64>().unwrap() as u64;
+            if line.starts_with("ipsec_doctor_lines_total{") {
+                read += value();
+            } else if line.starts_with("ipsec_doctor_syslog_dropped_total{") {
+                dropped += value();
+            }
+        }
+        (read, dropped)
+    };
+    let start = Instant::now();
+    loop {
+        let (_, _, metrics) = watch.get("/metrics");
+        let (read, dropped) = counts(&metrics);
+        if read + dropped == sent {
+            assert!(
+                metrics.contains("reason=\"kernel_receive_buffer\"")
+                    && !metrics.contains("reason=\"kernel_receive_buffer\"} 0"),
+                "the kernel dropped nothing? {read} read, {dropped} dropped"
+            );
+            break;
+        }
+        assert!(
+            start.elapsed() < PATIENCE,
+            "{sent} sent, {read} read and {dropped} counted as dropped: some lost silently"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(watch.stop(), 0);
+}

@@ -92,12 +92,13 @@ async fn status_page(State(shared): State<Arc<Shared>>) -> Response {
 }
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> Response {
-    let dropped: Vec<(&'static str, u64)> = shared
+    let mut dropped: Vec<(&'static str, u64)> = shared
         .stats
         .dropped()
         .into_iter()
         .map(|(reason, n)| (reason.as_str(), n))
         .collect();
+    dropped.push(("kernel_receive_buffer", shared.stats.kernel_udp_drops()));
     match shared.with_live(|live| ipsec_doctor_live::metrics(live, &dropped)) {
         Ok(body) => respond(ipsec_doctor_live::METRICS_CONTENT_TYPE, body),
         Err(_) => (

@@ -158,6 +158,8 @@ impl fmt::Display for DropReason {
 pub struct Stats {
     drops: [AtomicU64; 6],
     lines: Mutex<Vec<(Arc<str>, Arc<AtomicU64>)>>,
+    /// The UDP listeners' socket inodes, for the kernel's drop counts.
+    udp_inodes: Mutex<Vec<u64>>,
 }
 
 impl Stats {
@@ -185,6 +187,43 @@ impl Stats {
         self.drops[reason.index()].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Notes a UDP listener, so that [`Stats::kernel_udp_drops`] counts the
+    /// datagrams the kernel dropped for it (Linux; elsewhere nothing).
+    pub fn watch_udp_socket(&self, socket: &tokio::net::UdpSocket) {
+        use std::os::fd::AsRawFd;
+        let link = std::fs::read_link(format!("/proc/self/fd/{}", socket.as_raw_fd()));
+        let inode = link.ok().and_then(|target| {
+            target
+                .to_str()?
+                .strip_prefix("socket:[")?
+                .strip_suffix(']')?
+                .parse()
+                .ok()
+        });
+        if let Some(inode) = inode {
+            let mut inodes = self.udp_inodes.lock().unwrap_or_else(|e| e.into_inner());
+            inodes.push(inode);
+        }
+    }
+
+    /// Datagrams the kernel dropped before they were read (a full receive
+    /// buffer: `netstat -su`'s "receive buffer errors"), summed over the UDP
+    /// listeners, from `/proc/net/udp` and `/proc/net/udp6` (their last
+    /// column, `drops`, on the socket's line).
+    pub fn kernel_udp_drops(&self) -> u64 {
+        let inodes = self.udp_inodes.lock().unwrap_or_else(|e| e.into_inner());
+        if inodes.is_empty() {
+            return 0;
+        }
+        let mut total = 0;
+        for table in ["/proc/net/udp", "/proc/net/udp6"] {
+            if let Ok(text) = std::fs::read_to_string(table) {
+                total += udp_drops(&text, &inodes);
+            }
+        }
+        total
+    }
+
     /// Lines delivered per source, in the order the sources started.
     pub fn lines(&self) -> Vec<(Arc<str>, u64)> {
         let lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
@@ -205,6 +244,24 @@ impl Stats {
         lines.push((source.clone(), n.clone()));
         n
     }
+}
+
+/// The drops of the sockets `inodes` in a `/proc/net/udp` table: `sl
+/// local rem st tx:rx tr tm->when retrnsmt uid timeout inode ref pointer
+/// drops`.
+fn udp_drops(table: &str, inodes: &[u64]) -> u64 {
+    table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let inode: u64 = fields.get(9)?.parse().ok()?;
+            if !inodes.contains(&inode) {
+                return None;
+            }
+            fields.last()?.parse::<u64>().ok()
+        })
+        .sum()
 }
 
 /// A syslog listener's address and transport.
@@ -347,6 +404,17 @@ async fn read_lines<R: AsyncRead + Unpin>(
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn kernel_drops_are_read_from_the_sockets_line() {
+        let table = "   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n\
+          123: 0100007F:15BA 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 48113 2 0000000000000000 17\n\
+          124: 00000000:0202 00000000:0000 07 00000000:00000000 00:00000000 00000000     0        0 999 2 0000000000000000 5\n";
+        assert_eq!(super::udp_drops(table, &[48113]), 17);
+        assert_eq!(super::udp_drops(table, &[48113, 999]), 22);
+        assert_eq!(super::udp_drops(table, &[1]), 0);
+        assert_eq!(super::udp_drops("garbage\n1 2 3\n", &[3]), 0);
+    }
 
     #[test]
     fn listen_parses() {

@@ -71,6 +71,7 @@ pub async fn syslog(
         Listen::Udp(addr) => {
             let socket = UdpSocket::bind(addr).await?;
             let bound = socket.local_addr()?;
+            stats.watch_udp_socket(&socket);
             let source: Arc<str> = Arc::from(Listen::Udp(bound).to_string());
             (bound, Box::pin(serve_udp(socket, source, opts, tx, stats)))
         }
