@@ -78,6 +78,21 @@ pub enum Command {
         /// 5424; TCP framed by octet counting or newlines, per connection).
         #[arg(long, value_name = "URL")]
         syslog: Vec<String>,
+        /// Follow strongSwan's VICI socket: unix:///run/charon.vici or
+        /// tcp://HOST:PORT. charon's log events (levels 0 and 1) are read as
+        /// its lines, and its loaded connections and SAs are listed every
+        /// 30 s, so a configured tunnel that is down is in the state.
+        #[arg(long, value_name = "URL")]
+        vici: Vec<String>,
+        /// The host name of each --vici, in the same order (default: this
+        /// machine's name for a Unix socket, HOST for tcp://HOST:PORT).
+        #[arg(long, value_name = "NAME")]
+        vici_host: Vec<String>,
+        /// How often charon's connections and SAs are listed over VICI, in
+        /// seconds (and a second after an SA goes up or down).
+        #[arg(long, value_name = "SECONDS", default_value_t = 30,
+              value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        vici_poll: u64,
         /// Where the status page, /metrics, /api/tunnels, /api/findings and
         /// /healthz are served.
         #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9470")]

@@ -101,6 +101,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             max_hosts,
             alertmanager,
             http_token_file,
+            vici,
+            vici_host,
+            vici_poll,
         } => {
             let stdin = inputs.iter().any(|p| p == "-");
             let follow = inputs
@@ -119,6 +122,9 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 max_hosts: usize::try_from(max_hosts).unwrap_or(usize::MAX),
                 alertmanager,
                 http_token_file,
+                vici,
+                vici_host,
+                vici_poll: std::time::Duration::from_secs(vici_poll),
             })
         }
         Command::History {

@@ -19,7 +19,9 @@ use anyhow::Context;
 use ipsec_doctor_history::{parse_duration, History, Position};
 use ipsec_doctor_live::{Change, ChangeKind, Live, LiveConfig};
 use ipsec_doctor_render::escape;
-use ipsec_doctor_sources::{FilePosition, FollowOptions, Listen, Received, Stats, SyslogOptions};
+use ipsec_doctor_sources::{
+    vici, FilePosition, FollowOptions, Listen, Received, Stats, SyslogOptions,
+};
 use tokio::sync::mpsc;
 
 /// What `watch` was asked to do.
@@ -34,6 +36,9 @@ pub struct WatchArgs {
     pub max_hosts: usize,
     pub alertmanager: Vec<String>,
     pub http_token_file: Option<PathBuf>,
+    pub vici: Vec<String>,
+    pub vici_host: Vec<String>,
+    pub vici_poll: Duration,
 }
 
 /// Lines taken from the channel per lock of the live state.
@@ -70,6 +75,15 @@ impl Shared {
     fn set_db_problem(&self, problem: Option<String>) {
         *self.db_problem.lock().unwrap_or_else(|p| p.into_inner()) = problem;
     }
+}
+
+/// This machine's host name, as syslog would name it.
+fn this_host() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 /// Unix time in milliseconds.
@@ -164,6 +178,47 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
             }
         });
     }
+    let (vici_tx, mut vici_rx) = mpsc::channel::<(String, vici::Event)>(64);
+    for (i, text) in args.vici.iter().enumerate() {
+        let endpoint: vici::Endpoint = text
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("--vici {}", escape(&e)))?;
+        let host = match (args.vici_host.get(i), &endpoint) {
+            (Some(name), _) => name.clone(),
+            (None, vici::Endpoint::Tcp(addr)) => addr
+                .rsplit_once(':')
+                .map_or(addr.as_str(), |(h, _)| h)
+                .trim_matches(['[', ']'])
+                .to_owned(),
+            (None, vici::Endpoint::Unix(_)) => this_host(),
+        };
+        say(&format!(
+            "vici {endpoint}: its lines and tunnels are host {host}"
+        ));
+        let options = vici::ViciOptions {
+            host,
+            poll: args.vici_poll,
+        };
+        let (events_tx, mut events_rx) = mpsc::channel(16);
+        let label = endpoint.to_string();
+        let forward = vici_tx.clone();
+        tokio::spawn(async move {
+            while let Some(event) = events_rx.recv().await {
+                if forward.send((label.clone(), event)).await.is_err() {
+                    break;
+                }
+            }
+        });
+        tokio::spawn(vici::vici(
+            endpoint,
+            options,
+            tx.clone(),
+            events_tx,
+            stats.clone(),
+        ));
+    }
+    drop(vici_tx);
+    let mut vici_connected: HashMap<String, bool> = HashMap::new();
     if args.stdin {
         let (tx, stats) = (tx.clone(), stats.clone());
         tokio::spawn(async move {
@@ -275,6 +330,36 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
                     Err(e) => say(&format!("an update failed: {e}")),
                 }
             }
+            Some((endpoint, event)) = vici_rx.recv() => match event {
+                vici::Event::Connected(daemon) => {
+                    vici_connected.insert(endpoint.clone(), true);
+                    say(&format!("vici {endpoint}: connected to {daemon}"));
+                }
+                vici::Event::Disconnected(why) => {
+                    // Once per outage, not at every retry.
+                    if vici_connected.insert(endpoint.clone(), false) != Some(false) {
+                        say(&format!("vici {endpoint}: {why}; reconnecting"));
+                    }
+                }
+                vici::Event::View(view) => {
+                    let conns = view
+                        .conns
+                        .into_iter()
+                        .map(|c| ipsec_doctor_live::ConfiguredConn {
+                            name: c.name,
+                            local: c.local_addrs.join(","),
+                            remote: c.remote_addrs.join(","),
+                        })
+                        .collect();
+                    let up = view
+                        .sas
+                        .into_iter()
+                        .filter(|sa| sa.state == "ESTABLISHED" && sa.children_installed > 0)
+                        .map(|sa| sa.name)
+                        .collect();
+                    shared.lock().configured(&view.host, conns, up);
+                }
+            },
             _ = &mut shutdown => break,
         }
     }

@@ -24,6 +24,18 @@ fn tunnel(t: &TunnelLive) -> Value {
         }
     };
     object.insert("host".into(), json!(t.host));
+    if let Some((local, remote)) = &t.configured {
+        object.entry("local").or_insert(json!(local));
+        object.entry("remote").or_insert(json!(remote));
+        if object.get("local").is_some_and(Value::is_null) {
+            object.insert("local".into(), json!(local));
+        }
+        if object.get("remote").is_some_and(Value::is_null) {
+            object.insert("remote".into(), json!(remote));
+        }
+    }
+    // Loaded in charon (VICI): configured, whatever the log showed of it.
+    object.insert("configured".into(), json!(t.configured.is_some()));
     object.insert("state".into(), json!(t.state));
     object.insert("since".into(), json!(rfc3339(t.since_ms)));
     object.insert("state_changes".into(), json!(t.state_changes));

@@ -22,7 +22,8 @@ mod time;
 pub use metrics::{label as metric_label, metrics, CONTENT_TYPE as METRICS_CONTENT_TYPE};
 pub use page::{page, CSP, REFRESH_SECONDS};
 pub use state::{
-    host_of, ActiveFinding, Change, ChangeKind, Diagnosed, FindingKey, Live, LiveConfig,
-    PendingUpdate, SourceCounts, TunnelLive, TunnelState, MAX_HOSTS, UNDECIDED_AFTER_MS,
+    host_of, ActiveFinding, Change, ChangeKind, ConfiguredConn, Diagnosed, FindingKey, Live,
+    LiveConfig, PendingUpdate, SourceCounts, TunnelLive, TunnelState, MAX_HOSTS,
+    UNDECIDED_AFTER_MS,
 };
 pub use time::rfc3339;

@@ -136,16 +136,12 @@ pub fn metrics(live: &Live, dropped: &[(&str, u64)]) -> Result<String, fmt::Erro
     hosts.set(i64::try_from(live.hosts()).unwrap_or(i64::MAX));
     evicted.inc_by(live.evicted_hosts());
     for t in live.tunnels() {
-        let (local, remote) = t
-            .summary
-            .as_ref()
-            .map(|s| (s.local.clone(), s.remote.clone()))
-            .unwrap_or_default();
+        let (local, remote) = t.addresses();
         let ends = TunnelEnds {
             host: label(&t.host),
             tunnel: label(&t.tunnel),
-            local: label(local.as_deref().unwrap_or("")),
-            remote: label(remote.as_deref().unwrap_or("")),
+            local: label(local.unwrap_or("")),
+            remote: label(remote.unwrap_or("")),
         };
         up.get_or_create(&ends)
             .set(i64::from(t.state == TunnelState::Up));

@@ -79,11 +79,7 @@ pub fn page(live: &Live, now_ms: i64) -> String {
              <th class=\"wide\">Local</th><th class=\"wide\">Remote</th><th class=\"wide\">Since</th><th>Finding</th></tr></thead>\n<tbody>\n",
         );
         for t in &tunnels {
-            let (local, remote) = t
-                .summary
-                .as_ref()
-                .map(|s| (s.local.as_deref(), s.remote.as_deref()))
-                .unwrap_or_default();
+            let (local, remote) = t.addresses();
             let worst = standing
                 .iter()
                 .filter(|(k, _)| k.0 == t.host && k.1.as_deref() == Some(t.tunnel.as_str()))

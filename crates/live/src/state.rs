@@ -110,8 +110,81 @@ pub struct TunnelLive {
     /// When `watch` last saw it establish (unix ms).
     pub last_established_ms: Option<i64>,
     /// The diagnosis of it, of the lines read since `watch` started; `None`
-    /// for a tunnel known only from the history of an earlier run.
+    /// for a tunnel known only from the history of an earlier run or from
+    /// charon's loaded connections.
     pub summary: Option<TunnelSummary>,
+    /// Its addresses as charon has them loaded (VICI), where it is known
+    /// from there.
+    pub configured: Option<(String, String)>,
+}
+
+impl TunnelLive {
+    /// This side's and the peer's address, from the log, else from
+    /// charon's configuration.
+    pub fn addresses(&self) -> (Option<&str>, Option<&str>) {
+        match (&self.summary, &self.configured) {
+            (Some(s), _) if s.local.is_some() || s.remote.is_some() => {
+                (s.local.as_deref(), s.remote.as_deref())
+            }
+            (_, Some((local, remote))) => (Some(local.as_str()), Some(remote.as_str())),
+            _ => (None, None),
+        }
+    }
+}
+
+/// A connection charon has loaded, as VICI lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfiguredConn {
+    /// Its name: the tunnel's.
+    pub name: String,
+    /// This side's addresses, comma-separated.
+    pub local: String,
+    /// The peer's addresses, comma-separated.
+    pub remote: String,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Configured {
+    conns: Vec<ConfiguredConn>,
+    /// The connections with an established IKE SA and an installed CHILD SA.
+    up: hashbrown::HashSet<String>,
+}
+
+fn tunnel_entry<'t>(
+    tunnels: &'t mut BTreeMap<(String, String), TunnelLive>,
+    host: &str,
+    tunnel: &str,
+    now_ms: i64,
+) -> &'t mut TunnelLive {
+    tunnels
+        .entry((host.to_owned(), tunnel.to_owned()))
+        .or_insert_with(|| TunnelLive {
+            host: host.to_owned(),
+            tunnel: tunnel.to_owned(),
+            state: TunnelState::Unknown,
+            since_ms: now_ms,
+            state_changes: 0,
+            last_established_ms: None,
+            summary: None,
+            configured: None,
+        })
+}
+
+fn set_state(entry: &mut TunnelLive, state: TunnelState, now_ms: i64, changes: &mut Vec<Change>) {
+    if entry.state != state {
+        changes.push(Change {
+            at_ms: now_ms,
+            host: entry.host.clone(),
+            tunnel: Some(entry.tunnel.clone()),
+            kind: ChangeKind::State {
+                from: entry.state,
+                to: state,
+            },
+        });
+        entry.state = state;
+        entry.since_ms = now_ms;
+        entry.state_changes += 1;
+    }
 }
 
 /// A finding that stands: raised and not resolved since.
@@ -216,6 +289,8 @@ pub struct Live {
     deadline: Option<i64>,
     updates: u64,
     evicted: u64,
+    /// What charon has loaded and up, per host (VICI).
+    configured: BTreeMap<String, Configured>,
 }
 
 #[derive(Debug, Default)]
@@ -246,6 +321,7 @@ impl Live {
             deadline: None,
             updates: 0,
             evicted: 0,
+            configured: BTreeMap::new(),
         }
     }
 
@@ -373,7 +449,14 @@ impl Live {
                 deadline = Some(deadline.map_or(due, |d| d.min(due)));
             }
             let superseded = superseded(summary, &self.report.tunnels);
+            let charon_has_it_up = self
+                .configured
+                .get(&host)
+                .is_some_and(|c| c.up.contains(&tunnel));
             let state = match summary.status {
+                // What charon says of an SA the log has not told the end of.
+                TunnelStatus::Unknown if charon_has_it_up => TunnelState::Up,
+                _ if waiting && charon_has_it_up => TunnelState::Up,
                 _ if superseded => TunnelState::Up,
                 TunnelStatus::Flapping => TunnelState::Flapping,
                 _ if waiting => TunnelState::Connecting,
@@ -386,39 +469,36 @@ impl Live {
                     standing.insert((host.clone(), Some(tunnel.clone()), f.id), f.clone());
                 }
             }
-            let entry = self
-                .tunnels
-                .entry((host.clone(), tunnel.clone()))
-                .or_insert_with(|| TunnelLive {
-                    host: host.clone(),
-                    tunnel: tunnel.clone(),
-                    state: TunnelState::Unknown,
-                    since_ms: now_ms,
-                    state_changes: 0,
-                    last_established_ms: None,
-                    summary: None,
-                });
+            let entry = tunnel_entry(&mut self.tunnels, &host, &tunnel, now_ms);
             let newly_up = summary.established
                 > entry.summary.as_ref().map_or(0, |s| s.established)
                 || (state == TunnelState::Up && entry.last_established_ms.is_none());
-            if newly_up && summary.established > 0 {
+            if newly_up && (summary.established > 0 || state == TunnelState::Up) {
                 entry.last_established_ms = Some(now_ms);
             }
-            if entry.state != state {
-                changes.push(Change {
-                    at_ms: now_ms,
-                    host: host.clone(),
-                    tunnel: Some(tunnel.clone()),
-                    kind: ChangeKind::State {
-                        from: entry.state,
-                        to: state,
-                    },
-                });
-                entry.state = state;
-                entry.since_ms = now_ms;
-                entry.state_changes += 1;
-            }
+            set_state(entry, state, now_ms, &mut changes);
             entry.summary = Some(summary.clone());
+        }
+
+        // Connections charon has loaded (VICI) that no line told of: a
+        // tunnel that is configured and down is a tunnel, not a missing row.
+        for (host, configured) in &self.configured {
+            for conn in &configured.conns {
+                let entry = tunnel_entry(&mut self.tunnels, host, &conn.name, now_ms);
+                entry.configured = Some((conn.local.clone(), conn.remote.clone()));
+                if entry.summary.is_some() {
+                    continue;
+                }
+                let state = if configured.up.contains(&conn.name) {
+                    TunnelState::Up
+                } else {
+                    TunnelState::Down
+                };
+                if state == TunnelState::Up && entry.state != TunnelState::Up {
+                    entry.last_established_ms = Some(now_ms);
+                }
+                set_state(entry, state, now_ms, &mut changes);
+            }
         }
 
         // Findings no tunnel's timeline decides: host-wide ones, and tunnel
@@ -540,6 +620,31 @@ impl Live {
             .any(|f| f.id == key.2 && f.tunnel == key.1)
     }
 
+    /// What charon on `host` has loaded (`conns`) and up (`up`: connection
+    /// names with an established IKE SA and an installed CHILD SA), as VICI
+    /// lists them: loaded connections no line told of become tunnels, and
+    /// charon's word decides a tunnel whose log does not show how its
+    /// negotiation ended. Connections no longer loaded are dropped.
+    pub fn configured(&mut self, host: &str, conns: Vec<ConfiguredConn>, up: Vec<String>) {
+        {
+            let names: hashbrown::HashSet<&str> = conns.iter().map(|c| c.name.as_str()).collect();
+            self.tunnels.retain(|(h, t), live| {
+                h != host
+                    || live.summary.is_some()
+                    || live.configured.is_none()
+                    || names.contains(t.as_str())
+            });
+        }
+        self.configured.insert(
+            host.to_owned(),
+            Configured {
+                up: up.into_iter().collect(),
+                conns,
+            },
+        );
+        self.dirty = true;
+    }
+
     /// Restores a tunnel's state from an earlier run's history (before any
     /// line is pushed): shown until the lines say otherwise.
     pub fn restore_tunnel(&mut self, host: &str, tunnel: &str, state: TunnelState, since_ms: i64) {
@@ -553,6 +658,7 @@ impl Live {
                 state_changes: 0,
                 last_established_ms: None,
                 summary: None,
+                configured: None,
             },
         );
     }

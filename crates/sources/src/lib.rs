@@ -14,6 +14,8 @@
 //! - [`follow()`] reads a file from the start (or a [`FilePosition`] saved
 //!   before a restart) and follows it across rotation and truncation.
 //! - [`stdin()`] reads standard input to its end.
+//! - [`vici::vici()`] follows strongSwan's VICI socket: charon's log events
+//!   as lines, and its loaded connections and SAs.
 //!
 //! Every buffer is bounded: a frame or line longer than [`MAX_FRAME`]
 //! (64 KiB) keeps its first 64 KiB and the rest is skipped without being
@@ -52,6 +54,7 @@ mod follow;
 mod framing;
 mod normalise;
 mod syslog;
+pub mod vici;
 
 pub use follow::{follow, FollowOptions};
 pub use normalise::normalise;
