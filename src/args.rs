@@ -191,12 +191,12 @@ pub enum ReportFormat {
     Html,
 }
 
-/// The formats of the catalogue.
+/// The formats of the catalogue and the history.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Format {
     /// For people.
     Text,
-    /// For scripts: {"findings": [...], "tunnels": [...]}.
+    /// For scripts (JSON).
     Json,
 }
 

@@ -170,6 +170,21 @@ fn get_with(addr: &str, path: &str, headers: &str) -> (u16, String, String) {
     (status, head.to_owned(), body.to_owned())
 }
 
+/// `history --format json` of a database.
+fn history_json(db: &Path) -> Value {
+    let out = Command::new(BIN)
+        .args(["history", "--format", "json", "--db"])
+        .arg(db)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn scenario(name: &str) -> Scenario {
     all_scenarios(&lab_dir())
         .into_iter()
@@ -344,8 +359,19 @@ fn a_followed_file_resumes_after_kill_9_and_history_holds_each_finding_once() {
     watch.tunnels_when("the failing pair", |t| {
         t.iter().any(|t| t["state"] == "down")
     });
-    // Its changes are written within a tick; then kill -9.
-    std::thread::sleep(Duration::from_millis(800));
+    // Once its changes are in the history (with the file's position in the
+    // same transaction), kill -9.
+    let db = dir.path().join("history.db");
+    let start = Instant::now();
+    while !history_json(&db)["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["event"] == "raised" && e["id"] == "psk-mismatch")
+    {
+        assert!(start.elapsed() < PATIENCE, "the raise was never written");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     watch.kill();
 
     // The tunnel is fixed while watch is down: the same hosts establish.
@@ -842,18 +868,19 @@ fn a_locked_history_is_said_and_written_once_free_while_reading_goes_on() {
     let db = dir.path().join("history.db");
     let mut watch = Watch::start_with_stdin(dir.path(), &["-"], Stdio::piped());
     watch.wait_for_line("status page on");
-    // Another process takes the write lock and holds it for 8 s.
+    // Another process takes the write lock and holds it until told.
     let mut locker = Command::new("python3")
         .arg("-c")
         .arg(
-            "import sqlite3, sys, time\n\
+            "import sqlite3, sys\n\
              c = sqlite3.connect(sys.argv[1], isolation_level=None)\n\
              c.execute('BEGIN EXCLUSIVE')\n\
              print('locked', flush=True)\n\
-             time.sleep(8)\n\
+             sys.stdin.readline()\n\
              c.execute('COMMIT')\n",
         )
         .arg(&db)
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -876,6 +903,7 @@ fn a_locked_history_is_said_and_written_once_free_while_reading_goes_on() {
     let (status, _, body) = watch.get("/healthz");
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("locked"), "{body}");
+    writeln!(locker.stdin.take().unwrap(), "release").unwrap();
     locker.wait().unwrap();
     watch.wait_for_line("history written again");
     assert_eq!(watch.get("/healthz").0, 200);

@@ -29,6 +29,7 @@ pub const RESEND: Duration = Duration::from_secs(60);
 pub struct Alerts {
     standing: BTreeMap<FindingKey, Value>,
     tx: mpsc::Sender<Vec<Value>>,
+    sender: tokio::task::JoinHandle<()>,
 }
 
 impl Alerts {
@@ -49,7 +50,7 @@ impl Alerts {
             endpoints.push(uri);
         }
         let (tx, mut rx) = mpsc::channel::<Vec<Value>>(64);
-        tokio::spawn(async move {
+        let sender = tokio::spawn(async move {
             let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
             let mut failing = vec![false; endpoints.len()];
             while let Some(alerts) = rx.recv().await {
@@ -92,6 +93,7 @@ impl Alerts {
         Ok(Alerts {
             standing: BTreeMap::new(),
             tx,
+            sender,
         })
     }
 
@@ -99,13 +101,7 @@ impl Alerts {
     /// history restored them), to be re-sent and resolved as any other.
     pub fn seed(&mut self, live: &ipsec_doctor_live::Live) {
         for (key, active) in live.active() {
-            let change = Change {
-                at_ms: active.since_ms,
-                host: key.0.clone(),
-                tunnel: key.1.clone(),
-                kind: ChangeKind::Raised(Box::new(active.finding.clone())),
-            };
-            let (_, alert) = alert_of(&change, &active.finding);
+            let alert = alert_of(&key.0, key.1.as_deref(), active.since_ms, &active.finding);
             self.standing.insert(key.clone(), alert);
         }
     }
@@ -116,7 +112,8 @@ impl Alerts {
         for c in changes {
             match &c.kind {
                 ChangeKind::Raised(f) => {
-                    let (key, alert) = alert_of(c, f);
+                    let key = (c.host.clone(), c.tunnel.clone(), f.id);
+                    let alert = alert_of(&c.host, c.tunnel.as_deref(), c.at_ms, f);
                     out.push(ends_at(alert.clone(), now_ms + ahead_ms()));
                     self.standing.insert(key, alert);
                 }
@@ -142,6 +139,13 @@ impl Alerts {
         self.send(out);
     }
 
+    /// Sends what is queued (the last raises and resolutions) before watch
+    /// stops, waiting 10 s at most.
+    pub async fn finish(self) {
+        drop(self.tx);
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.sender).await;
+    }
+
     fn send(&self, alerts: Vec<Value>) {
         if alerts.is_empty() {
             return;
@@ -153,14 +157,19 @@ impl Alerts {
     }
 }
 
-/// The alert of a finding raised, by its key.
-fn alert_of(c: &Change, f: &ipsec_doctor_findings::Finding) -> (FindingKey, Value) {
+/// The alert of a finding raised on `host` (and `tunnel`) at `at_ms`.
+fn alert_of(
+    host: &str,
+    tunnel: Option<&str>,
+    at_ms: i64,
+    f: &ipsec_doctor_findings::Finding,
+) -> Value {
     let fix: Vec<String> = f.fix.iter().map(|s| escape(s).into_owned()).collect();
-    let alert = json!({
+    json!({
         "labels": {
             "alertname": "IPsecTunnelFinding",
-            "host": escape(&c.host),
-            "tunnel": escape(c.tunnel.as_deref().unwrap_or("")),
+            "host": escape(host),
+            "tunnel": escape(tunnel.unwrap_or("")),
             "finding": f.id,
             "severity": f.severity.to_string(),
         },
@@ -168,9 +177,8 @@ fn alert_of(c: &Change, f: &ipsec_doctor_findings::Finding) -> (FindingKey, Valu
             "summary": escape(&f.summary),
             "fix": fix.join("\n"),
         },
-        "startsAt": rfc3339(c.at_ms),
-    });
-    ((c.host.clone(), c.tunnel.clone(), f.id), alert)
+        "startsAt": rfc3339(at_ms),
+    })
 }
 
 fn ahead_ms() -> i64 {

@@ -109,6 +109,19 @@ fn say(text: &str) {
 
 async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
     let retain = parse_duration(&args.retain).map_err(|e| anyhow::anyhow!("--retain: {e}"))?;
+    let token = match &args.http_token_file {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("--http-token-file {}", path.display()))?;
+            let token = text.trim().to_owned();
+            if token.is_empty() {
+                anyhow::bail!("--http-token-file {}: the file is empty", path.display());
+            }
+            Some(token)
+        }
+        None => None,
+    };
+
     let history = History::open(&args.db)?;
     let saved: HashMap<String, Position> = history.positions()?.into_iter().collect();
     let mut live = Live::new(LiveConfig {
@@ -158,6 +171,8 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
         tokio::spawn(serving);
     }
     for path in &args.follow {
+        // The same file by any spelling is the same position.
+        let path = &std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
         let key = path.to_string_lossy().into_owned();
         let start = saved.get(&key).map(|p| FilePosition {
             dev: p.dev,
@@ -236,18 +251,6 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
     say(&format!(
         "status page on http://{bound}/ (metrics: /metrics)"
     ));
-    let token = match &args.http_token_file {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("--http-token-file {}", path.display()))?;
-            let token = text.trim().to_owned();
-            if token.is_empty() {
-                anyhow::bail!("--http-token-file {}: the file is empty", path.display());
-            }
-            Some(token)
-        }
-        None => None,
-    };
     let app = http::router(shared.clone(), token);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
@@ -289,12 +292,13 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
             _ = ticker.tick() => {
                 let now = now_ms();
                 if in_flight.is_none() && Instant::now() >= next_update {
+                    // The copy is taken under the lock: its time counts too.
+                    let started = Instant::now();
                     let pending = {
                         let mut live = shared.lock();
                         live.needs_update(now).then(|| live.start_update())
                     };
                     if let Some(pending) = pending {
-                        let started = Instant::now();
                         in_flight = Some(InFlight {
                             task: tokio::task::spawn_blocking(move || pending.diagnose()),
                             started,
@@ -327,7 +331,10 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
                         }
                         writer.write(changes.iter().map(store::event).collect(), &done.positions);
                     }
-                    Err(e) => say(&format!("an update failed: {e}")),
+                    Err(e) => {
+                        say(&format!("an update failed: {e}"));
+                        shared.lock().mark_dirty();
+                    }
                 }
             }
             Some((endpoint, event)) = vici_rx.recv() => match event {
@@ -377,6 +384,9 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
         alerts.changes(&last, now);
     }
     writer.write(last.iter().map(store::event).collect(), &positions);
+    if let Some(alerts) = alerts {
+        alerts.finish().await;
+    }
     let unwritten = tokio::task::spawn_blocking(move || writer.finish())
         .await
         .unwrap_or(writer::MAX_UNWRITTEN);

@@ -50,6 +50,12 @@ pub fn restore(live: &mut Live, states: &[Event], active: &[Event]) -> (usize, u
     for e in states {
         if let (Some(tunnel), EventKind::State { to, .. }) = (&e.tunnel, &e.kind) {
             if let Some(state) = TunnelState::parse(to) {
+                // A negotiation under way when the last run stopped is not
+                // known to be under way now.
+                let state = match state {
+                    TunnelState::Connecting => TunnelState::Unknown,
+                    other => other,
+                };
                 live.restore_tunnel(&e.host, tunnel, state, e.at_ms);
                 tunnels += 1;
             }

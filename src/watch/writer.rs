@@ -86,6 +86,7 @@ fn run(mut history: History, shared: &Shared, rx: &mpsc::Receiver<Job>) -> usize
     let mut unwritten: Vec<Event> = Vec::new();
     let mut positions: HashMap<String, Position> = HashMap::new();
     let mut pending = false;
+    let mut lost: u64 = 0;
     loop {
         let job = if pending {
             rx.recv_timeout(Duration::from_secs(1))
@@ -137,6 +138,11 @@ fn run(mut history: History, shared: &Shared, rx: &mpsc::Receiver<Job>) -> usize
                     if unwritten.len() > MAX_UNWRITTEN {
                         let excess = unwritten.len() - MAX_UNWRITTEN;
                         unwritten.drain(..excess);
+                        lost += excess as u64;
+                        say(&format!(
+                            "{excess} change(s) dropped, {lost} in all: the history was not writable \
+                             for longer than {MAX_UNWRITTEN} changes"
+                        ));
                     }
                 }
             }

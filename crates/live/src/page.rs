@@ -48,6 +48,21 @@ pub fn page(live: &Live, now_ms: i64) -> String {
     });
     let count = |s: TunnelState| tunnels.iter().filter(|t| t.state == s).count();
     let standing: Vec<_> = live.active().collect();
+    // Each tunnel's worst standing finding, found once.
+    let mut worst_of: std::collections::HashMap<
+        (&str, &str),
+        (&crate::FindingKey, &crate::ActiveFinding),
+    > = std::collections::HashMap::new();
+    for &(key, active) in &standing {
+        if let Some(tunnel) = key.1.as_deref() {
+            let slot = worst_of
+                .entry((key.0.as_str(), tunnel))
+                .or_insert((key, active));
+            if active.finding.severity < slot.1.finding.severity {
+                *slot = (key, active);
+            }
+        }
+    }
     let mut out = String::with_capacity(4096 + tunnels.len() * 400);
     let _ = write!(
         out,
@@ -80,10 +95,7 @@ pub fn page(live: &Live, now_ms: i64) -> String {
         );
         for t in &tunnels {
             let (local, remote) = t.addresses();
-            let worst = standing
-                .iter()
-                .filter(|(k, _)| k.0 == t.host && k.1.as_deref() == Some(t.tunnel.as_str()))
-                .min_by_key(|(_, a)| a.finding.severity);
+            let worst = worst_of.get(&(t.host.as_str(), t.tunnel.as_str()));
             let _ = writeln!(
                 out,
                 "<tr class=\"tunnel\" data-state=\"{state}\"><td class=\"nowrap\"><span class=\"badge {class}\">{state}</span></td>\

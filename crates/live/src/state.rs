@@ -246,6 +246,8 @@ pub struct SourceCounts {
 /// without holding the live state.
 pub struct PendingUpdate {
     diagnoser: Diagnoser,
+    /// [`Live::evicted_hosts`] when the copy was taken.
+    evicted_before: u64,
 }
 
 impl PendingUpdate {
@@ -253,6 +255,7 @@ impl PendingUpdate {
     pub fn diagnose(self) -> Diagnosed {
         Diagnosed {
             report: self.diagnoser.finish(),
+            evicted_before: self.evicted_before,
         }
     }
 }
@@ -260,6 +263,7 @@ impl PendingUpdate {
 /// A [`PendingUpdate`] diagnosed, for [`Live::apply`].
 pub struct Diagnosed {
     report: Report,
+    evicted_before: u64,
 }
 
 /// A finding's key: host, tunnel, rule.
@@ -289,6 +293,10 @@ pub struct Live {
     deadline: Option<i64>,
     updates: u64,
     evicted: u64,
+    /// The findings of hosts forgotten since the last update, resolved.
+    evicted_changes: Vec<Change>,
+    /// When the last line was pushed.
+    last_push_ms: i64,
     /// What charon has loaded and up, per host (VICI).
     configured: BTreeMap<String, Configured>,
 }
@@ -321,6 +329,8 @@ impl Live {
             deadline: None,
             updates: 0,
             evicted: 0,
+            evicted_changes: Vec::new(),
+            last_push_ms: 0,
             configured: BTreeMap::new(),
         }
     }
@@ -335,6 +345,7 @@ impl Live {
         };
         state.counts.lines += 1;
         state.line_no += 1;
+        self.last_push_ms = now_ms;
         let line_no = state.line_no;
         let Some(framed) = frame(line) else {
             state.counts.unrecognised += 1;
@@ -380,7 +391,27 @@ impl Live {
             by_age[..n].iter().map(|(_, h)| (*h).clone()).collect();
         self.host_last_ms.retain(|h, _| !gone.contains(h));
         self.tunnels.retain(|(h, _), _| !gone.contains(h));
-        self.active.retain(|(h, _, _), _| !gone.contains(h));
+        // What stood for them is resolved, so that the history, the alerts
+        // and a restart forget it too.
+        let now = self.last_push_ms;
+        let forgotten: Vec<FindingKey> = self
+            .active
+            .keys()
+            .filter(|(h, _, _)| gone.contains(h))
+            .cloned()
+            .collect();
+        for key in forgotten {
+            if let Some(was) = self.active.remove(&key) {
+                self.evicted_changes.push(Change {
+                    at_ms: now,
+                    host: key.0,
+                    tunnel: key.1,
+                    kind: ChangeKind::Resolved {
+                        rule: was.finding.rule,
+                    },
+                });
+            }
+        }
         self.raised.retain(|(h, _, _, _), _| !gone.contains(h));
         self.diagnoser
             .forget_hosts(|host, origin| gone.contains(host.unwrap_or(origin)));
@@ -396,6 +427,11 @@ impl Live {
     /// How many hosts are kept.
     pub fn hosts(&self) -> usize {
         self.host_last_ms.len()
+    }
+
+    /// Asks for another update (one that failed is run again).
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
     }
 
     /// Whether an [`Live::update`] would show something new: lines came,
@@ -420,6 +456,7 @@ impl Live {
         self.dirty = false;
         PendingUpdate {
             diagnoser: self.diagnoser.clone(),
+            evicted_before: self.evicted,
         }
     }
 
@@ -429,6 +466,16 @@ impl Live {
     pub fn apply(&mut self, diagnosed: Diagnosed, now_ms: i64) -> Vec<Change> {
         self.updates += 1;
         self.report = diagnosed.report;
+        // Hosts forgotten while this diagnosis ran are not brought back.
+        if self.evicted > diagnosed.evicted_before {
+            let kept = &self.host_last_ms;
+            self.report
+                .tunnels
+                .retain(|s| kept.contains_key(&host_of(s.host.as_deref(), &s.origin)));
+            self.report
+                .findings
+                .retain(|f| kept.contains_key(&host_of(f.host.as_deref(), &f.origin)));
+        }
         let mut changes = Vec::new();
         let mut deadline: Option<i64> = None;
         let mut standing: BTreeMap<FindingKey, Finding> = BTreeMap::new();
@@ -547,11 +594,17 @@ impl Live {
             if active.seen_this_run || standing.contains_key(key) {
                 continue;
             }
-            let up = key.1.as_ref().is_some_and(|t| {
-                self.tunnels
+            let up = match &key.1 {
+                Some(t) => self
+                    .tunnels
                     .get(&(key.0.clone(), t.clone()))
-                    .is_some_and(|t| t.last_established_ms.is_some())
-            });
+                    .is_some_and(|t| t.last_established_ms.is_some()),
+                // Host-wide: once any tunnel of the host establishes.
+                None => self
+                    .tunnels
+                    .values()
+                    .any(|t| t.host == key.0 && t.last_established_ms.is_some()),
+            };
             if !up {
                 standing.insert(key.clone(), active.finding.clone());
             }
@@ -609,15 +662,15 @@ impl Live {
         }
         changes.extend(raised);
         changes.extend(resolved);
+        changes.append(&mut self.evicted_changes);
         self.deadline = deadline;
         changes
     }
 
     fn report_has(&self, key: &FindingKey) -> bool {
-        self.report
-            .findings
-            .iter()
-            .any(|f| f.id == key.2 && f.tunnel == key.1)
+        self.report.findings.iter().any(|f| {
+            f.id == key.2 && f.tunnel == key.1 && host_of(f.host.as_deref(), &f.origin) == key.0
+        })
     }
 
     /// What charon on `host` has loaded (`conns`) and up (`up`: connection

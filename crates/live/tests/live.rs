@@ -322,3 +322,51 @@ fn a_flood_of_host_names_keeps_the_state_bounded_and_the_busy_host() {
         "{metrics}"
     );
 }
+
+#[test]
+fn hosts_forgotten_while_an_update_runs_stay_forgotten_and_their_findings_resolve() {
+    let mut live = Live::new(LiveConfig {
+        max_hosts: 100,
+        ..LiveConfig::default()
+    });
+    let s = scenario("ikev2-psk-mismatch");
+    push_all(&mut live, &both_ends(&s, "fw-a", "fw-b"), 0);
+    let first = live.update(1);
+    assert!(raised(&first)
+        .iter()
+        .any(|(h, id)| h == "fw-a" && *id == "psk-mismatch"));
+    let mut resolved_for_fw_a = 0;
+    let mut t = 10;
+    for round in 0..50 {
+        // An update is under way while new hosts push the old ones out.
+        let pending = live.start_update();
+        for n in 0..100 {
+            let line = format!(
+                "Dec  1 10:00:00 r{round}-h{n} charon[7]: 05[IKE] <gw|1> initiating IKE_SA gw[1] to 192.0.2.9"
+            );
+            live.push(SOURCE, &line, t);
+            t += 1;
+        }
+        let changes = live.apply(pending.diagnose(), t);
+        resolved_for_fw_a += changes
+            .iter()
+            .filter(|c| c.host == "fw-a" && matches!(c.kind, ChangeKind::Resolved { .. }))
+            .count();
+    }
+    live.update(t + 1);
+    assert!(live.hosts() <= 100, "{} hosts", live.hosts());
+    assert!(
+        live.tunnels().count() <= 100,
+        "{} tunnels: forgotten hosts came back",
+        live.tunnels().count()
+    );
+    assert!(
+        live.active().count() <= 100,
+        "{} standing",
+        live.active().count()
+    );
+    assert_eq!(
+        resolved_for_fw_a, 1,
+        "fw-a's psk-mismatch is resolved once when fw-a is forgotten"
+    );
+}

@@ -211,7 +211,7 @@ impl Stats {
 
     /// Datagrams the kernel dropped before they were read (a full receive
     /// buffer: `netstat -su`'s "receive buffer errors"), summed over the UDP
-    /// listeners, from `/proc/net/udp` and `/proc/net/udp6` (their last
+    /// listeners, from `/proc/self/net/udp` and `udp6` (their last
     /// column, `drops`, on the socket's line).
     pub fn kernel_udp_drops(&self) -> u64 {
         let inodes = self.udp_inodes.lock().unwrap_or_else(|e| e.into_inner());
@@ -219,7 +219,8 @@ impl Stats {
             return 0;
         }
         let mut total = 0;
-        for table in ["/proc/net/udp", "/proc/net/udp6"] {
+        // /proc/self/net: /proc/net is hidden under systemd's ProcSubset=pid.
+        for table in ["/proc/self/net/udp", "/proc/self/net/udp6"] {
             if let Ok(text) = std::fs::read_to_string(table) {
                 total += udp_drops(&text, &inodes);
             }
