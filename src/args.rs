@@ -58,68 +58,14 @@ pub enum Command {
         #[command(flatten)]
         output: Output,
     },
-    /// Watch IPsec logs live: followed files, syslog over UDP or TCP,
-    /// standard input. Serves each tunnel's state, the findings that stand,
+    /// Watch IPsec logs live: followed files, syslog over UDP, TCP or TLS,
+    /// standard input, strongSwan's VICI socket. Serves each tunnel's state, the findings that stand,
     /// Prometheus metrics and a status page over HTTP, and keeps every
     /// change in a history (SQLite). Runs until SIGINT or SIGTERM.
     ///
     /// Exit status: 0 stopped by a signal, 2 usage error, an address that
     /// cannot be bound, or a history that cannot be opened or written.
-    Watch {
-        /// Files to follow like `tail -F` (rotation by rename and by
-        /// truncation); - reads standard input. A file's position is kept in
-        /// the history: a restart resumes there.
-        #[arg(value_name = "PATH")]
-        inputs: Vec<String>,
-        /// A file to follow (as a PATH argument).
-        #[arg(long, value_name = "PATH")]
-        follow: Vec<String>,
-        /// Receive syslog: udp://ADDR:PORT or tcp://ADDR:PORT (RFC 3164 or
-        /// 5424; TCP framed by octet counting or newlines, per connection).
-        #[arg(long, value_name = "URL")]
-        syslog: Vec<String>,
-        /// Follow strongSwan's VICI socket: unix:///run/charon.vici or
-        /// tcp://HOST:PORT. charon's log events (levels 0 and 1) are read as
-        /// its lines, and its loaded connections and SAs are listed every
-        /// 30 s, so a configured tunnel that is down is in the state.
-        #[arg(long, value_name = "URL")]
-        vici: Vec<String>,
-        /// The host name of each --vici, in the same order (default: this
-        /// machine's name for a Unix socket, HOST for tcp://HOST:PORT).
-        #[arg(long, value_name = "NAME")]
-        vici_host: Vec<String>,
-        /// How often charon's connections and SAs are listed over VICI, in
-        /// seconds (and a second after an SA goes up or down).
-        #[arg(long, value_name = "SECONDS", default_value_t = 30,
-              value_parser = clap::value_parser!(u64).range(1..=86_400))]
-        vici_poll: u64,
-        /// Where the status page, /metrics, /api/tunnels, /api/findings and
-        /// /healthz are served.
-        #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9470")]
-        http: std::net::SocketAddr,
-        /// A file holding a token: the HTTP side then answers only requests
-        /// with `Authorization: Bearer TOKEN` (except /healthz).
-        #[arg(long, value_name = "FILE")]
-        http_token_file: Option<std::path::PathBuf>,
-        /// The history database (SQLite, created if missing).
-        #[arg(long, value_name = "PATH", default_value = "ipsec-doctor.db")]
-        db: std::path::PathBuf,
-        /// How long the history keeps events (e.g. 90d, 12h; what still
-        /// stands is kept).
-        #[arg(long, value_name = "DURATION", default_value = "90d")]
-        retain: String,
-        /// Push each finding raised as an alert to this Alertmanager
-        /// (http://HOST:PORT, API v2), re-sent while it stands, ended when
-        /// resolved.
-        #[arg(long, value_name = "URL")]
-        alertmanager: Vec<String>,
-        /// Hosts kept at most (about 12 KB each): past it, those that logged
-        /// least recently are forgotten and counted
-        /// (ipsec_doctor_hosts_evicted_total).
-        #[arg(long, value_name = "N", default_value_t = ipsec_doctor_live::MAX_HOSTS as u64,
-              value_parser = clap::value_parser!(u64).range(1..))]
-        max_hosts: u64,
-    },
+    Watch(Box<WatchCli>),
     /// Print the history `watch` kept: each tunnel's state changes and the
     /// findings raised and resolved, with their evidence, oldest first.
     History {
@@ -208,4 +154,70 @@ pub enum ColorChoice {
     Always,
     /// Never colour.
     Never,
+}
+
+/// The options of `watch` (boxed in [`Command`]: they are many).
+#[derive(Debug, Args)]
+pub struct WatchCli {
+    /// Files to follow like `tail -F` (rotation by rename and by
+    /// truncation); - reads standard input. A file's position is kept in
+    /// the history: a restart resumes there.
+    #[arg(value_name = "PATH")]
+    pub inputs: Vec<String>,
+    /// A file to follow (as a PATH argument).
+    #[arg(long, value_name = "PATH")]
+    pub follow: Vec<String>,
+    /// Receive syslog: udp://ADDR:PORT, tcp://ADDR:PORT or tls://ADDR:PORT
+    /// (RFC 3164 or 5424; TCP and TLS framed by octet counting or
+    /// newlines, per connection; TLS needs --tls-cert and --tls-key).
+    #[arg(long, value_name = "URL")]
+    pub syslog: Vec<String>,
+    /// The certificate chain (PEM) of the tls:// syslog listeners.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The private key (PEM: PKCS #8, PKCS #1 or SEC1) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+    /// Follow strongSwan's VICI socket: unix:///run/charon.vici or
+    /// tcp://HOST:PORT. charon's log events (levels 0 and 1) are read as
+    /// its lines, and its loaded connections and SAs are listed every
+    /// --vici-poll seconds, so a configured tunnel that is down is in the
+    /// state.
+    #[arg(long, value_name = "URL")]
+    pub vici: Vec<String>,
+    /// The host name of each --vici, in the same order (default: this
+    /// machine's name for a Unix socket, HOST for tcp://HOST:PORT).
+    #[arg(long, value_name = "NAME")]
+    pub vici_host: Vec<String>,
+    /// How often charon's connections and SAs are listed over VICI, in
+    /// seconds (and a second after an SA goes up or down).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub vici_poll: u64,
+    /// Where the status page, /metrics, /api/tunnels, /api/findings and
+    /// /healthz are served.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:9470")]
+    pub http: std::net::SocketAddr,
+    /// A file holding a token: the HTTP side then answers only requests
+    /// with `Authorization: Bearer TOKEN` (except /healthz).
+    #[arg(long, value_name = "FILE")]
+    pub http_token_file: Option<std::path::PathBuf>,
+    /// The history database (SQLite, created if missing).
+    #[arg(long, value_name = "PATH", default_value = "ipsec-doctor.db")]
+    pub db: std::path::PathBuf,
+    /// How long the history keeps events (e.g. 90d, 12h; what still
+    /// stands is kept).
+    #[arg(long, value_name = "DURATION", default_value = "90d")]
+    pub retain: String,
+    /// Push each finding raised as an alert to this Alertmanager
+    /// (http://HOST:PORT, API v2), re-sent while it stands, ended when
+    /// resolved.
+    #[arg(long, value_name = "URL")]
+    pub alertmanager: Vec<String>,
+    /// Hosts kept at most (about 12 KB each): past it, those that logged
+    /// least recently are forgotten and counted
+    /// (ipsec_doctor_hosts_evicted_total).
+    #[arg(long, value_name = "N", default_value_t = ipsec_doctor_live::MAX_HOSTS as u64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_hosts: u64,
 }

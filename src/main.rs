@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use ipsec_doctor_findings::{families, find_topic, guides, Found, Report, Topic, CATALOG};
 
-use args::{Cli, ColorChoice, Command, Format, Output, ReportFormat};
+use args::{Cli, ColorChoice, Command, Format, Output, ReportFormat, WatchCli};
 
 /// Exit codes are a public contract: monitoring depends on them.
 const EXIT_OK: u8 = 0;
@@ -91,20 +91,23 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             &output,
         ),
         Command::Check { config, output } => check(&config, &output),
-        Command::Watch {
-            inputs,
-            follow,
-            syslog,
-            http,
-            db,
-            retain,
-            max_hosts,
-            alertmanager,
-            http_token_file,
-            vici,
-            vici_host,
-            vici_poll,
-        } => {
+        Command::Watch(w) => {
+            let WatchCli {
+                inputs,
+                follow,
+                syslog,
+                http,
+                db,
+                retain,
+                max_hosts,
+                alertmanager,
+                http_token_file,
+                vici,
+                vici_host,
+                vici_poll,
+                tls_cert,
+                tls_key,
+            } = *w;
             let stdin = inputs.iter().any(|p| p == "-");
             let follow = inputs
                 .into_iter()
@@ -125,6 +128,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
                 vici,
                 vici_host,
                 vici_poll: std::time::Duration::from_secs(vici_poll),
+                tls: tls_cert.zip(tls_key),
             })
         }
         Command::History {

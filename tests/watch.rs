@@ -982,3 +982,79 @@ fn udp_datagrams_the_kernel_dropped_are_counted_not_lost_silently() {
     }
     assert_eq!(watch.stop(), 0);
 }
+
+#[test]
+fn tls_syslog_from_openssl_is_read_and_a_plain_client_is_refused_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "1", "-subj", "/CN=localhost", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let mut watch = Watch::start(
+        dir.path(),
+        &[
+            "--syslog",
+            "tls://127.0.0.1:0",
+            "--tls-cert",
+            cert.to_str().unwrap(),
+            "--tls-key",
+            key.to_str().unwrap(),
+        ],
+    );
+    let addr = watch.syslog_addr("tls://127.0.0.1:0");
+    // A client that speaks plain TCP to the TLS port.
+    let mut plain = TcpStream::connect(&addr).unwrap();
+    let _ = plain.write_all(b"<30>Dec  1 10:00:00 fw charon: 05[IKE] plain\n");
+    drop(plain);
+    // OpenSSL's client, octet-counted as rsyslog frames TLS syslog (RFC 5425).
+    let s = scenario("ikev2-psk-mismatch");
+    let mut framed = String::new();
+    for line in both_ends(&s, "fw-a", "fw-b").lines() {
+        framed.push_str(&format!("{} {line}", line.len()));
+    }
+    let mut client = Command::new("openssl")
+        .args(["s_client", "-connect", &addr, "-quiet", "-no_ign_eof"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    client
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(framed.as_bytes())
+        .unwrap();
+    watch.tunnels_when("both ends down, over TLS", |t| {
+        ["fw-a", "fw-b"]
+            .iter()
+            .all(|h| t.iter().any(|t| t["host"] == *h && t["state"] == "down"))
+    });
+    let _ = client.wait();
+    let (_, _, metrics) = watch.get("/metrics");
+    assert!(
+        metrics.contains(&format!(
+            "ipsec_doctor_lines_total{{source=\"tls://{addr}\"}}"
+        )),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("ipsec_doctor_syslog_dropped_total{reason=\"tls_handshake\"} 1"),
+        "{metrics}"
+    );
+    assert_eq!(watch.stop(), 0);
+}

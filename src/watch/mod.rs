@@ -39,6 +39,8 @@ pub struct WatchArgs {
     pub vici: Vec<String>,
     pub vici_host: Vec<String>,
     pub vici_poll: Duration,
+    /// The certificate and key of tls:// listeners.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// Lines taken from the channel per lock of the live state.
@@ -155,18 +157,25 @@ async fn serve(args: WatchArgs) -> anyhow::Result<u8> {
     });
     let (tx, mut rx) = mpsc::channel::<Received>(65_536);
 
+    let tls = match &args.tls {
+        Some((cert, key)) => Some(ipsec_doctor_sources::tls_config(cert, key)?),
+        None => None,
+    };
     for text in &args.syslog {
         let listen: Listen = text
             .parse()
             .map_err(|e| anyhow::anyhow!("--syslog {}: {e}", escape(text)))?;
-        let (bound, serving) = ipsec_doctor_sources::syslog(
-            listen,
-            SyslogOptions::default(),
-            tx.clone(),
-            stats.clone(),
-        )
-        .await
-        .with_context(|| format!("--syslog {}: cannot listen", escape(text)))?;
+        if matches!(listen, Listen::Tls(_)) && tls.is_none() {
+            anyhow::bail!("--syslog {}: needs --tls-cert and --tls-key", escape(text));
+        }
+        let options = SyslogOptions {
+            tls: tls.clone(),
+            ..SyslogOptions::default()
+        };
+        let (bound, serving) =
+            ipsec_doctor_sources::syslog(listen, options, tx.clone(), stats.clone())
+                .await
+                .with_context(|| format!("--syslog {}: cannot listen", escape(text)))?;
         say(&format!("syslog on {text} (bound {bound})"));
         tokio::spawn(serving);
     }

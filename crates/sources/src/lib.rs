@@ -58,7 +58,7 @@ pub mod vici;
 
 pub use follow::{follow, FollowOptions};
 pub use normalise::normalise;
-pub use syslog::{syslog, SyslogOptions};
+pub use syslog::{syslog, tls_config, SyslogOptions};
 
 /// The longest frame or line delivered, in bytes (64 KiB): a longer one is
 /// cut to this length (at a character boundary) and counted
@@ -109,21 +109,26 @@ pub enum DropReason {
     /// A UDP datagram or octet-counted frame that held nothing once decoded
     /// (only NUL, CR or LF).
     Decode,
+    /// A TLS connection whose handshake failed (a client speaking plain
+    /// TCP, a certificate it refused) or did not finish in time.
+    TlsHandshake,
 }
 
 impl DropReason {
     /// Every reason, in the order [`Stats::dropped`] lists them.
-    pub const ALL: [DropReason; 6] = [
+    pub const ALL: [DropReason; 7] = [
         DropReason::Oversize,
         DropReason::QueueFull,
         DropReason::InvalidFrame,
         DropReason::ConnectionLimit,
         DropReason::IdleTimeout,
         DropReason::Decode,
+        DropReason::TlsHandshake,
     ];
 
     /// The reason as a metric label value: `oversize`, `queue_full`,
-    /// `invalid_frame`, `connection_limit`, `idle_timeout`, `decode`.
+    /// `invalid_frame`, `connection_limit`, `idle_timeout`, `decode`,
+    /// `tls_handshake`.
     pub fn as_str(&self) -> &'static str {
         match self {
             DropReason::Oversize => "oversize",
@@ -132,6 +137,7 @@ impl DropReason {
             DropReason::ConnectionLimit => "connection_limit",
             DropReason::IdleTimeout => "idle_timeout",
             DropReason::Decode => "decode",
+            DropReason::TlsHandshake => "tls_handshake",
         }
     }
 
@@ -143,6 +149,7 @@ impl DropReason {
             DropReason::ConnectionLimit => 3,
             DropReason::IdleTimeout => 4,
             DropReason::Decode => 5,
+            DropReason::TlsHandshake => 6,
         }
     }
 }
@@ -159,7 +166,7 @@ impl fmt::Display for DropReason {
 /// counts without a lock); drops per [`DropReason`].
 #[derive(Debug, Default)]
 pub struct Stats {
-    drops: [AtomicU64; 6],
+    drops: [AtomicU64; 7],
     lines: Mutex<Vec<(Arc<str>, Arc<AtomicU64>)>>,
     /// The UDP listeners' socket inodes, for the kernel's drop counts.
     udp_inodes: Mutex<Vec<u64>>,
@@ -275,13 +282,16 @@ pub enum Listen {
     Udp(SocketAddr),
     /// `tcp://ADDRESS:PORT`: octet-counted or newline-delimited messages.
     Tcp(SocketAddr),
+    /// `tls://ADDRESS:PORT`: as TCP, inside TLS (RFC 5425; the certificate
+    /// and key in [`SyslogOptions::tls`]).
+    Tls(SocketAddr),
 }
 
 impl Listen {
     /// The address to bind.
     pub fn addr(&self) -> SocketAddr {
         match *self {
-            Listen::Udp(addr) | Listen::Tcp(addr) => addr,
+            Listen::Udp(addr) | Listen::Tcp(addr) | Listen::Tls(addr) => addr,
         }
     }
 }
@@ -292,6 +302,7 @@ impl fmt::Display for Listen {
         match self {
             Listen::Udp(addr) => write!(f, "udp://{addr}"),
             Listen::Tcp(addr) => write!(f, "tcp://{addr}"),
+            Listen::Tls(addr) => write!(f, "tls://{addr}"),
         }
     }
 }
@@ -324,15 +335,9 @@ impl FromStr for Listen {
             ));
         };
         let scheme = scheme.to_ascii_lowercase();
-        if scheme == "tls" {
+        if scheme != "udp" && scheme != "tcp" && scheme != "tls" {
             return error(format!(
-                "`{text}`: TLS is not supported yet; use tcp:// or udp:// \
-                 (or a local relay such as stunnel in front)"
-            ));
-        }
-        if scheme != "udp" && scheme != "tcp" {
-            return error(format!(
-                "`{text}`: unknown scheme `{scheme}://`; expected udp:// or tcp://"
+                "`{text}`: unknown scheme `{scheme}://`; expected udp://, tcp:// or tls://"
             ));
         }
         let addr: SocketAddr = match address.trim_end_matches('/').parse() {
@@ -344,10 +349,10 @@ impl FromStr for Listen {
                 ))
             }
         };
-        Ok(if scheme == "udp" {
-            Listen::Udp(addr)
-        } else {
-            Listen::Tcp(addr)
+        Ok(match scheme.as_str() {
+            "udp" => Listen::Udp(addr),
+            "tls" => Listen::Tls(addr),
+            _ => Listen::Tcp(addr),
         })
     }
 }
@@ -440,10 +445,9 @@ mod tests {
 
     #[test]
     fn listen_errors_say_what_to_write() {
-        let tls = "tls://0.0.0.0:6514".parse::<Listen>().unwrap_err();
-        assert!(
-            tls.to_string().contains("TLS is not supported yet"),
-            "{tls}"
+        assert_eq!(
+            "tls://0.0.0.0:6514".parse::<Listen>().unwrap(),
+            Listen::Tls("0.0.0.0:6514".parse().unwrap())
         );
         let bare = "0.0.0.0:5514".parse::<Listen>().unwrap_err();
         assert!(bare.to_string().contains("udp://ADDRESS:PORT"), "{bare}");
@@ -469,7 +473,8 @@ mod tests {
                 "invalid_frame",
                 "connection_limit",
                 "idle_timeout",
-                "decode"
+                "decode",
+                "tls_handshake"
             ]
         );
         let stats = Stats::new();

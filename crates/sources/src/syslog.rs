@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc::error::TrySendError;
 use tokio::sync::mpsc::Sender;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -18,8 +18,8 @@ use tokio::task::JoinSet;
 use crate::framing::{trim_incomplete_char, Frame, StreamFramer};
 use crate::{normalise, DropReason, Listen, Received, Stats, MAX_FRAME};
 
-/// Limits of the syslog receiver.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Limits of the syslog receiver, and its TLS configuration.
+#[derive(Debug, Clone)]
 pub struct SyslogOptions {
     /// The longest message delivered, in bytes (default [`MAX_FRAME`],
     /// 64 KiB); a longer one is cut and counted [`DropReason::Oversize`].
@@ -28,8 +28,12 @@ pub struct SyslogOptions {
     /// closed at once and counted [`DropReason::ConnectionLimit`].
     pub max_connections: usize,
     /// How long a TCP connection may stay silent (default 300 s) before it
-    /// is closed and counted [`DropReason::IdleTimeout`].
+    /// is closed and counted [`DropReason::IdleTimeout`]; a TLS handshake
+    /// gets as long, else it is counted [`DropReason::TlsHandshake`].
     pub idle_timeout: Duration,
+    /// The server certificate and key of a `tls://` listener
+    /// ([`tls_config`]).
+    pub tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 impl Default for SyslogOptions {
@@ -38,8 +42,41 @@ impl Default for SyslogOptions {
             max_frame: MAX_FRAME,
             max_connections: 512,
             idle_timeout: Duration::from_secs(300),
+            tls: None,
         }
     }
+}
+
+/// A TLS server configuration from a PEM certificate chain and a PEM
+/// private key (PKCS #8, PKCS #1 or SEC1), with errors that name the file.
+pub fn tls_config(
+    cert: &std::path::Path,
+    key: &std::path::Path,
+) -> io::Result<Arc<tokio_rustls::rustls::ServerConfig>> {
+    use rustls_pki_types::pem::PemObject;
+    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+    let named = |path: &std::path::Path, what: String| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: {what}", path.display()),
+        )
+    };
+    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
+        .map_err(|e| named(cert, e.to_string()))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| named(cert, e.to_string()))?;
+    if chain.is_empty() {
+        return Err(named(cert, "no PEM certificate in it".to_owned()));
+    }
+    let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| named(key, e.to_string()))?;
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| named(cert, e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key_der)
+        .map_err(|e| named(key, format!("does not go with {}: {e}", cert.display())))?;
+    Ok(Arc::new(config))
 }
 
 /// Binds (so the caller learns a bad address immediately) and returns the bound address plus a future that serves until the channel closes.
@@ -81,7 +118,23 @@ pub async fn syslog(
             let source: Arc<str> = Arc::from(Listen::Tcp(bound).to_string());
             (
                 bound,
-                Box::pin(serve_tcp(listener, source, opts, tx, stats)),
+                Box::pin(serve_tcp(listener, source, opts, None, tx, stats)),
+            )
+        }
+        Listen::Tls(addr) => {
+            let Some(config) = opts.tls.clone() else {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("tls://{addr}: no certificate and key given"),
+                ));
+            };
+            let listener = TcpListener::bind(addr).await?;
+            let bound = listener.local_addr()?;
+            let source: Arc<str> = Arc::from(Listen::Tls(bound).to_string());
+            let acceptor = tokio_rustls::TlsAcceptor::from(config);
+            (
+                bound,
+                Box::pin(serve_tcp(listener, source, opts, Some(acceptor), tx, stats)),
             )
         }
     };
@@ -147,6 +200,7 @@ async fn serve_tcp(
     listener: TcpListener,
     source: Arc<str>,
     opts: SyslogOptions,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     tx: Sender<Received>,
     stats: Arc<Stats>,
 ) {
@@ -179,12 +233,26 @@ async fn serve_tcp(
             peer: peer.ip().to_canonical(),
             source: source.clone(),
             counter: counter.clone(),
-            opts,
+            opts: opts.clone(),
             tx: tx.clone(),
             stats: stats.clone(),
             _permit: permit,
         };
-        connections.spawn(connection.serve(stream));
+        match &tls {
+            None => {
+                connections.spawn(connection.serve(stream));
+            }
+            Some(acceptor) => {
+                let acceptor = acceptor.clone();
+                connections.spawn(async move {
+                    let timeout = connection.opts.idle_timeout;
+                    match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => connection.serve(stream).await,
+                        _ => connection.stats.record_drop(DropReason::TlsHandshake),
+                    }
+                });
+            }
+        }
     }
 }
 
@@ -200,7 +268,7 @@ struct Connection {
 }
 
 impl Connection {
-    async fn serve(self, mut stream: TcpStream) {
+    async fn serve(self, mut stream: impl tokio::io::AsyncRead + Unpin) {
         let mut framer = StreamFramer::new(self.opts.max_frame);
         let mut buf = vec![0u8; 16 * 1024];
         let mut frames = Vec::new();

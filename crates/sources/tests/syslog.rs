@@ -404,7 +404,7 @@ async fn serving_ends_when_the_channel_closes() {
             .unwrap();
         let task = tokio::spawn(serve);
         let _client = match listen {
-            Listen::Tcp(_) => Some(TcpStream::connect(addr).await.unwrap()),
+            Listen::Tcp(_) | Listen::Tls(_) => Some(TcpStream::connect(addr).await.unwrap()),
             Listen::Udp(_) => None,
         };
         drop(rx);
