@@ -527,6 +527,24 @@ impl Live {
             entry.summary = Some(summary.clone());
         }
 
+        // A tunnel an earlier diagnosis named that this one does not is a
+        // name given before the log told more (a responder's `peer ADDRESS`
+        // before it chose a configuration): the report is of every line
+        // read, so it is gone, not down.
+        let named: hashbrown::HashSet<(String, String)> = self
+            .report
+            .tunnels
+            .iter()
+            .map(|s| {
+                (
+                    host_of(s.host.as_deref(), &s.origin),
+                    s.tunnel.clone().unwrap_or_default(),
+                )
+            })
+            .collect();
+        self.tunnels
+            .retain(|key, t| t.summary.is_none() || named.contains(key));
+
         // Connections charon has loaded (VICI) that no line told of: a
         // tunnel that is configured and down is a tunnel, not a missing row.
         for (host, configured) in &self.configured {

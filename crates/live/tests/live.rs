@@ -370,3 +370,41 @@ fn hosts_forgotten_while_an_update_runs_stay_forgotten_and_their_findings_resolv
         "fw-a's psk-mismatch is resolved once when fw-a is forgotten"
     );
 }
+
+#[test]
+fn a_tunnel_named_before_the_log_told_more_is_gone_once_it_does() {
+    // Read in two parts, as a follower hands a file over in chunks: an
+    // update between them sees negotiations not yet named.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../examples/pfsense-central-syslog.log"
+    ))
+    .unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let mut d = Diagnoser::new();
+    for (i, line) in lines.iter().enumerate() {
+        d.push_line(SOURCE, i as u64 + 1, line);
+    }
+    let want: std::collections::BTreeSet<(String, String)> = d
+        .finish()
+        .tunnels
+        .iter()
+        .map(|t| (t.host.clone().unwrap(), t.tunnel.clone().unwrap()))
+        .collect();
+    for split in (1..lines.len()).step_by(7) {
+        let mut live = Live::default();
+        for line in &lines[..split] {
+            live.push(SOURCE, line, 0);
+        }
+        live.update(1);
+        for line in &lines[split..] {
+            live.push(SOURCE, line, 2);
+        }
+        live.update(3);
+        let got: std::collections::BTreeSet<(String, String)> = live
+            .tunnels()
+            .map(|t| (t.host.clone(), t.tunnel.clone()))
+            .collect();
+        assert_eq!(got, want, "read in two parts at line {split}");
+    }
+}
