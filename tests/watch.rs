@@ -170,6 +170,14 @@ fn get_with(addr: &str, path: &str, headers: &str) -> (u16, String, String) {
     (status, head.to_owned(), body.to_owned())
 }
 
+/// The value of one series (`name{labels}`, exactly) in `/metrics`' text.
+fn metric(metrics: &str, series: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|v| v.parse().ok())
+}
+
 /// `history --format json` of a database.
 fn history_json(db: &Path) -> Value {
     let out = Command::new(BIN)
@@ -294,17 +302,11 @@ fn every_lab_scenario_sent_over_tcp_reads_as_diagnose_reads_the_file() {
         }
     }
     let (_, _, metrics) = watch.get("/metrics");
-    let lines = text.lines().count();
-    assert!(
-        metrics.contains(&format!(
-            "ipsec_doctor_lines_total{{source=\"tcp://{addr}\"}} {lines}"
-        )),
-        "{lines} lines not counted: {}",
-        metrics
-            .lines()
-            .filter(|l| l.contains("lines"))
-            .collect::<Vec<_>>()
-            .join("\n")
+    let series = format!("ipsec_doctor_lines_total{{source=\"tcp://{addr}\"}}");
+    assert_eq!(
+        metric(&metrics, &series),
+        Some(text.lines().count() as f64),
+        "{metrics}"
     );
     assert_eq!(watch.stop(), 0);
 }
@@ -403,17 +405,11 @@ fn a_followed_file_resumes_after_kill_9_and_history_holds_each_finding_once() {
     });
     // Only the appended lines were read again.
     let (_, _, metrics) = watch.get("/metrics");
-    let appended = second.lines().count();
-    assert!(
-        metrics.contains(&format!(
-            "ipsec_doctor_lines_total{{source=\"{log_arg}\"}} {appended}"
-        )),
-        "expected {appended} lines read after the restart: {}",
-        metrics
-            .lines()
-            .filter(|l| l.contains("lines_total"))
-            .collect::<Vec<_>>()
-            .join("\n")
+    let series = format!("ipsec_doctor_lines_total{{source=\"{log_arg}\"}}");
+    assert_eq!(
+        metric(&metrics, &series),
+        Some(second.lines().count() as f64),
+        "only the appended lines are read after the restart: {metrics}"
     );
     let findings = watch.json("/api/findings");
     assert!(
@@ -652,19 +648,20 @@ fn garbage_huge_frames_and_a_flood_of_host_names_leave_watch_serving_and_bounded
             .any(|t| t["host"] == "fw-a" && t["state"] == "down")
     });
     let (_, _, metrics) = watch.get("/metrics");
-    let value = |name: &str| -> f64 {
-        metrics
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.rsplit(' ').next())
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in {metrics}"))
+    let value = |series: &str| {
+        metric(&metrics, series).unwrap_or_else(|| panic!("no {series} in {metrics}"))
     };
-    assert!(value("ipsec_doctor_hosts ") <= 500.0, "{metrics}");
+    assert!(value("ipsec_doctor_hosts") <= 500.0, "{metrics}");
     assert!(
-        value("ipsec_doctor_hosts_evicted_total ") >= 19_000.0,
+        value("ipsec_doctor_hosts_evicted_total") >= 19_000.0,
         "{metrics}"
     );
+    // What the flood left: tunnels bounded by the hosts kept.
+    let tunnels = watch.json("/api/tunnels")["tunnels"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(tunnels <= 500, "{tunnels} tunnels kept for 500 hosts");
     assert!(value("ipsec_doctor_syslog_dropped_total{reason=\"oversize\"}") >= 1.0);
     assert!(value("ipsec_doctor_syslog_dropped_total{reason=\"invalid_frame\"}") >= 1.0);
     assert_eq!(watch.stop(), 0);

@@ -418,41 +418,21 @@ pub async fn vici(
     let counter = stats.line_counter(&source);
     let mut backoff = Duration::from_millis(500);
     loop {
-        let outcome = match &endpoint {
-            Endpoint::Unix(path) => match tokio::net::UnixStream::connect(path).await {
-                Ok(stream) => {
-                    let (r, w) = stream.into_split();
-                    session(
-                        r,
-                        w,
-                        &opts,
-                        &source,
-                        &counter,
-                        &lines,
-                        &events,
-                        &mut backoff,
-                    )
-                    .await
-                }
-                Err(e) => Err(io::Error::new(e.kind(), format!("{endpoint}: {e}"))),
-            },
-            Endpoint::Tcp(addr) => match tokio::net::TcpStream::connect(addr).await {
-                Ok(stream) => {
-                    let (r, w) = stream.into_split();
-                    session(
-                        r,
-                        w,
-                        &opts,
-                        &source,
-                        &counter,
-                        &lines,
-                        &events,
-                        &mut backoff,
-                    )
-                    .await
-                }
-                Err(e) => Err(io::Error::new(e.kind(), format!("{endpoint}: {e}"))),
-            },
+        let outcome = match connect(&endpoint).await {
+            Ok((r, w)) => {
+                session(
+                    r,
+                    w,
+                    &opts,
+                    &source,
+                    &counter,
+                    &lines,
+                    &events,
+                    &mut backoff,
+                )
+                .await
+            }
+            Err(e) => Err(io::Error::new(e.kind(), format!("{endpoint}: {e}"))),
         };
         let reason = match outcome {
             Ok(()) => return, // a channel closed: watch is stopping
@@ -464,6 +444,25 @@ pub async fn vici(
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(30));
     }
+}
+
+/// The two halves of a connection to charon's socket.
+type Halves = (
+    Box<dyn AsyncRead + Unpin + Send>,
+    Box<dyn AsyncWrite + Unpin + Send>,
+);
+
+async fn connect(endpoint: &Endpoint) -> io::Result<Halves> {
+    Ok(match endpoint {
+        Endpoint::Unix(path) => {
+            let (r, w) = tokio::net::UnixStream::connect(path).await?.into_split();
+            (Box::new(r), Box::new(w))
+        }
+        Endpoint::Tcp(addr) => {
+            let (r, w) = tokio::net::TcpStream::connect(addr).await?.into_split();
+            (Box::new(r), Box::new(w))
+        }
+    })
 }
 
 /// What the session waits for an answer to.
@@ -610,26 +609,10 @@ pub fn log_lines(host: &str, event: &Message) -> Vec<String> {
 }
 
 fn bsd_time(at: SystemTime) -> String {
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    let secs = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()) as i64;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Days since 1970-01-01 to a month and day (Hinnant's civil_from_days).
-    let z = days + 719_468;
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    format!(
-        "{} {day:>2} {:02}:{:02}:{:02}",
-        MONTHS[(month - 1).clamp(0, 11) as usize],
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    let secs = at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let ts = ipsec_doctor_logs::Timestamp::from_unix(i64::try_from(secs).unwrap_or(0));
+    // Without its year the logs crate writes syslog's `Mon DD HH:MM:SS`.
+    ipsec_doctor_logs::Timestamp { year: None, ..ts }.to_string()
 }
 
 fn conns_of(event: &Message) -> Vec<Conn> {
