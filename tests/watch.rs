@@ -207,6 +207,16 @@ fn both_ends(s: &Scenario, left: &str, right: &str) -> String {
     ])
 }
 
+/// The connection a log initiates (charon's `initiating IKE_SA NAME[1]`),
+/// to give a second scenario's log the first one's tunnel name.
+fn conn_name(log: &str) -> String {
+    log.lines()
+        .find_map(|l| l.split("initiating IKE_SA ").nth(1))
+        .and_then(|rest| rest.split('[').next())
+        .unwrap()
+        .to_owned()
+}
+
 /// `diagnose --format json` of a file.
 fn diagnose(path: &Path) -> Value {
     let out = Command::new(BIN)
@@ -379,19 +389,8 @@ fn a_followed_file_resumes_after_kill_9_and_history_holds_each_finding_once() {
     // The tunnel is fixed while watch is down: the same hosts establish.
     let healthy = scenario("ikev2-healthy");
     let mut second = both_ends(&healthy, "fw-a", "fw-b");
-    let failing_conn = first
-        .lines()
-        .find_map(|l| l.split("initiating IKE_SA ").nth(1))
-        .and_then(|rest| rest.split('[').next())
-        .unwrap()
-        .to_owned();
-    let healthy_conn = second
-        .lines()
-        .find_map(|l| l.split("initiating IKE_SA ").nth(1))
-        .and_then(|rest| rest.split('[').next())
-        .unwrap()
-        .to_owned();
-    second = second.replace(&healthy_conn, &failing_conn);
+    let failing_conn = conn_name(&first);
+    second = second.replace(&conn_name(&second), &failing_conn);
     let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
     file.write_all(second.as_bytes()).unwrap();
     drop(file);
@@ -778,15 +777,8 @@ fn findings_are_pushed_to_a_real_alertmanager_and_resolved_there() {
 
     // The keys are made the same: the tunnel comes up, the alerts end.
     let healthy = scenario("ikev2-healthy");
-    let conn = |text: &str| {
-        text.lines()
-            .find_map(|l| l.split("initiating IKE_SA ").nth(1))
-            .and_then(|rest| rest.split('[').next())
-            .unwrap()
-            .to_owned()
-    };
     let fixed = both_ends(&healthy, "fw-a", "fw-b");
-    let fixed = fixed.replace(&conn(&fixed), &conn(&first));
+    let fixed = fixed.replace(&conn_name(&fixed), &conn_name(&first));
     let mut file = std::fs::OpenOptions::new().append(true).open(&log).unwrap();
     file.write_all(fixed.as_bytes()).unwrap();
     drop(file);

@@ -273,8 +273,8 @@ pub type FindingKey = (String, Option<String>, &'static str);
 /// [`Live::update`] when [`Live::needs_update`] says so.
 ///
 /// What it shows is what `diagnose` would say of the same lines: one
-/// [`Diagnoser`] reads them all, and each update is its
-/// [`Diagnoser::snapshot`]. On top of it, a negotiation still under way is a
+/// [`Diagnoser`] reads them all, and each update finishes a copy of it
+/// ([`Live::start_update`], [`PendingUpdate::diagnose`]). On top of it, a negotiation still under way is a
 /// tunnel `connecting` (its fallback finding held back) until its host has
 /// been silent for [`LiveConfig::undecided_after_ms`]; a tunnel's findings
 /// stand from the negotiation that raised them until it establishes again.

@@ -90,7 +90,7 @@ impl Default for Limits {
 }
 
 /// The diagnosis engine. Feed it lines, then call [`Diagnoser::finish`]
-/// (or [`Diagnoser::snapshot`] to read on).
+/// (on a clone, to read on: what `watch` does at each update).
 #[derive(Clone)]
 pub struct Diagnoser {
     limits: Limits,
@@ -218,14 +218,6 @@ impl Diagnoser {
     /// How many negotiations are open (not yet judged) across all hosts.
     pub fn open_negotiations(&self) -> usize {
         self.hosts.values().map(|h| h.open.len()).sum()
-    }
-
-    /// The report of every line pushed so far, as [`Diagnoser::finish`]
-    /// would give it now, leaving this diagnoser to read on: what `watch`
-    /// shows while lines keep coming. It costs a copy of the state, which
-    /// [`Limits`] bound per host, and the end-of-input passes over it.
-    pub fn snapshot(&self) -> Report {
-        self.clone().finish()
     }
 
     /// Judges every open negotiation, runs host-wide rules, pairs both ends
